@@ -1,0 +1,33 @@
+/* res_provider.h - the provider block: its schema, validation, and the configured provider that
+ * every resource call receives (AWS client, default tags, account-access role name).
+ *
+ * res_provider_new() runs at ConfigureProvider and must not touch the network or read credential
+ * files: credentials resolve on the first AWS call. The configured provider is shared read-only
+ * by all RPC threads; everything mutable inside it (credential caches) is the AWS client's and
+ * thread-safe.
+ */
+#ifndef RES_PROVIDER_H
+#define RES_PROVIDER_H
+
+#include "res_resource.h"
+#include "tf_diag.h"
+#include "tf_schema.h"
+#include "tf_value.h"
+
+/* The provider block schema (static). */
+extern const struct tf_schema res_provider_schema;
+
+/* Cross-attribute checks of the provider block (config may contain unknowns). Attribute-level
+ * checks are in the schema table and run through tf_block_validate by the caller. */
+void res_provider_validate(struct res_ctx *ctx, const struct tf_value *config);
+
+/* Builds the configured provider from a validated config (unknowns are an error here).
+ * terraform_version is informational (may be NULL). Returns NULL after adding error diagnostics
+ * to d. Caller owns the result; free with res_provider_free. */
+struct res_provider *res_provider_new(const struct tf_value *config, const char *terraform_version,
+                                      struct tf_diags *d);
+
+/* Accepts NULL. No call may still be using the provider. */
+void res_provider_free(struct res_provider *p);
+
+#endif

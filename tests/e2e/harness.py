@@ -4,6 +4,8 @@ and (when a test needs AWS) a fresh tools/localaws on a free port.
 Terraform finds the provider through `dev_overrides` in a private CLI config file, so no
 `terraform init` and no network are needed. Every test works in its own temporary directory.
 This module must not know about any particular resource: tests bring their own configurations.
+Test modules sit beside it and `import harness` (the suite runs with
+`python3 -m unittest discover -s tests/e2e`).
 """
 import json
 import os

@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# README's test command: builds the provider (plain and ASan+UBSan), runs the cmocka unit tests
+# under both builds, the tools/localaws suite, and the end-to-end tests that drive the real
+# `terraform` binary against the built provider and localaws. Ends with one summary line.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+JOBS=$(nproc 2>/dev/null || echo 2)
+
+scripts/deps.sh || exit 1
+
+passed=0
+failed=0
+log_dir=$(mktemp -d)
+
+# count_ctest LOG: adds ctest's totals ("N tests failed out of M") to the summary.
+count_ctest() {
+  local line total nfail
+  line=$(grep -E 'tests? failed out of [0-9]+' "$1" | tail -n 1)
+  if [ -z "$line" ]; then failed=$((failed + 1)); return; fi
+  total=$(sed -E 's/.* out of ([0-9]+).*/\1/' <<<"$line")
+  nfail=$(sed -E 's/.* ([0-9]+) tests? failed.*/\1/' <<<"$line")
+  passed=$((passed + total - nfail))
+  failed=$((failed + nfail))
+}
+
+# count_unittest LOG RC: adds a Python unittest run ("Ran N tests", "FAILED (failures=.., errors=..)").
+count_unittest() {
+  local ran bad
+  ran=$(grep -E '^Ran [0-9]+ tests?' "$1" | tail -n 1 | awk '{print $2}')
+  if [ -z "$ran" ]; then failed=$((failed + 1)); return; fi
+  bad=$(grep -E '^FAILED \(' "$1" | tail -n 1 | grep -oE '(failures|errors)=[0-9]+' |
+        cut -d= -f2 | awk '{s += $1} END {print s + 0}')
+  bad=${bad:-0}
+  if [ "$2" -ne 0 ] && [ "$bad" -eq 0 ]; then bad=1; fi
+  passed=$((passed + ran - bad))
+  failed=$((failed + bad))
+}
+
+build() { # build DIR CMAKE-ARGS...
+  local dir=$1; shift
+  cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >"$log_dir/cmake-$(basename "$dir").log" 2>&1 &&
+    cmake --build "$dir" -j"$JOBS" >>"$log_dir/cmake-$(basename "$dir").log" 2>&1
+  local rc=$?
+  if [ $rc -ne 0 ]; then
+    tail -n 60 "$log_dir/cmake-$(basename "$dir").log"
+    echo "build of $dir failed" >&2
+  fi
+  return $rc
+}
+
+echo "== build (release)"
+if ! build build; then failed=$((failed + 1)); fi
+echo "== build (ASan+UBSan)"
+if ! build build-asan -DUNICRON_SANITIZE=ON; then failed=$((failed + 1)); fi
+
+echo "== unit tests (release)"
+ctest --test-dir build -L unit --output-on-failure 2>&1 | tee "$log_dir/unit.log"
+count_ctest "$log_dir/unit.log"
+
+echo "== unit tests (ASan+UBSan)"
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  ctest --test-dir build-asan -L unit --output-on-failure 2>&1 | tee "$log_dir/asan.log"
+count_ctest "$log_dir/asan.log"
+
+if [ -d tools/localaws/tests ]; then
+  echo "== tools/localaws tests"
+  python3 -m unittest discover -s tools/localaws/tests -v 2>&1 | tee "$log_dir/localaws.log"
+  count_unittest "$log_dir/localaws.log" "${PIPESTATUS[0]}"
+fi
+
+echo "== end-to-end tests (terraform $(terraform version | head -n 1 | awk '{print $2}'))"
+UNICRON_PROVIDER_BIN="$ROOT/build/terraform-provider-unicron" \
+  python3 -m unittest discover -s tests/e2e -v 2>&1 | tee "$log_dir/e2e.log"
+count_unittest "$log_dir/e2e.log" "${PIPESTATUS[0]}"
+
+rm -rf "$log_dir"
+echo
+echo "tests: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

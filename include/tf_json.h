@@ -23,4 +23,8 @@ uc_status tf_json_decode(struct uc_arena *a, const char *json, size_t len,
  * UC_INVALID if v contains an unknown. */
 uc_status tf_json_encode(const struct tf_value *v, const struct tf_type *t, struct uc_buf *out);
 
+/* Appends s (n bytes, may contain NUL) as a JSON string literal with quotes, escaping '"', '\\'
+ * and control characters. Bytes >= 0x80 are copied as is (the caller supplies UTF-8). */
+void tf_json_put_string(struct uc_buf *out, const char *s, size_t n);
+
 #endif

@@ -43,6 +43,16 @@ extern const struct tf_type tf_type_list_string;
 extern const struct tf_type tf_type_set_string;
 extern const struct tf_type tf_type_map_string;
 
+/* Initialisers for more static types in schema tables, e.g.
+ *     static const struct tf_type list_of_numbers = TF_TYPE_INIT_LIST(&tf_type_number);
+ * TF_TYPE_INIT_OBJECT requires names sorted by strcmp (tf_block_check verifies it). */
+#define TF_TYPE_INIT_LIST(e) {.kind = TF_LIST, .elem = (e)}
+#define TF_TYPE_INIT_SET(e) {.kind = TF_SET, .elem = (e)}
+#define TF_TYPE_INIT_MAP(e) {.kind = TF_MAP, .elem = (e)}
+#define TF_TYPE_INIT_OBJECT(n, nm, mb)                                                     \
+    {.kind = TF_OBJECT, .count = (n), .names = (nm), .members = (mb)}
+#define TF_TYPE_INIT_TUPLE(n, mb) {.kind = TF_TUPLE, .count = (n), .members = (mb)}
+
 /* Collection types in arena memory; NULL when out of memory. elem is borrowed and must outlive
  * the result. */
 const struct tf_type *tf_type_list(struct uc_arena *a, const struct tf_type *elem);
@@ -75,6 +85,13 @@ uc_status tf_type_to_json(const struct tf_type *t, struct uc_buf *out);
  * when err is not NULL, *err is an arena string saying what is wrong. */
 uc_status tf_type_from_json(struct uc_arena *a, const char *json, size_t len,
                             const struct tf_type **out, const char **err);
+
+/* True when t is dynamic or contains dynamic anywhere (cty's HasDynamicTypes). */
+bool tf_type_has_dynamic(const struct tf_type *t);
+
+/* Checks that a type is well formed (non-NULL members, object names sorted and unique, no
+ * nesting deeper than 64). Used by tf_block_check for static tables. */
+bool tf_type_valid(const struct tf_type *t);
 
 /* Human-readable name, e.g. "list of string", for diagnostics. Arena string. */
 const char *tf_type_friendly(struct uc_arena *a, const struct tf_type *t);

@@ -110,6 +110,32 @@ int tf_value_compare(const struct tf_value *a, const struct tf_value *b);
 bool tf_value_conforms(struct uc_arena *a, const struct tf_value *v, const struct tf_type *t,
                        const char **err);
 
+/* --- numbers -------------------------------------------------------------------------------
+ * A number is kept as canonical decimal text, unique per value, so that equal numbers have equal
+ * text (1, 1.0 and 1e0 are all "1"). Canonical form: the value is sign * D * 10^E with D a digit
+ * string without leading or trailing zeros ("0" for zero, never "-0"); let X = len(D) - 1 + E be
+ * the exponent of the leading digit. When -20 <= X < 40 the text is plain positional notation
+ * ("42", "-1.5", "0.001", "12345678901234567890"); otherwise it is scientific notation with one
+ * leading digit, an optional fraction, and a signed exponent ("1e+300", "-2.5e-21"). The two
+ * infinities are "Infinity" and "-Infinity". NaN is not a number. */
+
+/* Canonical text of a decimal number (the grammar above's input side: optional sign, digits with
+ * an optional '.', optional exponent; also Infinity / Inf). At most 4096 bytes of text and an
+ * exponent within +-1e9. Arena string; NULL when text is not a number or out of memory. */
+const char *tf_number_canonical(struct uc_arena *a, const char *text, size_t len);
+
+/* Canonical text of a double, exact (every finite double is a finite decimal). NULL for NaN. */
+const char *tf_number_from_double(struct uc_arena *a, double d);
+
+/* Compares two canonical numbers by value (<0, 0, >0). */
+int tf_number_compare(const char *a, const char *b);
+
+/* True when the canonical number is exactly an int64 (stored in *out). */
+bool tf_number_to_int64(const char *canon, int64_t *out);
+
+/* True when the canonical number is exactly a double (stored in *out); infinities count. */
+bool tf_number_to_double(const char *canon, double *out);
+
 /* Debug rendering (HCL-like); for tests and trace logs. Arena string. */
 const char *tf_value_debug(struct uc_arena *a, const struct tf_value *v);
 

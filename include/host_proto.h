@@ -1,0 +1,26 @@
+/* host_proto.h - method tables of the services the provider serves: tfplugin6, tfplugin5 (thin
+ * adapters over host_core.h) and go-plugin's controller plus grpc.health.v1.
+ *
+ * Each function appends its entries to out (cap entries available) and returns how many it
+ * wrote (0 when cap is too small). The entries borrow core, which must outlive the server.
+ */
+#ifndef HOST_PROTO_H
+#define HOST_PROTO_H
+
+#include <stddef.h>
+
+#include "host_core.h"
+#include "host_server.h"
+
+#define HOST_PROTO6_METHODS 20
+#define HOST_PROTO5_METHODS 20
+#define HOST_INFRA_METHODS  2
+
+size_t host_proto6_methods(struct host_method *out, size_t cap, struct host_core *core);
+size_t host_proto5_methods(struct host_method *out, size_t cap, struct host_core *core);
+
+/* /plugin.GRPCController/Shutdown (exit_after: the server calls its on_exit once the reply is
+ * out) and /grpc.health.v1.Health/Check (SERVING for "" and "plugin"). */
+size_t host_infra_methods(struct host_method *out, size_t cap);
+
+#endif

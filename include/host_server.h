@@ -1,0 +1,90 @@
+/* host_server.h - the gRPC server on gRPC core's C API: one unix socket, generic dispatch of
+ * unary calls by method path to handler functions, run on an elastic worker pool.
+ *
+ * Handlers see bytes, not gRPC: a request payload in, a response payload (or an error status)
+ * out, all in the call's arena. The server owns its threads; handlers run concurrently on
+ * worker threads (a slow handler never delays another call). Unknown methods and every
+ * streaming method are answered UNIMPLEMENTED. Every status is sent with initial metadata.
+ */
+#ifndef HOST_SERVER_H
+#define HOST_SERVER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "uc_arena.h"
+#include "uc_cancel.h"
+#include "uc_status.h"
+
+/* gRPC status codes the handlers use (the values of grpc_status_code). */
+enum host_code {
+    HOST_CODE_OK = 0,
+    HOST_CODE_CANCELLED = 1,
+    HOST_CODE_INVALID_ARGUMENT = 3,
+    HOST_CODE_NOT_FOUND = 5,
+    HOST_CODE_UNIMPLEMENTED = 12,
+    HOST_CODE_INTERNAL = 13,
+};
+
+/* One unary call as a handler sees it. Everything is borrowed for the handler's duration. */
+struct host_rpc {
+    struct uc_arena *arena;    /* the call's arena: decoded request, response, scratch */
+    const char *method;        /* e.g. "/tfplugin6.Provider/PlanResourceChange" */
+    const uint8_t *req;        /* request payload (may be NULL when empty) */
+    size_t req_len;
+    /* Set by the handler: */
+    uint8_t *resp;             /* response payload in arena memory (NULL = empty message) */
+    size_t resp_len;
+    enum host_code code;       /* HOST_CODE_OK unless the call fails as a whole */
+    const char *code_msg;      /* status message for a non-OK code (arena or static) */
+};
+
+typedef void (*host_handler_fn)(struct host_rpc *rpc, void *ud);
+
+struct host_method {
+    const char *path;  /* full method path */
+    host_handler_fn fn;
+    void *ud;
+    bool exit_after;   /* GRPCController/Shutdown: after the reply is sent, call on_exit */
+};
+
+struct host_server_config {
+    const char *socket_path;        /* absolute; created by the server, removed by the caller */
+    /* TLS: all three set = mTLS with client certificates required and verified against
+     * client_ca_pem; all NULL = plaintext. */
+    const char *cert_pem;
+    const char *key_pem;
+    const char *client_ca_pem;
+    const struct host_method *methods; /* borrowed; must outlive the server */
+    size_t nmethods;
+    /* Called on the server's thread once the reply of an exit_after method has been sent; it
+     * is expected not to return (the process exits). */
+    void (*on_exit)(void *ud);
+    void *exit_ud;
+    /* Debug only (UNICRON_DEBUG_BLOCK_RPC): calls to this method path wait for cancel to fire
+     * before their handler runs. NULL = off. */
+    const char *debug_block_method;
+    const struct uc_cancel *cancel;
+    size_t max_workers;             /* 0 = default (256) */
+};
+
+struct host_server;
+
+/* Calls grpc_init, routes gRPC's log through uc_log, binds the socket and starts serving on a
+ * thread of its own. The config is copied (its strings and methods stay borrowed). Returns NULL
+ * on failure with *st set (UC_IO: could not bind; UC_CRYPTO: credentials rejected). */
+struct host_server *host_server_start(const struct host_server_config *cfg, uc_status *st);
+
+/* Stops serving, cancels open calls, joins the server thread and releases everything (calls
+ * grpc_shutdown). Handlers still running on workers finish first. Accepts NULL. */
+void host_server_free(struct host_server *s);
+
+/* Number of worker threads started so far (for tests and benchmarks). */
+size_t host_server_workers(const struct host_server *s);
+
+/* Routes gpr_log output through uc_log and sets gRPC's verbosity from uc_log's level. Called by
+ * host_server_start; exposed for the process code to call before anything else logs. */
+void host_server_route_grpc_log(void);
+
+#endif

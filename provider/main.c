@@ -1,0 +1,201 @@
+/* main.c - the provider process: go-plugin launch contract (cookie, protocol negotiation,
+ * AutoMTLS, unix socket, the one handshake line on stdout), then serving until Shutdown, a
+ * termination signal or the death of Terraform. It must never write anything else to stdout
+ * and must remove its socket on every exit path. See docs/internals/plugin-host.md.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#include "host_core.h"
+#include "host_handshake.h"
+#include "host_proto.h"
+#include "host_server.h"
+#include "host_tls.h"
+#include "uc_cancel.h"
+#include "uc_log.h"
+
+#define NMETHODS (HOST_PROTO6_METHODS + HOST_PROTO5_METHODS + HOST_INFRA_METHODS)
+
+/* The socket to remove on exit; written once before any thread can read it. */
+static char socket_path[128];
+
+static void remove_socket(void)
+{
+    if (socket_path[0])
+        unlink(socket_path);
+}
+
+/* Every exit after the socket exists goes through here: no atexit handlers, no stdio flush
+ * (stdout is never written after the handshake; logs are single write(2) calls). */
+static _Noreturn void leave(int code)
+{
+    remove_socket();
+    _exit(code);
+}
+
+static void on_shutdown_rpc(void *ud)
+{
+    uc_log(UC_LOG_DEBUG, "host", "exiting after Shutdown", NULL);
+    leave(0);
+}
+
+static bool write_all(int fd, const char *p, size_t n)
+{
+    while (n) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return false;
+        p += w;
+        n -= (size_t)w;
+    }
+    return true;
+}
+
+static const char *env(const char *name)
+{
+    const char *v = getenv(name);
+    return (v && *v) ? v : NULL;
+}
+
+int main(void)
+{
+    static struct host_method methods[NMETHODS];
+    struct host_cert cert;
+    struct uc_cancel *cancel = NULL;
+    struct host_core *core = NULL;
+    struct host_server *srv = NULL;
+    struct uc_buf line;
+    int version = 0;
+    const char *err = NULL;
+
+    signal(SIGINT, SIG_IGN); /* Terraform sends StopProvider instead */
+    signal(SIGPIPE, SIG_IGN);
+    uc_log_init_from_env();
+    host_server_route_grpc_log();
+
+    if (!host_cookie_ok(getenv(HOST_COOKIE_KEY))) {
+        static const char msg[] =
+            "This binary is a plugin for Terraform (terraform-provider-unicron). It is not meant\n"
+            "to be executed directly: Terraform starts it when a configuration uses the\n"
+            "unicron provider.\n";
+        write_all(2, msg, sizeof msg - 1);
+        return 1;
+    }
+    if (host_negotiate(getenv("PLUGIN_PROTOCOL_VERSIONS"), getenv("UNICRON_PLUGIN_PROTOCOL"),
+                       &version, &err) != UC_OK) {
+        uc_log(UC_LOG_ERROR, "host", "cannot negotiate the plugin protocol", "error", err, NULL);
+        fprintf(stderr, "terraform-provider-unicron: %s\n", err);
+        return 1;
+    }
+
+    /* Termination signals and the parent-death signal are taken synchronously below; block
+     * them before any thread starts so that every thread inherits the mask. */
+    sigset_t waitset;
+    sigemptyset(&waitset);
+    sigaddset(&waitset, SIGTERM);
+    sigaddset(&waitset, SIGHUP);
+    sigaddset(&waitset, SIGQUIT);
+    sigaddset(&waitset, SIGUSR1);
+    pthread_sigmask(SIG_BLOCK, &waitset, NULL);
+    pid_t parent = getppid();
+    /* SIGUSR1 when the parent *thread* dies; confirmed with getppid() below, because a Go
+     * parent may end the OS thread that started us while Terraform itself lives on. */
+    prctl(PR_SET_PDEATHSIG, SIGUSR1);
+    if (getppid() != parent)
+        return 1;
+
+    host_cert_init(&cert);
+    uc_buf_init(&line);
+    cancel = uc_cancel_new();
+    core = cancel ? host_core_new(cancel) : NULL;
+    if (!core) {
+        uc_log(UC_LOG_ERROR, "host", "cannot initialise the provider core", NULL);
+        return 1;
+    }
+
+    const char *client_pem = env("PLUGIN_CLIENT_CERT");
+    bool tls = client_pem && !env("TF_DISABLE_PLUGIN_TLS");
+    if (tls) {
+        if (host_tls_check_pem_cert(client_pem, strlen(client_pem)) != UC_OK) {
+            uc_log(UC_LOG_ERROR, "host", "PLUGIN_CLIENT_CERT is not a PEM certificate", NULL);
+            return 1;
+        }
+        if (host_cert_generate(&cert) != UC_OK) {
+            uc_log(UC_LOG_ERROR, "host", "cannot generate the TLS server certificate", NULL);
+            return 1;
+        }
+    }
+
+    uint32_t tag = 0;
+    if (getrandom(&tag, sizeof tag, GRND_NONBLOCK) != (ssize_t)sizeof tag)
+        tag = (uint32_t)uc_clock_monotonic_ms();
+    char cwd[4096];
+    if (!getcwd(cwd, sizeof cwd))
+        cwd[0] = '\0';
+    if (host_socket_path(socket_path, sizeof socket_path, getenv("PLUGIN_UNIX_SOCKET_DIR"),
+                         getenv("TMPDIR"), cwd, (long)getpid(), tag) != UC_OK) {
+        socket_path[0] = '\0';
+        uc_log(UC_LOG_ERROR, "host", "socket directory path is too long", NULL);
+        return 1;
+    }
+
+    size_t n = 0;
+    n += host_proto6_methods(methods + n, NMETHODS - n, core);
+    n += host_proto5_methods(methods + n, NMETHODS - n, core);
+    n += host_infra_methods(methods + n, NMETHODS - n);
+    const char *block = env("UNICRON_DEBUG_BLOCK_RPC");
+    if (block)
+        uc_log(UC_LOG_WARN, "host", "debug: UNICRON_DEBUG_BLOCK_RPC holds calls until Stop",
+               "method", block, NULL);
+    struct host_server_config cfg = {
+        .socket_path = socket_path,
+        .cert_pem = tls ? cert.cert_pem : NULL,
+        .key_pem = tls ? cert.key_pem : NULL,
+        .client_ca_pem = tls ? client_pem : NULL,
+        .methods = methods,
+        .nmethods = n,
+        .on_exit = on_shutdown_rpc,
+        .debug_block_method = block,
+        .cancel = cancel,
+    };
+    uc_status st;
+    srv = host_server_start(&cfg, &st);
+    if (!srv) {
+        uc_log(UC_LOG_ERROR, "host", "cannot start the gRPC server", "socket", socket_path,
+               "error", uc_status_text(st), NULL);
+        leave(1);
+    }
+    if (host_handshake_line(&line, version, socket_path, tls ? cert.der : NULL,
+                            tls ? cert.der_len : 0) != UC_OK ||
+        !write_all(1, line.data, line.len)) {
+        uc_log(UC_LOG_ERROR, "host", "cannot write the handshake line", NULL);
+        leave(1);
+    }
+    uc_log(UC_LOG_DEBUG, "host", "plugin serving", "socket", socket_path, "protocol",
+           version == 5 ? "5" : "6", "tls", tls ? "true" : "false", NULL);
+
+    /* The key stays in gRPC's credentials; our copy is no longer needed. */
+    host_cert_release(&cert);
+    uc_buf_release(&line);
+
+    for (;;) {
+        struct timespec ts = {.tv_sec = 0, .tv_nsec = 250 * 1000 * 1000};
+        int sig = sigtimedwait(&waitset, NULL, &ts);
+        if (sig == SIGTERM || sig == SIGHUP || sig == SIGQUIT) {
+            uc_log(UC_LOG_DEBUG, "host", "exiting on signal", "signal", strsignal(sig), NULL);
+            leave(128 + sig);
+        }
+        if (getppid() != parent) {
+            uc_log(UC_LOG_DEBUG, "host", "exiting: Terraform went away", NULL);
+            leave(0);
+        }
+    }
+}

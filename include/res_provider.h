@@ -9,10 +9,27 @@
 #ifndef RES_PROVIDER_H
 #define RES_PROVIDER_H
 
+#include "aws_config.h"
 #include "res_resource.h"
 #include "tf_diag.h"
 #include "tf_schema.h"
 #include "tf_value.h"
+
+/* The configured provider. Built by res_provider_new, immutable afterwards and shared read-only
+ * by every RPC thread. Resources read default_tags and account_access_role_name; the AWS side
+ * reads `aws`. */
+struct res_provider {
+    struct uc_arena *arena;              /* owns every string and value below */
+    struct aws_config aws;               /* the provider block as the AWS client takes it */
+    const struct tf_value *default_tags; /* known map(string) from default_tags; never NULL
+                                            (an empty map when unset) */
+    const char *account_access_role_name; /* never NULL ("OrganizationAccountAccessRole") */
+    const char *terraform_version;        /* may be NULL */
+    /* The AWS client (aws_client_new(&aws)) joins here once the AWS layer exposes it. */
+};
+
+/* Default tags of a configured provider; NULL p (validate-only calls) gives NULL. Borrowed. */
+const struct tf_value *res_provider_default_tags(const struct res_provider *p);
 
 /* The provider block schema (static). */
 extern const struct tf_schema res_provider_schema;

@@ -25,4 +25,19 @@ const struct res_resource *res_registry_find(const char *type_name);
 /* Implied object type of a resource's schema (computed by res_registry_init). */
 const struct tf_type *res_registry_type(const struct res_resource *r);
 
+/* Implied object type of the provider block (computed by res_registry_init). */
+const struct tf_type *res_registry_provider_type(void);
+
+/* Plans one change of resource r: tf_plan() with r's hooks, whose `ud` is set to ctx so the
+ * modify hook sees the configured provider (default_tags). Use this rather than calling
+ * tf_plan with r->plan_hooks directly. Memory in ctx->arena, diagnostics to ctx->diags.
+ * ctx->provider may be NULL (then no default tags apply). */
+uc_status res_resource_plan(struct res_ctx *ctx, const struct res_resource *r,
+                            const struct tf_plan_request *req, struct tf_plan_result *res);
+
+/* The resource definitions, one per file (resources/tenant.c, cluster.c, addon.c). */
+extern const struct res_resource res_tenant;
+extern const struct res_resource res_cluster;
+extern const struct res_resource res_addon;
+
 #endif

@@ -39,7 +39,9 @@ struct res_ctx {
 struct res_resource {
     const char *type_name; /* "unicron_tenant" */
     const struct tf_schema *schema;
-    const struct tf_plan_hooks *plan_hooks; /* NULL = generic planning only */
+    /* NULL = generic planning only. The hooks' own `ud` is ignored: res_resource_plan()
+     * (res_registry.h) passes a copy whose ud is the call's struct res_ctx *. */
+    const struct tf_plan_hooks *plan_hooks;
 
     /* Cross-attribute checks beyond the attribute table (duplicate environments, min <= desired
      * <= max, ...). config may contain unknowns. May be NULL. */

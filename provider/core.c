@@ -378,7 +378,7 @@ uc_status host_core_plan(struct host_core *c, struct uc_arena *a, const char *ty
         .block = r->schema->block, .type = t, .prior = pv, .proposed = prop, .config = cfg};
     struct tf_plan_result res;
     memset(&res, 0, sizeof res);
-    uc_status st = tf_plan(a, &req, r->plan_hooks, &res, d);
+    uc_status st = res_resource_plan(&ctx, r, &req, &res); /* r's hooks see ctx */
     if (st == UC_NOMEM)
         return UC_NOMEM;
     if (st != UC_OK) {

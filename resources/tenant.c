@@ -147,13 +147,10 @@ static void validate_environments(struct res_ctx *ctx, const struct tf_value *co
 {
     struct tf_path base = tf_path_attr(NULL, "environment");
     const char *emails[MAX_ENVIRONMENTS] = {NULL};
-    if (envs->count > MAX_ENVIRONMENTS) {
-        tf_diag_error(ctx->diags, &base, "Too many environments",
-                      "A tenant has at most three environments (dev, staging and prod); this "
-                      "one declares %zu.",
-                      envs->count);
+    /* More than three blocks: Terraform (and tf_block_validate, max_items) already says "Too
+     * many environment blocks"; pairing e-mails beyond that would only add noise. */
+    if (envs->count > MAX_ENVIRONMENTS)
         return;
-    }
     for (size_t i = 0; i < envs->count; i++) {
         const struct tf_value *env = envs->elems[i];
         struct tf_path ep = tf_path_index(&base, (int64_t)i);

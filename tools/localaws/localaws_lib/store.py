@@ -1,0 +1,188 @@
+"""The emulator's whole state: one JSON-serialisable dict behind one re-entrant lock, plus persistence.
+
+Every handler runs with `store.lock` held, after `store.tick(now)` has advanced the time-driven state
+machines (each service registers an advancer). Timestamps are wall-clock epoch seconds so a state file
+survives a restart. This module must not know any AWS operation; it only owns data, ids and the clock.
+"""
+
+import base64
+import json
+import os
+import secrets
+import string
+import tempfile
+import threading
+import time
+
+MGMT_ACCOUNT = "000000000000"
+MGMT_ACCESS_KEY = "test"
+MGMT_SECRET_KEY = "test"
+MGMT_USER_NAME = "admin"
+MGMT_USER_ID = "AIDAAAAAAAAAAAAAAAAAA"
+SCHEMA = 1
+
+_LOWER_ALNUM = string.ascii_lowercase + string.digits
+_UPPER_ALNUM = string.ascii_uppercase + string.digits
+_SECRET_CHARS = string.ascii_letters + string.digits + "+/"
+
+
+def rand_chars(alphabet, n):
+    return "".join(secrets.choice(alphabet) for _ in range(n))
+
+
+def rand_lower(n):
+    return rand_chars(_LOWER_ALNUM, n)
+
+
+def rand_upper(n):
+    return rand_chars(_UPPER_ALNUM, n)
+
+
+def rand_secret(n=40):
+    return rand_chars(_SECRET_CHARS, n)
+
+
+def rand_hex(n):
+    return secrets.token_hex((n + 1) // 2)[:n]
+
+
+def rand_session_token():
+    return "IQoJb3JpZ2luX2VjE" + base64.b64encode(secrets.token_bytes(150)).decode()
+
+
+class Config:
+    def __init__(self, **kw):
+        self.port = kw.get("port", 4566)
+        self.host = kw.get("host", "127.0.0.1")
+        self.latency_ms = kw.get("latency_ms", 0)
+        self.throttle_rate = kw.get("throttle_rate", 0.0)
+        self.error_rate = kw.get("error_rate", 0.0)
+        self.seed = kw.get("seed")
+        self.async_delay_ms = kw.get("async_delay_ms", 300)
+        self.state_file = kw.get("state_file")
+        prop = kw.get("role_propagation_ms")
+        self.role_propagation_ms = self.async_delay_ms if prop is None else prop
+        self.close_account_quota = kw.get("close_account_quota", 200)
+        self.close_account_window_s = kw.get("close_account_window_s", 30 * 86400)
+        self.verbose = kw.get("verbose", False)
+
+    @property
+    def delay(self):
+        return self.async_delay_ms / 1000.0
+
+
+def initial_state():
+    org_id = "o-" + rand_lower(10)
+    root_id = "r-" + rand_lower(4)
+    mgmt_arn = "arn:aws:organizations::%s:account/%s/%s" % (MGMT_ACCOUNT, org_id, MGMT_ACCOUNT)
+    now = time.time()
+    return {
+        "schema": SCHEMA,
+        "org": {
+            "Id": org_id,
+            "Arn": "arn:aws:organizations::%s:organization/%s" % (MGMT_ACCOUNT, org_id),
+            "FeatureSet": "ALL",
+            "MasterAccountArn": mgmt_arn,
+            "MasterAccountId": MGMT_ACCOUNT,
+            "MasterAccountEmail": "management@localaws.example",
+        },
+        "roots": {root_id: {
+            "Id": root_id,
+            "Arn": "arn:aws:organizations::%s:root/%s/%s" % (MGMT_ACCOUNT, org_id, root_id),
+            "Name": "Root", "PolicyTypes": [], "Tags": {}}},
+        "ous": {},
+        "accounts": {MGMT_ACCOUNT: {
+            "Id": MGMT_ACCOUNT, "Arn": mgmt_arn, "Email": "management@localaws.example",
+            "Name": "management", "State": "ACTIVE", "JoinedMethod": "CREATED",
+            "JoinedTimestamp": now, "ParentId": root_id, "Tags": {}}},
+        "create_requests": {},
+        "closures": [],
+        "iam": {MGMT_ACCOUNT: {"roles": {}}},
+        "sessions": {},
+        "eks": {},
+        "kube": {},
+        "tokens": {},
+        "counter": 1,
+    }
+
+
+class Store:
+    def __init__(self, cfg):
+        self.cfg = cfg
+        self.lock = threading.RLock()
+        self.advancers = []
+        self.dirty = False
+        self.state = None
+        self.tls = None  # {"ca_pem", "cert_pem", "key_pem"}; kept across resets
+        self._load()
+
+    # ---- persistence
+    def _load(self):
+        path = self.cfg.state_file
+        if path and os.path.exists(path):
+            with open(path, "r", encoding="utf-8") as f:
+                doc = json.load(f)
+            if doc.get("schema") != SCHEMA:
+                raise SystemExit("localaws: state file %s has an unknown schema" % path)
+            self.tls = doc.pop("tls", None)
+            self.state = doc
+        else:
+            self.state = initial_state()
+
+    def save(self):
+        self.dirty = False
+        path = self.cfg.state_file
+        if not path:
+            return
+        doc = dict(self.state)
+        if self.tls:
+            doc["tls"] = self.tls
+        directory = os.path.dirname(os.path.abspath(path))
+        fd, tmp = tempfile.mkstemp(prefix=".localaws-", dir=directory)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                json.dump(doc, f)
+            os.replace(tmp, path)
+        except BaseException:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+            raise
+
+    def reset(self):
+        with self.lock:
+            self.state = initial_state()
+            self.dirty = True
+
+    # ---- time
+    def tick(self, now):
+        for fn in self.advancers:
+            fn(self, now)
+
+    def next_counter(self):
+        self.state["counter"] += 1
+        self.dirty = True
+        return self.state["counter"]
+
+    # ---- accessors
+    def iam(self, account):
+        return self.state["iam"].setdefault(account, {"roles": {}})
+
+    def eks(self, account, region):
+        return self.state["eks"].setdefault(account, {}).setdefault(region, {"clusters": {}})
+
+    def account_active(self, account):
+        acct = self.state["accounts"].get(account)
+        return acct is not None and acct["State"] == "ACTIVE"
+
+    def credentials(self, access_key):
+        """-> dict(secret, token, expires, principal) or None."""
+        if access_key == MGMT_ACCESS_KEY:
+            return {"secret": MGMT_SECRET_KEY, "token": None, "expires": None,
+                    "principal": mgmt_principal()}
+        return self.state["sessions"].get(access_key)
+
+
+def mgmt_principal():
+    return {"account": MGMT_ACCOUNT, "kind": "user",
+            "arn": "arn:aws:iam::%s:user/%s" % (MGMT_ACCOUNT, MGMT_USER_NAME),
+            "user_id": MGMT_USER_ID}

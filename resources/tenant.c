@@ -155,7 +155,8 @@ static void validate_environments(struct res_ctx *ctx, const struct tf_value *co
         const struct tf_value *env = envs->elems[i];
         struct tf_path ep = tf_path_index(&base, (int64_t)i);
         const char *name = tf_value_str(tf_value_attr(env, "name"));
-        for (size_t j = 0; name != NULL && j < i; j++) {
+        bool duplicate = false;
+        for (size_t j = 0; name != NULL && j < i && !duplicate; j++) {
             const char *other = tf_value_str(tf_value_attr(envs->elems[j], "name"));
             if (other != NULL && strcmp(other, name) == 0) {
                 struct tf_path np = tf_path_attr(&ep, "name");
@@ -163,9 +164,11 @@ static void validate_environments(struct res_ctx *ctx, const struct tf_value *co
                               "Environment \"%s\" is declared more than once (blocks %zu and "
                               "%zu); each environment is one AWS account.",
                               name, j + 1, i + 1);
-                break;
+                duplicate = true;
             }
         }
+        if (duplicate)
+            continue; /* its e-mail would only repeat the same problem */
         bool from_template = false, missing = false;
         const char *email = environment_email(ctx->arena, config, env, &from_template, &missing);
         struct tf_path email_path = tf_path_attr(&ep, "email");

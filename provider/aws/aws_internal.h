@@ -1,0 +1,242 @@
+/* aws_internal.h - declarations shared by the files of the AWS client layer (provider/aws/).
+ *
+ * Not a public header: resources and the host use include/aws_*.h only. Holds the client and
+ * session structs, the credential provider interface, the shared-file (INI) model, endpoint
+ * resolution and the one request loop every protocol goes through.
+ */
+#ifndef AWS_INTERNAL_H
+#define AWS_INTERNAL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "aws_client.h"
+#include "aws_config.h"
+#include "aws_creds.h"
+#include "aws_error.h"
+#include "aws_http.h"
+#include "aws_retry.h"
+
+#define LOG_MODULE "aws"
+
+/* ---- shared config / credentials files -------------------------------------------------- */
+
+struct aws_ini_kv {
+    char *key;
+    char *value;
+};
+
+struct aws_profile {
+    char *name;
+    struct aws_ini_kv *kv;
+    size_t n, cap;
+};
+
+/* Profiles merged from the config files ("[profile x]", "[default]") and the credentials files
+ * ("[x]"); a key in a credentials file wins over the same key in a config file, a later file
+ * over an earlier one. Also the "[sso-session x]" sections are skipped. */
+struct aws_profiles {
+    struct aws_profile *p;
+    size_t n, cap;
+};
+
+void aws_profiles_init(struct aws_profiles *ps);
+void aws_profiles_release(struct aws_profiles *ps);
+/* Parses one file's text. is_config selects the section naming rule. Bounded, never fails on
+ * bad lines (they are skipped); UC_NOMEM only. */
+uc_status aws_profiles_parse(struct aws_profiles *ps, const char *text, size_t len,
+                             bool is_config);
+/* Reads and parses a file (at most 1 MiB); a missing file is UC_NOTFOUND (not an error for the
+ * default paths). "~/" is expanded with $HOME. */
+uc_status aws_profiles_load_file(struct aws_profiles *ps, const char *path, bool is_config);
+const struct aws_profile *aws_profiles_find(const struct aws_profiles *ps, const char *name);
+const char *aws_profile_get(const struct aws_profile *p, const char *key);
+
+/* ---- credential providers ------------------------------------------------------------------ */
+
+struct aws_client;
+
+/* A source of credentials. fetch() returns UC_NOTFOUND when the source is not configured (the
+ * chain goes on), UC_OK with *out (one reference), or an error with err filled. */
+struct aws_provider {
+    const char *name;
+    uc_status (*fetch)(struct aws_provider *p, struct aws_client *c, const struct aws_call_opts *o,
+                       struct aws_credentials **out, struct aws_error *err);
+    void (*destroy)(struct aws_provider *p);
+};
+
+void aws_provider_free(struct aws_provider *p);
+
+/* Caches one provider's credentials and refreshes them before expiry; one refresh at a time. */
+struct aws_creds_cache {
+    pthread_mutex_t mu;
+    struct aws_credentials *cur;
+    struct aws_provider *prov; /* owned */
+};
+
+void aws_creds_cache_init(struct aws_creds_cache *cc, struct aws_provider *prov);
+void aws_creds_cache_release(struct aws_creds_cache *cc);
+uc_status aws_creds_cache_get(struct aws_creds_cache *cc, struct aws_client *c,
+                              const struct aws_call_opts *o, struct aws_credentials **out,
+                              struct aws_error *err);
+/* Drops the cached value (after ExpiredToken) so the next get fetches. */
+void aws_creds_cache_invalidate(struct aws_creds_cache *cc, const struct aws_credentials *bad);
+
+/* Refresh this long before expiry (JS v3 uses 5 minutes). */
+#define AWS_CREDS_REFRESH_MS (5 * 60 * 1000)
+
+struct aws_provider *aws_provider_static_new(const char *ak, const char *sk, const char *token,
+                                             const char *source);
+/* Assume role_arn with the credentials of source (a cache it owns when own_source). The STS
+ * call goes through the client's STS endpoint. access_denied_wait_ms > 0 retries AccessDenied
+ * that long. */
+struct aws_provider *aws_provider_assume_role_new(struct aws_creds_cache *source, bool own_source,
+                                                  const char *role_arn, const char *session_name,
+                                                  const char *external_id, int duration_seconds,
+                                                  uint64_t access_denied_wait_ms);
+struct aws_provider *aws_provider_web_identity_new(const char *role_arn, const char *token_file,
+                                                   const char *session_name);
+struct aws_provider *aws_provider_process_new(const char *command, const char *profile);
+struct aws_provider *aws_provider_container_new(void);
+struct aws_provider *aws_provider_imds_new(void);
+/* The default chain of the client (DESIGN §3 / aws-apis.md §10). */
+struct aws_provider *aws_provider_chain_new(void);
+
+/* ---- the client ------------------------------------------------------------------------- */
+
+struct aws_endpoint {
+    char url[512];           /* base URL without trailing '/' */
+    char signing_region[64];
+    bool custom;
+};
+
+struct aws_session {
+    struct aws_client *client;
+    char account_id[16]; /* "" for the provider's own session */
+    struct aws_creds_cache cache;
+};
+
+struct aws_client {
+    /* copied configuration */
+    char *region_cfg, *profile_cfg, *access_key, *secret_key, *token;
+    char **config_files, **cred_files;
+    size_t n_config_files, n_cred_files;
+    char *ar_role_arn, *ar_session_name, *ar_external_id;
+    int ar_duration;
+    char *wi_role_arn, *wi_token_file, *wi_session_name;
+    char *endpoints_cfg[AWS_SVC_COUNT];
+    char *account_role;
+    int max_attempts;
+    enum aws_retry_mode mode;
+    uint64_t account_role_wait_ms, connect_timeout_ms, attempt_timeout_ms;
+    struct aws_transport *transport;
+    bool own_transport;
+    struct aws_clock clock;
+
+    /* resolved lazily, under mu */
+    pthread_mutex_t mu;
+    bool resolved;
+    char region[64];
+    char partition[16];
+    char profile[128];
+    bool profile_explicit;
+    struct aws_profiles profiles;
+    struct aws_endpoint ep[AWS_SVC_COUNT];
+
+    struct aws_session base;
+    struct aws_session **accounts; /* under mu */
+    size_t n_accounts, cap_accounts;
+
+    struct aws_retry_quota quota;
+    struct aws_rate_limiter limiter;
+    atomic_llong skew_ms; /* server time - local time, learnt from clock-skew errors */
+    pthread_mutex_t rng_mu;
+    uint64_t rng;
+};
+
+/* Lazily reads env + shared files and resolves region/endpoints. Thread-safe. */
+uc_status aws_client_resolve_locked_once(struct aws_client *c, struct aws_error *err);
+/* A uniform random double in [0,1) from the client's generator. */
+double aws_client_rand(struct aws_client *c);
+/* 36-character UUID v4 text into out[37]. */
+void aws_client_uuid(struct aws_client *c, char out[37]);
+/* Wall clock corrected by the learnt skew, in ms. */
+int64_t aws_client_now_ms(struct aws_client *c);
+/* Environment lookup: NULL when unset or empty. */
+const char *aws_env(const char *name);
+
+/* ---- one request through the whole pipeline ----------------------------------------------- */
+
+enum aws_protocol { AWS_PROTO_JSON, AWS_PROTO_QUERY, AWS_PROTO_REST, AWS_PROTO_PLAIN };
+
+struct aws_req {
+    enum aws_service svc;
+    enum aws_protocol proto;
+    const char *operation;     /* for errors and logs */
+    const char *method;
+    const char *path;          /* wire path, starts with '/' */
+    const char *query;         /* wire query or NULL */
+    const char *content_type;  /* NULL = no body header */
+    const char *target;        /* X-Amz-Target or NULL */
+    const char *body;
+    size_t body_len;
+    bool idempotent;
+    bool unsigned_request;     /* AssumeRoleWithWebIdentity */
+    struct aws_creds_cache *creds; /* NULL only when unsigned_request or bearer */
+    /* Kubernetes API: absolute base URL instead of the service endpoint, a bearer token instead
+     * of SigV4, the cluster CA, and a service name for errors/logs. */
+    const char *base_url;
+    const char *bearer;
+    const char *accept;
+    const char *ca_pem;
+    size_t ca_pem_len;
+    const char *service_name;
+};
+
+/* Sends r with retries. On UC_OK resp holds a 2xx response. On failure err is filled (the
+ * protocol's error shape parsed) and resp holds the last response. */
+uc_status aws_send(struct aws_client *c, const struct aws_req *r, const struct aws_call_opts *o,
+                   struct aws_http_response *resp, struct aws_error *err);
+
+/* Protocol parts (protocol.c / xml.c). */
+void aws_parse_error(enum aws_protocol proto, const struct aws_http_response *resp,
+                     struct aws_error *err);
+uc_status aws_query_encode(struct uc_buf *b, const char *operation, const char *version,
+                           const json_t *input);
+/* Converts a Query XML success body to JSON (see aws_query_call). *request_id gets the id. */
+uc_status aws_query_xml_to_json(const char *xml, size_t len, const char *operation,
+                                json_t **out, char *request_id, size_t rid_len);
+/* Parses an XML error body into err (code, message, request id). */
+void aws_query_xml_error(const char *xml, size_t len, struct aws_error *err);
+
+/* awsQuery call with an explicit credentials cache (NULL + unsigned_request for web identity). */
+uc_status aws_query_call_with(struct aws_client *c, struct aws_creds_cache *cc,
+                              enum aws_service svc, const char *operation, const json_t *input,
+                              bool unsigned_request, const struct aws_call_opts *o, json_t **out,
+                              struct aws_error *err);
+
+/* STS AssumeRole / AssumeRoleWithWebIdentity through cache (NULL + unsigned for web identity). */
+uc_status aws_sts_assume_role_with(struct aws_client *c, struct aws_creds_cache *source,
+                                   const struct aws_assume_role_params *p,
+                                   const char *web_identity_token, const struct aws_call_opts *o,
+                                   struct aws_credentials **out, struct aws_error *err);
+
+/* Parses ISO-8601 "2026-01-02T03:04:05[.fff](Z|+hh:mm)" to epoch ms. UC_DECODE when bad. */
+uc_status aws_parse_iso8601_ms(const char *s, int64_t *out);
+
+/* Credentials from a JSON document with AccessKeyId / SecretAccessKey / (Token|SessionToken) /
+ * Expiration (container, IMDS, credential_process). */
+uc_status aws_creds_from_json(const json_t *j, const char *source, struct aws_credentials **out,
+                              struct aws_error *err);
+
+/* Is the call idempotent by its name (Get*, List*, Describe*, and known safe mutations)? */
+bool aws_operation_idempotent(const char *operation);
+
+/* Partition of a region ("aws", "aws-cn", "aws-us-gov"). */
+const char *aws_partition_of(const char *region);
+/* Fills c->ep[] from config, env and region. */
+uc_status aws_endpoints_resolve(struct aws_client *c, struct aws_error *err);
+
+#endif

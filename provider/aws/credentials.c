@@ -1,0 +1,776 @@
+/* credentials.c - credential values, the refreshing cache, and the providers that need no
+ * process or metadata endpoint: static keys, environment, shared profiles (role_arn chains,
+ * credential_source), STS assume-role and web identity, and the default chain that picks one.
+ *
+ * Secrets pass through here: nothing in this file may log a key, token or file content.
+ * Providers run lazily, on the first call that needs credentials, never at client creation.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "aws_internal.h"
+#include "uc_log.h"
+
+/* ---- the value ------------------------------------------------------------------------------ */
+
+static void wipe_free(char *s)
+{
+    if (!s)
+        return;
+    memset(s, 0, strlen(s));
+    free(s);
+}
+
+struct aws_credentials *aws_credentials_new(const char *access_key_id,
+                                            const char *secret_access_key,
+                                            const char *session_token, int64_t expiration_ms,
+                                            const char *source)
+{
+    if (!access_key_id || !*access_key_id || !secret_access_key || !*secret_access_key)
+        return NULL;
+    struct aws_credentials *c = calloc(1, sizeof(*c));
+    if (!c)
+        return NULL;
+    c->access_key_id = strdup(access_key_id);
+    c->secret_access_key = strdup(secret_access_key);
+    if (session_token && *session_token)
+        c->session_token = strdup(session_token);
+    if (!c->access_key_id || !c->secret_access_key ||
+        (session_token && *session_token && !c->session_token)) {
+        wipe_free(c->access_key_id);
+        wipe_free(c->secret_access_key);
+        wipe_free(c->session_token);
+        free(c);
+        return NULL;
+    }
+    c->expiration_ms = expiration_ms;
+    snprintf(c->source, sizeof(c->source), "%s", source ? source : "");
+    atomic_init(&c->refs, 1);
+    return c;
+}
+
+struct aws_credentials *aws_credentials_ref(struct aws_credentials *c)
+{
+    if (c)
+        atomic_fetch_add(&c->refs, 1);
+    return c;
+}
+
+void aws_credentials_unref(struct aws_credentials *c)
+{
+    if (!c || atomic_fetch_sub(&c->refs, 1) != 1)
+        return;
+    wipe_free(c->access_key_id);
+    wipe_free(c->secret_access_key);
+    wipe_free(c->session_token);
+    free(c);
+}
+
+/* ---- time and JSON helpers ------------------------------------------------------------------ */
+
+static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    unsigned yoe = (unsigned)(y - era * 400);
+    unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+    unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + (int64_t)doe - 719468;
+}
+
+static bool digits(const char *s, int n, int *out)
+{
+    int v = 0;
+    for (int i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return false;
+        v = v * 10 + (s[i] - '0');
+    }
+    *out = v;
+    return true;
+}
+
+uc_status aws_parse_iso8601_ms(const char *s, int64_t *out)
+{
+    int y, mo, d, h, mi, se;
+    if (!s || strlen(s) < 19 || !digits(s, 4, &y) || s[4] != '-' || !digits(s + 5, 2, &mo) ||
+        s[7] != '-' || !digits(s + 8, 2, &d) || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') ||
+        !digits(s + 11, 2, &h) || s[13] != ':' || !digits(s + 14, 2, &mi) || s[16] != ':' ||
+        !digits(s + 17, 2, &se))
+        return UC_DECODE;
+    if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60)
+        return UC_DECODE;
+    const char *p = s + 19;
+    int64_t ms = 0;
+    if (*p == '.') {
+        p++;
+        int64_t scale = 100;
+        if (*p < '0' || *p > '9')
+            return UC_DECODE;
+        while (*p >= '0' && *p <= '9') {
+            ms += (*p - '0') * scale;
+            scale /= 10;
+            p++;
+        }
+    }
+    int64_t off = 0;
+    if (*p == 'Z' || *p == 'z') {
+        p++;
+    } else if (*p == '+' || *p == '-') {
+        int oh, om;
+        if (!digits(p + 1, 2, &oh) || p[3] != ':' || !digits(p + 4, 2, &om))
+            return UC_DECODE;
+        off = (oh * 3600 + om * 60) * (*p == '+' ? 1 : -1);
+        p += 6;
+    } else if (*p) {
+        return UC_DECODE;
+    }
+    if (*p)
+        return UC_DECODE;
+    int64_t secs = days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 +
+                   se - off;
+    *out = secs * 1000 + ms;
+    return UC_OK;
+}
+
+uc_status aws_creds_from_json(const json_t *j, const char *source, struct aws_credentials **out,
+                              struct aws_error *err)
+{
+    const char *ak = json_string_value(json_object_get(j, "AccessKeyId"));
+    const char *sk = json_string_value(json_object_get(j, "SecretAccessKey"));
+    const char *tok = json_string_value(json_object_get(j, "Token"));
+    if (!tok)
+        tok = json_string_value(json_object_get(j, "SessionToken"));
+    const char *exp = json_string_value(json_object_get(j, "Expiration"));
+    int64_t exp_ms = 0;
+    if (!ak || !*ak || !sk || !*sk)
+        return aws_error_set(err, UC_DECODE, "credentials", source,
+                             "%s returned no AccessKeyId/SecretAccessKey", source);
+    if (exp && aws_parse_iso8601_ms(exp, &exp_ms) != UC_OK)
+        return aws_error_set(err, UC_DECODE, "credentials", source,
+                             "%s returned a malformed Expiration", source);
+    *out = aws_credentials_new(ak, sk, tok, exp_ms, source);
+    return *out ? UC_OK : aws_error_set(err, UC_NOMEM, "credentials", source, "out of memory");
+}
+
+const char *aws_env(const char *name)
+{
+    const char *v = getenv(name);
+    return v && *v ? v : NULL;
+}
+
+/* ---- cache ------------------------------------------------------------------------------- */
+
+void aws_provider_free(struct aws_provider *p)
+{
+    if (p && p->destroy)
+        p->destroy(p);
+}
+
+void aws_creds_cache_init(struct aws_creds_cache *cc, struct aws_provider *prov)
+{
+    pthread_mutex_init(&cc->mu, NULL);
+    cc->cur = NULL;
+    cc->prov = prov;
+}
+
+void aws_creds_cache_release(struct aws_creds_cache *cc)
+{
+    if (!cc)
+        return;
+    aws_credentials_unref(cc->cur);
+    cc->cur = NULL;
+    aws_provider_free(cc->prov);
+    cc->prov = NULL;
+    pthread_mutex_destroy(&cc->mu);
+}
+
+static bool fresh(const struct aws_credentials *cr, int64_t now, int64_t margin)
+{
+    return cr && (cr->expiration_ms == 0 || now + margin < cr->expiration_ms);
+}
+
+uc_status aws_creds_cache_get(struct aws_creds_cache *cc, struct aws_client *c,
+                              const struct aws_call_opts *o, struct aws_credentials **out,
+                              struct aws_error *err)
+{
+    *out = NULL;
+    if (!cc || !cc->prov)
+        return aws_error_set(err, UC_INVALID, "credentials", "resolve", "no credential source");
+    /* One refresh at a time: other threads wait for it and then reuse its result. */
+    pthread_mutex_lock(&cc->mu);
+    int64_t now = aws_clock_wall_ms(&c->clock);
+    uc_status st = UC_OK;
+    if (fresh(cc->cur, now, AWS_CREDS_REFRESH_MS)) {
+        *out = aws_credentials_ref(cc->cur);
+        goto out;
+    }
+    struct aws_credentials *n = NULL;
+    struct aws_error ferr;
+    aws_error_clear(&ferr);
+    st = cc->prov->fetch(cc->prov, c, o, &n, &ferr);
+    if (st == UC_OK && n) {
+        aws_credentials_unref(cc->cur);
+        cc->cur = n;
+        *out = aws_credentials_ref(n);
+        uc_log(UC_LOG_DEBUG, LOG_MODULE, "credentials refreshed", "source", n->source, NULL);
+        goto out;
+    }
+    if (st == UC_NOTFOUND)
+        aws_error_set(&ferr, UC_NOTFOUND, "credentials", "resolve",
+                      "no credential source is configured");
+    if (fresh(cc->cur, now, 60 * 1000) && st != UC_CANCELED) {
+        /* Advisory refresh failed but the old credentials still have a minute: keep them. */
+        uc_log(UC_LOG_WARN, LOG_MODULE, "credential refresh failed, using cached credentials",
+               "error", ferr.message, NULL);
+        *out = aws_credentials_ref(cc->cur);
+        st = UC_OK;
+        goto out;
+    }
+    if (err)
+        *err = ferr;
+    if (err && err->status == UC_OK)
+        err->status = st;
+out:
+    pthread_mutex_unlock(&cc->mu);
+    return st;
+}
+
+void aws_creds_cache_invalidate(struct aws_creds_cache *cc, const struct aws_credentials *bad)
+{
+    pthread_mutex_lock(&cc->mu);
+    if (cc->cur && cc->cur == bad && cc->cur->expiration_ms != 0) {
+        aws_credentials_unref(cc->cur);
+        cc->cur = NULL;
+    }
+    pthread_mutex_unlock(&cc->mu);
+}
+
+/* ---- static ------------------------------------------------------------------------------ */
+
+struct static_provider {
+    struct aws_provider base;
+    struct aws_credentials *creds;
+};
+
+static uc_status static_fetch(struct aws_provider *p, struct aws_client *c,
+                              const struct aws_call_opts *o, struct aws_credentials **out,
+                              struct aws_error *err)
+{
+    struct static_provider *s = (struct static_provider *)p;
+    *out = aws_credentials_ref(s->creds);
+    return UC_OK;
+}
+
+static void static_destroy(struct aws_provider *p)
+{
+    struct static_provider *s = (struct static_provider *)p;
+    aws_credentials_unref(s->creds);
+    free(s);
+}
+
+struct aws_provider *aws_provider_static_new(const char *ak, const char *sk, const char *token,
+                                             const char *source)
+{
+    struct static_provider *s = calloc(1, sizeof(*s));
+    if (!s)
+        return NULL;
+    s->base.name = "static";
+    s->base.fetch = static_fetch;
+    s->base.destroy = static_destroy;
+    s->creds = aws_credentials_new(ak, sk, token, 0, source);
+    if (!s->creds) {
+        free(s);
+        return NULL;
+    }
+    return &s->base;
+}
+
+/* ---- assume role ------------------------------------------------------------------------- */
+
+struct assume_provider {
+    struct aws_provider base;
+    struct aws_creds_cache *source;
+    bool own_source;
+    char *role_arn, *session_name, *external_id;
+    int duration;
+    uint64_t denied_wait_ms;
+};
+
+static uc_status assume_fetch(struct aws_provider *p, struct aws_client *c,
+                              const struct aws_call_opts *o, struct aws_credentials **out,
+                              struct aws_error *err)
+{
+    struct assume_provider *a = (struct assume_provider *)p;
+    struct aws_assume_role_params ap = {a->role_arn, a->session_name, a->external_id,
+                                        a->duration};
+    uint64_t start = aws_clock_mono_ms(&c->clock);
+    for (unsigned n = 1;; n++) {
+        uc_status st = aws_sts_assume_role_with(c, a->source, &ap, NULL, o, out, err);
+        bool denied = st == UC_REMOTE && err &&
+                      (aws_error_is(err, "AccessDenied") ||
+                       aws_error_is(err, "AccessDeniedException"));
+        if (!denied || a->denied_wait_ms == 0)
+            return st;
+        uint64_t now = aws_clock_mono_ms(&c->clock);
+        uint64_t delay = aws_retry_backoff_ms(n, true, 0.5 + aws_client_rand(c) / 2, 0);
+        if (delay > 10000)
+            delay = 10000;
+        if (now - start + delay > a->denied_wait_ms)
+            return st;
+        if (o && o->deadline_ms && now + delay >= o->deadline_ms)
+            return st;
+        uc_log(UC_LOG_DEBUG, LOG_MODULE, "AssumeRole AccessDenied, waiting for the role",
+               "role_arn", a->role_arn, NULL);
+        if (aws_clock_sleep_ms(&c->clock, o ? o->cancel : NULL, delay) == UC_CANCELED)
+            return aws_error_set(err, UC_CANCELED, "sts", "AssumeRole",
+                                 "canceled while waiting for role %s to become assumable",
+                                 a->role_arn);
+    }
+}
+
+static void assume_destroy(struct aws_provider *p)
+{
+    struct assume_provider *a = (struct assume_provider *)p;
+    if (a->own_source && a->source) {
+        aws_creds_cache_release(a->source);
+        free(a->source);
+    }
+    free(a->role_arn);
+    free(a->session_name);
+    free(a->external_id);
+    free(a);
+}
+
+static char *dup_opt(const char *s, bool *fail)
+{
+    if (!s || !*s)
+        return NULL;
+    char *d = strdup(s);
+    if (!d)
+        *fail = true;
+    return d;
+}
+
+struct aws_provider *aws_provider_assume_role_new(struct aws_creds_cache *source, bool own_source,
+                                                  const char *role_arn, const char *session_name,
+                                                  const char *external_id, int duration_seconds,
+                                                  uint64_t access_denied_wait_ms)
+{
+    struct assume_provider *a = calloc(1, sizeof(*a));
+    if (!a)
+        return NULL;
+    bool fail = false;
+    a->base.name = "assume-role";
+    a->base.fetch = assume_fetch;
+    a->base.destroy = assume_destroy;
+    a->source = source;
+    a->own_source = own_source;
+    a->role_arn = dup_opt(role_arn, &fail);
+    a->session_name = dup_opt(session_name, &fail);
+    a->external_id = dup_opt(external_id, &fail);
+    a->duration = duration_seconds;
+    a->denied_wait_ms = access_denied_wait_ms;
+    if (fail || !a->role_arn) {
+        a->own_source = false; /* on failure the caller keeps its source */
+        assume_destroy(&a->base);
+        return NULL;
+    }
+    return &a->base;
+}
+
+/* ---- web identity ------------------------------------------------------------------------ */
+
+struct webid_provider {
+    struct aws_provider base;
+    char *role_arn, *token_file, *session_name;
+};
+
+static uc_status read_small_file(const char *path, size_t max, char **out)
+{
+    *out = NULL;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return errno == ENOENT ? UC_NOTFOUND : UC_IO;
+    char *buf = malloc(max + 1);
+    size_t got = 0;
+    uc_status st = UC_OK;
+    if (!buf) {
+        st = UC_NOMEM;
+        goto out;
+    }
+    for (;;) {
+        ssize_t r = read(fd, buf + got, max + 1 - got);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            st = UC_IO;
+            goto out;
+        }
+        if (r == 0)
+            break;
+        got += (size_t)r;
+        if (got > max) {
+            st = UC_RANGE;
+            goto out;
+        }
+    }
+    while (got > 0 && (buf[got - 1] == '\n' || buf[got - 1] == '\r' || buf[got - 1] == ' '))
+        got--;
+    buf[got] = '\0';
+    *out = buf;
+    buf = NULL;
+out:
+    if (buf) {
+        memset(buf, 0, max + 1);
+        free(buf);
+    }
+    close(fd);
+    return st;
+}
+
+static uc_status webid_fetch(struct aws_provider *p, struct aws_client *c,
+                             const struct aws_call_opts *o, struct aws_credentials **out,
+                             struct aws_error *err)
+{
+    struct webid_provider *w = (struct webid_provider *)p;
+    char *token = NULL;
+    /* Read the token each time: Kubernetes rotates projected tokens. */
+    uc_status st = read_small_file(w->token_file, 20000, &token);
+    if (st != UC_OK)
+        return aws_error_set(err, st == UC_NOTFOUND ? UC_IO : st, "credentials", "web-identity",
+                             "cannot read web identity token file %s: %s", w->token_file,
+                             uc_status_text(st));
+    struct aws_assume_role_params ap = {w->role_arn, w->session_name, NULL, 0};
+    st = aws_sts_assume_role_with(c, NULL, &ap, token, o, out, err);
+    memset(token, 0, strlen(token));
+    free(token);
+    if (st == UC_OK)
+        snprintf((*out)->source, sizeof((*out)->source), "web-identity");
+    return st;
+}
+
+static void webid_destroy(struct aws_provider *p)
+{
+    struct webid_provider *w = (struct webid_provider *)p;
+    free(w->role_arn);
+    free(w->token_file);
+    free(w->session_name);
+    free(w);
+}
+
+struct aws_provider *aws_provider_web_identity_new(const char *role_arn, const char *token_file,
+                                                   const char *session_name)
+{
+    struct webid_provider *w = calloc(1, sizeof(*w));
+    if (!w)
+        return NULL;
+    bool fail = false;
+    w->base.name = "web-identity";
+    w->base.fetch = webid_fetch;
+    w->base.destroy = webid_destroy;
+    w->role_arn = dup_opt(role_arn, &fail);
+    w->token_file = dup_opt(token_file, &fail);
+    w->session_name = dup_opt(session_name, &fail);
+    if (fail || !w->role_arn || !w->token_file) {
+        webid_destroy(&w->base);
+        return NULL;
+    }
+    return &w->base;
+}
+
+/* ---- the default chain -------------------------------------------------------------------- */
+
+struct chain_provider {
+    struct aws_provider base;
+    struct aws_provider *chosen; /* fetch runs under the cache's mutex: no lock of its own */
+};
+
+static struct aws_creds_cache *cache_new(struct aws_provider *p)
+{
+    if (!p)
+        return NULL;
+    struct aws_creds_cache *cc = malloc(sizeof(*cc));
+    if (!cc) {
+        aws_provider_free(p);
+        return NULL;
+    }
+    aws_creds_cache_init(cc, p);
+    return cc;
+}
+
+static uc_status nomem(struct aws_error *err)
+{
+    return aws_error_set(err, UC_NOMEM, "credentials", "resolve", "out of memory");
+}
+
+/* Environment keys as a static provider; UC_NOTFOUND when unset. */
+static uc_status env_provider(struct aws_provider **out, struct aws_error *err)
+{
+    const char *ak = aws_env("AWS_ACCESS_KEY_ID");
+    const char *sk = aws_env("AWS_SECRET_ACCESS_KEY");
+    const char *tok = aws_env("AWS_SESSION_TOKEN");
+    if (!tok)
+        tok = aws_env("AWS_SECURITY_TOKEN");
+    if (!ak && !sk)
+        return UC_NOTFOUND;
+    if (!ak || !sk)
+        return aws_error_set(err, UC_INVALID, "credentials", "environment",
+                             "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY must both be set");
+    *out = aws_provider_static_new(ak, sk, tok, "environment");
+    return *out ? UC_OK : nomem(err);
+}
+
+#define MAX_PROFILE_DEPTH 8
+
+/* The provider a named profile describes (aws-apis.md §10.2): role_arn (with
+ * web_identity_token_file, source_profile or credential_source), static keys, then
+ * credential_process. UC_NOTFOUND when the profile does not exist or holds no credentials. */
+static uc_status profile_provider(struct aws_client *c, const char *name, int depth,
+                                  struct aws_provider **out, struct aws_error *err)
+{
+    *out = NULL;
+    const struct aws_profile *p = aws_profiles_find(&c->profiles, name);
+    if (!p)
+        return UC_NOTFOUND;
+    if (depth > MAX_PROFILE_DEPTH)
+        return aws_error_set(err, UC_INVALID, "credentials", "profile",
+                             "profile %s: source_profile chain is too long or has a loop", name);
+    char src[64];
+    snprintf(src, sizeof(src), "profile:%s", name);
+    const char *ak = aws_profile_get(p, "aws_access_key_id");
+    const char *sk = aws_profile_get(p, "aws_secret_access_key");
+    const char *tok = aws_profile_get(p, "aws_session_token");
+    const char *role = aws_profile_get(p, "role_arn");
+    if (role) {
+        const char *wif = aws_profile_get(p, "web_identity_token_file");
+        const char *session = aws_profile_get(p, "role_session_name");
+        if (wif) {
+            *out = aws_provider_web_identity_new(role, wif, session);
+            return *out ? UC_OK : nomem(err);
+        }
+        const char *sp = aws_profile_get(p, "source_profile");
+        const char *cs = aws_profile_get(p, "credential_source");
+        struct aws_provider *source = NULL;
+        uc_status st = UC_OK;
+        if (sp && cs)
+            return aws_error_set(err, UC_INVALID, "credentials", "profile",
+                                 "profile %s sets both source_profile and credential_source",
+                                 name);
+        if (sp) {
+            if (strcmp(sp, name) == 0) {
+                /* A profile may name itself: its own static keys are the source. */
+                if (!ak || !sk)
+                    return aws_error_set(err, UC_INVALID, "credentials", "profile",
+                                         "profile %s is its own source_profile but has no keys",
+                                         name);
+                source = aws_provider_static_new(ak, sk, tok, src);
+            } else {
+                st = profile_provider(c, sp, depth + 1, &source, err);
+                if (st == UC_NOTFOUND)
+                    return aws_error_set(err, UC_INVALID, "credentials", "profile",
+                                         "profile %s: source_profile %s not found or without "
+                                         "credentials",
+                                         name, sp);
+                if (st != UC_OK)
+                    return st;
+            }
+        } else if (cs) {
+            if (strcasecmp(cs, "Environment") == 0) {
+                st = env_provider(&source, err);
+                if (st == UC_NOTFOUND)
+                    return aws_error_set(err, UC_INVALID, "credentials", "profile",
+                                         "profile %s: credential_source Environment but no "
+                                         "AWS_ACCESS_KEY_ID in the environment",
+                                         name);
+                if (st != UC_OK)
+                    return st;
+            } else if (strcasecmp(cs, "Ec2InstanceMetadata") == 0) {
+                source = aws_provider_imds_new();
+            } else if (strcasecmp(cs, "EcsContainer") == 0) {
+                source = aws_provider_container_new();
+            } else {
+                return aws_error_set(err, UC_INVALID, "credentials", "profile",
+                                     "profile %s: unknown credential_source %s", name, cs);
+            }
+        } else {
+            return aws_error_set(err, UC_INVALID, "credentials", "profile",
+                                 "profile %s has role_arn but neither source_profile nor "
+                                 "credential_source",
+                                 name);
+        }
+        if (!source)
+            return nomem(err);
+        struct aws_creds_cache *sc = cache_new(source);
+        if (!sc)
+            return nomem(err);
+        const char *dur = aws_profile_get(p, "duration_seconds");
+        int d = 0;
+        if (dur) {
+            char *end = NULL;
+            long v = strtol(dur, &end, 10);
+            if (!end || *end || v < 900 || v > 43200) {
+                aws_creds_cache_release(sc);
+                free(sc);
+                return aws_error_set(err, UC_INVALID, "credentials", "profile",
+                                     "profile %s: duration_seconds must be 900..43200", name);
+            }
+            d = (int)v;
+        }
+        *out = aws_provider_assume_role_new(sc, true, role, session,
+                                            aws_profile_get(p, "external_id"), d, 0);
+        if (!*out) {
+            aws_creds_cache_release(sc);
+            free(sc);
+            return nomem(err);
+        }
+        return UC_OK;
+    }
+    if (ak || sk) {
+        if (!ak || !sk)
+            return aws_error_set(err, UC_INVALID, "credentials", "profile",
+                                 "profile %s has only one of aws_access_key_id and "
+                                 "aws_secret_access_key",
+                                 name);
+        *out = aws_provider_static_new(ak, sk, tok, src);
+        return *out ? UC_OK : nomem(err);
+    }
+    const char *proc = aws_profile_get(p, "credential_process");
+    if (proc) {
+        *out = aws_provider_process_new(proc, name);
+        return *out ? UC_OK : nomem(err);
+    }
+    if (aws_profile_get(p, "sso_session") || aws_profile_get(p, "sso_start_url"))
+        return aws_error_set(err, UC_UNSUPPORTED, "credentials", "profile",
+                             "profile %s uses AWS SSO, which unicron does not support; use "
+                             "credential_process (e.g. aws configure export-credentials)",
+                             name);
+    return UC_NOTFOUND;
+}
+
+/* Builds the candidate at position i of the chain; UC_NOTFOUND = not configured, skip. */
+static uc_status chain_candidate(struct aws_client *c, int i, struct aws_provider **out,
+                                 struct aws_error *err)
+{
+    *out = NULL;
+    switch (i) {
+    case 0: /* provider arguments */
+        if (!c->access_key && !c->secret_key)
+            return UC_NOTFOUND;
+        if (!c->access_key || !c->secret_key)
+            return aws_error_set(err, UC_INVALID, "credentials", "static",
+                                 "access_key and secret_key must both be set");
+        *out = aws_provider_static_new(c->access_key, c->secret_key, c->token, "static");
+        return *out ? UC_OK : nomem(err);
+    case 1: { /* provider assume_role_with_web_identity block */
+        if (!c->wi_role_arn)
+            return UC_NOTFOUND;
+        const char *file = c->wi_token_file ? c->wi_token_file
+                                            : aws_env("AWS_WEB_IDENTITY_TOKEN_FILE");
+        if (!file)
+            return aws_error_set(err, UC_INVALID, "credentials", "web-identity",
+                                 "assume_role_with_web_identity needs web_identity_token_file");
+        *out = aws_provider_web_identity_new(c->wi_role_arn, file, c->wi_session_name);
+        return *out ? UC_OK : nomem(err);
+    }
+    case 2: /* environment, unless a profile is named */
+        if (c->profile_explicit)
+            return UC_NOTFOUND;
+        return env_provider(out, err);
+    case 3: { /* shared files */
+        uc_status st = profile_provider(c, c->profile, 0, out, err);
+        if (st == UC_NOTFOUND && c->profile_explicit)
+            return aws_error_set(err, UC_INVALID, "credentials", "profile",
+                                 "profile \"%s\" not found in the shared config/credentials "
+                                 "files or has no credentials",
+                                 c->profile);
+        return st;
+    }
+    case 4: { /* web identity from the environment */
+        const char *file = aws_env("AWS_WEB_IDENTITY_TOKEN_FILE");
+        const char *role = aws_env("AWS_ROLE_ARN");
+        if (!file || !role)
+            return UC_NOTFOUND;
+        *out = aws_provider_web_identity_new(role, file, aws_env("AWS_ROLE_SESSION_NAME"));
+        return *out ? UC_OK : nomem(err);
+    }
+    case 5: /* container */
+        if (!aws_env("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI") &&
+            !aws_env("AWS_CONTAINER_CREDENTIALS_FULL_URI"))
+            return UC_NOTFOUND;
+        *out = aws_provider_container_new();
+        return *out ? UC_OK : nomem(err);
+    case 6: { /* EC2 instance metadata */
+        const char *off = aws_env("AWS_EC2_METADATA_DISABLED");
+        if (off && strcasecmp(off, "true") == 0)
+            return UC_NOTFOUND;
+        *out = aws_provider_imds_new();
+        return *out ? UC_OK : nomem(err);
+    }
+    default:
+        return UC_NOTFOUND;
+    }
+}
+
+#define CHAIN_LEN 7
+
+static uc_status chain_fetch(struct aws_provider *p, struct aws_client *c,
+                             const struct aws_call_opts *o, struct aws_credentials **out,
+                             struct aws_error *err)
+{
+    struct chain_provider *ch = (struct chain_provider *)p;
+    uc_status st = aws_client_resolve_locked_once(c, err);
+    if (st != UC_OK)
+        return st;
+    if (ch->chosen)
+        return ch->chosen->fetch(ch->chosen, c, o, out, err);
+    for (int i = 0; i < CHAIN_LEN; i++) {
+        struct aws_provider *cand = NULL;
+        st = chain_candidate(c, i, &cand, err);
+        if (st == UC_NOTFOUND)
+            continue;
+        if (st != UC_OK)
+            return st;
+        st = cand->fetch(cand, c, o, out, err);
+        if (st == UC_NOTFOUND) {
+            aws_provider_free(cand);
+            continue;
+        }
+        if (st != UC_OK) {
+            aws_provider_free(cand);
+            return st;
+        }
+        ch->chosen = cand;
+        uc_log(UC_LOG_DEBUG, LOG_MODULE, "credential source chosen", "source", cand->name,
+               NULL);
+        return UC_OK;
+    }
+    aws_error_clear(err);
+    return aws_error_set(err, UC_NOTFOUND, "credentials", "resolve",
+                         "no valid credential sources found: set access_key/secret_key, "
+                         "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, a profile in the shared "
+                         "files, web identity, or run on ECS/EKS/EC2");
+}
+
+static void chain_destroy(struct aws_provider *p)
+{
+    struct chain_provider *ch = (struct chain_provider *)p;
+    aws_provider_free(ch->chosen);
+    free(ch);
+}
+
+struct aws_provider *aws_provider_chain_new(void)
+{
+    struct chain_provider *ch = calloc(1, sizeof(*ch));
+    if (!ch)
+        return NULL;
+    ch->base.name = "chain";
+    ch->base.fetch = chain_fetch;
+    ch->base.destroy = chain_destroy;
+    return &ch->base;
+}

@@ -1,0 +1,177 @@
+#!/usr/bin/env python3
+"""Plugin-host benchmark: prints the provider's median exec-to-handshake time, the ratio of
+`terraform plan` wall time with the provider to the same plan shape built from Terraform's
+own `terraform_data` (measured in alternation in one run), and the provider's max RSS during a
+plan. Targets (reported, never asserted): handshake <= 5 ms, ratio <= 2.0, RSS <= 25 MB.
+
+Usage: bench/host_bench.py [--bin PATH] [--handshakes N] [--plans N]
+Standard library only; needs `terraform` and `openssl` on PATH. No network (dev_overrides).
+"""
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
+COOKIE = "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2"
+
+PROVIDER_TF = """
+terraform {
+  required_providers {
+    unicron = { source = "unicron/unicron" }
+  }
+}
+provider "unicron" {
+  region = "eu-west-1"
+}
+resource "unicron_tenant" "t" {
+  name           = "bench-team"
+  email_template = "aws+{tenant}-{environment}@example.com"
+  environment {
+    name = "dev"
+  }
+}
+resource "unicron_cluster" "c" {
+  account_id = unicron_tenant.t.environment[0].account_id
+  name       = "bench-dev"
+  subnet_ids = ["subnet-0123456789abcdef0"]
+}
+resource "unicron_addon" "a" {
+  cluster_id = unicron_cluster.c.id
+  name       = "coredns"
+}
+"""
+
+# The same shape: three resources, each depending on the previous one's unknown output.
+BASELINE_TF = """
+resource "terraform_data" "t" {
+  input = "bench-team"
+}
+resource "terraform_data" "c" {
+  input = terraform_data.t.id
+}
+resource "terraform_data" "a" {
+  input = terraform_data.c.id
+}
+"""
+
+
+def client_cert(tmp):
+    key, crt = os.path.join(tmp, "c.key"), os.path.join(tmp, "c.crt")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                    "ec_paramgen_curve:P-521", "-nodes", "-keyout", key, "-out", crt,
+                    "-days", "1", "-subj", "/O=HashiCorp/CN=localhost",
+                    "-addext", "subjectAltName=DNS:localhost"],
+                   check=True, capture_output=True)
+    with open(crt) as f:
+        return f.read()
+
+
+def handshake_ms(binary, n, tmp, tls):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TF_", "PLUGIN_"))}
+    env.update({"TF_PLUGIN_MAGIC_COOKIE": COOKIE, "PLUGIN_PROTOCOL_VERSIONS": "5,6",
+                "PLUGIN_UNIX_SOCKET_DIR": tmp})
+    if tls:
+        env["PLUGIN_CLIENT_CERT"] = client_cert(tmp)
+    times = []
+    for _ in range(n):
+        t0 = time.perf_counter()
+        p = subprocess.Popen([binary], env=env, stdout=subprocess.PIPE,
+                             stderr=subprocess.DEVNULL)
+        line = p.stdout.readline()
+        times.append((time.perf_counter() - t0) * 1000)
+        if not line.startswith(b"1|"):
+            raise SystemExit("no handshake from %s: %r" % (binary, line))
+        p.terminate()
+        p.wait()
+        p.stdout.close()
+    return statistics.median(times)
+
+
+def workdir(tmp, name, tf, override_dir):
+    d = os.path.join(tmp, name)
+    os.makedirs(d)
+    with open(os.path.join(d, "main.tf"), "w") as f:
+        f.write(tf)
+    rc = os.path.join(d, ".terraformrc")
+    with open(rc, "w") as f:
+        f.write('provider_installation {\n  dev_overrides { "registry.terraform.io/unicron/'
+                'unicron" = "%s" }\n  direct {}\n}\n' % override_dir)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TF_", "AWS_"))}
+    env.update({"TF_CLI_CONFIG_FILE": rc, "CHECKPOINT_DISABLE": "1", "TF_IN_AUTOMATION": "1",
+                "HOME": d})
+    return d, env
+
+
+def plan_s(d, env):
+    t0 = time.perf_counter()
+    r = subprocess.run(["terraform", "plan", "-input=false", "-no-color", "-lock=false"],
+                       cwd=d, env=env, capture_output=True, text=True)
+    dt = time.perf_counter() - t0
+    if r.returncode != 0:
+        raise SystemExit("plan failed in %s:\n%s%s" % (d, r.stdout, r.stderr))
+    return dt
+
+
+def max_rss_mb(binary, tmp):
+    """Runs one plan through a wrapper that records the provider processes' max RSS."""
+    wdir = os.path.join(tmp, "rsswrap")
+    os.makedirs(wdir)
+    out = os.path.join(tmp, "rss.txt")
+    wrapper = os.path.join(wdir, "terraform-provider-unicron")
+    with open(wrapper, "w") as f:
+        f.write("#!%s\nimport resource, subprocess, sys\n"
+                "rc = subprocess.call([%r])\n"
+                "kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss\n"
+                "open(%r, 'a').write('%%d\\n' %% kb)\nsys.exit(rc)\n"
+                % (sys.executable, binary, out))
+    os.chmod(wrapper, 0o755)
+    d, env = workdir(tmp, "rss", PROVIDER_TF, wdir)
+    plan_s(d, env)
+    with open(out) as f:
+        return max(int(x) for x in f if x.strip()) / 1024.0
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--bin", default=os.environ.get("UNICRON_PROVIDER_BIN") or
+                    os.path.join(REPO, "build", "terraform-provider-unicron"))
+    ap.add_argument("--handshakes", type=int, default=40)
+    ap.add_argument("--plans", type=int, default=10)
+    a = ap.parse_args()
+    binary = os.path.abspath(a.bin)
+    if not os.access(binary, os.X_OK):
+        raise SystemExit("provider not built: %s" % binary)
+    tmp = tempfile.mkdtemp(prefix="uc-bench-")
+    try:
+        hs_tls = handshake_ms(binary, max(30, a.handshakes), tmp, tls=True)
+        hs_plain = handshake_ms(binary, max(30, a.handshakes), tmp, tls=False)
+        pd, penv = workdir(tmp, "provider", PROVIDER_TF, os.path.dirname(binary))
+        bd, benv = workdir(tmp, "baseline", BASELINE_TF, os.path.dirname(binary))
+        plan_s(pd, penv)  # warm caches
+        plan_s(bd, benv)
+        prov, base = [], []
+        for _ in range(a.plans):
+            prov.append(plan_s(pd, penv))
+            base.append(plan_s(bd, benv))
+        rss = max_rss_mb(binary, tmp)
+        mp, mb = statistics.median(prov), statistics.median(base)
+        print("binary: %s" % binary)
+        print("exec-to-handshake median (mTLS, n=%d): %.2f ms   (target <= 5 ms)"
+              % (max(30, a.handshakes), hs_tls))
+        print("exec-to-handshake median (plaintext, n=%d): %.2f ms"
+              % (max(30, a.handshakes), hs_plain))
+        print("terraform plan median: provider %.0f ms, terraform_data %.0f ms (n=%d each, "
+              "alternating)" % (mp * 1000, mb * 1000, a.plans))
+        print("plan ratio provider/terraform_data: %.2f   (target <= 2.0)" % (mp / mb))
+        print("provider max RSS during plan: %.1f MB   (target <= 25 MB)" % rss)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

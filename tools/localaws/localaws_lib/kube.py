@@ -685,8 +685,12 @@ def advance(store, now):
                         del apps[name]
                         store.dirty = True
                 continue
-            since = app.get("_changed_at", now)
-            status = argocd.reconcile(app, since, now, delay, watch)
+            if app.get("_seen_gen") != meta.get("generation"):
+                # the controller picks up a new generation when it first sees it
+                app["_seen_gen"] = meta.get("generation")
+                app["_since"] = max(now, app.get("_changed_at", now))
+                store.dirty = True
+            status = argocd.reconcile(app, app["_since"], now, delay, watch)
             if app.get("_ctrl") != [meta.get("generation"), status["sync"]["status"],
                                     status["health"]["status"]]:
                 app["_ctrl"] = [meta.get("generation"), status["sync"]["status"],

@@ -1,0 +1,203 @@
+"""Each cluster's Kubernetes API over HTTPS (CA from DescribeCluster): EKS bearer-token checks,
+namespaces, server-side apply semantics, and the Argo CD Application lifecycle with the simulated
+controller (Progressing -> Synced/Healthy, Degraded for an unknown chart version, finalizers)."""
+
+import time
+
+from . import sigv4_signer as signer
+from .harness import MGMT, EmulatorTest, wait_for
+
+APP = "/apis/argoproj.io/v1alpha1/namespaces/argocd/applications/"
+APPLY = "application/apply-patch+yaml"
+
+
+def app_body(name, version="2.5.2", automated=True):
+    body = {"apiVersion": "argoproj.io/v1alpha1", "kind": "Application",
+            "metadata": {"name": name, "namespace": "argocd",
+                         "finalizers": ["resources-finalizer.argocd.argoproj.io"]},
+            "spec": {"project": "default",
+                     "source": {"repoURL": "https://kubeflow.github.io/spark-operator",
+                                "chart": "spark-operator", "targetRevision": version,
+                                "helm": {"releaseName": name, "valuesObject": {}}},
+                     "destination": {"name": "in-cluster", "namespace": name},
+                     "syncPolicy": {"syncOptions": ["CreateNamespace=true"]}}}
+    if automated:
+        body["spec"]["syncPolicy"]["automated"] = {"prune": True, "selfHeal": True}
+    return body
+
+
+class KubeArgo(EmulatorTest):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        t = KubeArgo("run")
+        acct, creds = t.tenant()
+        cls.acct, cls.creds = acct, creds
+        c = t.active_cluster(creds, "apps")
+        cls.endpoint, cls.ca = c["endpoint"], c["certificateAuthority"]["data"]
+
+    def token(self, creds=None, cluster="apps", **kw):
+        akid, secret, tok = creds or self.creds
+        return signer.eks_token(cluster, akid, secret, tok, **kw)
+
+    def k(self, method, path, body=None, ctype=None, token=None):
+        return self.emu.kube(self.endpoint, self.ca, method, path, token or self.token(), body,
+                             ctype)
+
+    def test_version_and_token_checks(self):
+        st, doc = self.k("GET", "/version")
+        self.assertEqual((st, doc["major"]), (200, "1"))
+        # a token presigned for the emulator's own host is fine too
+        st, _ = self.k("GET", "/version", token=self.token(host=self.emu.host, scheme="http"))
+        self.assertEqual(st, 200)
+        bad = [self.token(cluster="other"),
+               self.token(now=time.time() - 16 * 60),
+               self.token()[:-3] + "AAA",
+               self.token(creds=(self.creds[0], "wrong", self.creds[2])),
+               self.token(host="evil.example.com"),
+               "not-a-token"]
+        for tok in bad:
+            with self.subTest(token=tok[:30]):
+                st, doc = self.k("GET", "/version", token=tok)
+                self.assertEqual((st, doc["reason"], doc["kind"]), (401, "Unauthorized", "Status"))
+        # another account's principal is authenticated but not authorised
+        st, doc = self.k("GET", "/api/v1/namespaces", token=self.token(creds=MGMT))
+        self.assertEqual((st, doc["reason"]), (403, "Forbidden"))
+
+    def test_namespaces(self):
+        st, doc = self.k("GET", "/api/v1/namespaces")
+        self.assertEqual(st, 200)
+        self.assertTrue({"default", "kube-system"} <= {n["metadata"]["name"]
+                                                        for n in doc["items"]})
+        ns = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "team-a"}}
+        st, doc = self.k("PATCH", "/api/v1/namespaces/team-a", ns, APPLY)
+        self.assertEqual(st, 422)  # fieldManager is required for apply
+        self.assertEqual(doc["details"]["causes"][0]["field"], "fieldManager")
+        st, doc = self.k("PATCH", "/api/v1/namespaces/team-a?fieldManager=unicron", ns, APPLY)
+        self.assertEqual((st, doc["status"]["phase"]), (201, "Active"))
+        st, doc = self.k("PATCH", "/api/v1/namespaces/team-a?fieldManager=unicron", ns, APPLY)
+        self.assertEqual(st, 200)
+        st, doc = self.k("DELETE", "/api/v1/namespaces/team-a")
+        self.assertEqual((st, doc["status"]["phase"]), (200, "Terminating"))
+        wait_for(lambda: self.k("GET", "/api/v1/namespaces/team-a")[0] == 404)
+        st, doc = self.k("GET", "/api/v1/namespaces/team-a")
+        self.assertEqual(doc["message"], 'namespaces "team-a" not found')
+
+    def test_application_lifecycle(self):
+        crd = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/applications.argoproj.io"
+        st, doc = self.k("GET", crd)
+        self.assertEqual(st, 404)
+        st, doc = self.k("GET", APP + "spark")
+        self.assertEqual((st, doc["message"]), (404, "the server could not find the requested "
+                                                     "resource"))
+        # install the managed Argo CD (EKS capability)
+        role = self.make_role(self.creds, "argocd-cap", "capabilities.eks.amazonaws.com")
+        st, _, doc = self.emu.eks("POST", "/clusters/apps/capabilities", {
+            "capabilityName": "argocd", "type": "ARGOCD", "roleArn": role,
+            "deletePropagationPolicy": "RETAIN", "configuration": {"argoCd": {"awsIdc": {
+                "idcInstanceArn": "arn:aws:sso:::instance/ssoins-1"}}}}, creds=self.creds)
+        self.assertEqual(st, 200, doc)
+        st, doc = self.k("GET", crd)
+        self.assertEqual(st, 200)
+        # apply creates (201) with metadata the server owns
+        st, app = self.k("PATCH", APP + "spark?fieldManager=unicron&force=true",
+                         app_body("spark"), APPLY)
+        self.assertEqual(st, 201, app)
+        meta = app["metadata"]
+        self.assertEqual(meta["generation"], 1)
+        self.assertTrue(meta["uid"] and meta["resourceVersion"] and meta["creationTimestamp"])
+        self.assertEqual(meta["managedFields"][0]["manager"], "unicron")
+        # mismatched name -> 400; another manager changing an owned field -> 409
+        st, doc = self.k("PATCH", APP + "other?fieldManager=unicron", app_body("spark"), APPLY)
+        self.assertEqual(st, 400)
+        other = app_body("spark", version="2.5.1")
+        st, doc = self.k("PATCH", APP + "spark?fieldManager=kubectl", other, APPLY)
+        self.assertEqual((st, doc["reason"]), (409, "Conflict"))
+        self.assertIn(".spec.source.targetRevision", doc["message"])
+        self.assertEqual(doc["details"]["causes"][0]["type"], "FieldManagerConflict")
+        # the controller works on it
+        st, app = self.k("GET", APP + "spark")
+        self.assertEqual(app["status"]["health"]["status"], "Progressing")
+        self.assertEqual(app["status"]["operationState"]["phase"], "Running")
+
+        def synced():
+            _, a = self.k("GET", APP + "spark")
+            s = a.get("status", {})
+            return a if s.get("sync", {}).get("status") == "Synced" and \
+                s["health"]["status"] == "Healthy" else None
+        app = wait_for(synced)
+        self.assertEqual(app["status"]["operationState"]["phase"], "Succeeded")
+        self.assertEqual(app["status"]["sync"]["revision"], "2.5.2")
+        # re-applying the same body changes nothing
+        st, again = self.k("PATCH", APP + "spark?fieldManager=unicron&force=true",
+                           app_body("spark"), APPLY)
+        self.assertEqual((st, again["metadata"]["resourceVersion"]),
+                         (200, app["metadata"]["resourceVersion"]))
+        # a chart version the index does not have: Degraded with a ComparisonError
+        st, app = self.k("PATCH", APP + "spark?fieldManager=unicron&force=true",
+                         app_body("spark", version="9.9.9"), APPLY)
+        self.assertEqual((st, app["metadata"]["generation"]), (200, 2))
+
+        def degraded():
+            _, a = self.k("GET", APP + "spark")
+            return a if a["status"]["health"]["status"] == "Degraded" else None
+        app = wait_for(degraded)
+        self.assertEqual(app["status"]["conditions"][0]["type"], "ComparisonError")
+        self.assertIn('version "9.9.9" not found', app["status"]["conditions"][0]["message"])
+        self.assertEqual(app["status"]["operationState"]["phase"], "Failed")
+        # without automated sync nothing happens
+        st, _ = self.k("PATCH", APP + "manual?fieldManager=unicron",
+                       app_body("manual", automated=False), APPLY)
+        self.assertEqual(st, 201)
+        time.sleep(0.25)
+        _, app = self.k("GET", APP + "manual")
+        self.assertEqual((app["status"]["sync"]["status"], app["status"]["health"]["status"]),
+                         ("OutOfSync", "Missing"))
+        # delete with the finalizer: 200 with the object, gone after the controller's cleanup
+        st, app = self.k("DELETE", APP + "spark")
+        self.assertEqual(st, 200)
+        self.assertEqual(app["kind"], "Application")
+        self.assertIn("deletionTimestamp", app["metadata"])
+        st, app = self.k("GET", APP + "spark")
+        self.assertEqual(st, 200)
+        wait_for(lambda: self.k("GET", APP + "spark")[0] == 404)
+        st, doc = self.k("GET", APP + "spark")
+        self.assertEqual(doc["message"], 'applications.argoproj.io "spark" not found')
+        # without finalizers: deleted at once, Status answer
+        body = app_body("quick")
+        del body["metadata"]["finalizers"]
+        self.k("PATCH", APP + "quick?fieldManager=unicron", body, APPLY)
+        st, doc = self.k("DELETE", APP + "quick")
+        self.assertEqual((st, doc["kind"], doc["status"]), (200, "Status", "Success"))
+        st, doc = self.k("DELETE", APP + "quick")
+        self.assertEqual(st, 404)
+
+    def test_stuck_finalizer_without_controller(self):
+        # a second cluster with the CRDs but no running controller: deletion stays pending
+        t = KubeArgo("run")
+        c = t.active_cluster(self.creds, "nocontroller")
+        role = self.make_role(self.creds, "argocd-cap2", "capabilities.eks.amazonaws.com")
+        self.emu.eks("POST", "/clusters/nocontroller/capabilities", {
+            "capabilityName": "argocd", "type": "ARGOCD", "roleArn": role,
+            "deletePropagationPolicy": "RETAIN", "configuration": {"argoCd": {"awsIdc": {
+                "idcInstanceArn": "arn:aws:sso:::instance/ssoins-1"}}}}, creds=self.creds)
+        tok = self.token(cluster="nocontroller")
+        kube = lambda *a: self.emu.kube(c["endpoint"], c["certificateAuthority"]["data"],  # noqa
+                                        *a[:2], tok, *a[2:])
+        self.emu.eks("DELETE", "/clusters/nocontroller/capabilities/argocd", creds=self.creds)
+        wait_for(lambda: self.emu.eks("GET", "/clusters/nocontroller/capabilities/argocd",
+                                      creds=self.creds)[0] == 404)
+        st, _ = kube("PATCH", APP + "x?fieldManager=unicron", app_body("x"), APPLY)
+        self.assertEqual(st, 201)  # CRDs stay after DeleteCapability
+        st, _ = kube("DELETE", APP + "x")
+        self.assertEqual(st, 200)
+        time.sleep(0.3)
+        st, app = kube("GET", APP + "x")
+        self.assertEqual(st, 200)
+        self.assertEqual(app["metadata"]["finalizers"], ["resources-finalizer.argocd.argoproj.io"])
+        # removing the finalizer out of band (merge patch) completes the deletion
+        st, _ = kube("PATCH", APP + "x", {"metadata": {"finalizers": None}},
+                     "application/merge-patch+json")
+        self.assertEqual(st, 200)
+        st, _ = kube("GET", APP + "x")
+        self.assertEqual(st, 404)

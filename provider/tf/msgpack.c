@@ -566,13 +566,9 @@ static struct tf_value *dec_value(struct mp_dec *d, const msgpack_object *o,
         const char *num = dec_number(d, o);
         if (!num)
             break;
-        v = tf_value_null(d->a, &tf_type_number);
-        if (!v) {
+        v = tf_value_number_text(d->a, num); /* already canonical: a cheap fixed point */
+        if (!v)
             dec_oom(d);
-            break;
-        }
-        v->state = TF_KNOWN;
-        v->num = num;
         break;
     }
     case TF_BOOL:

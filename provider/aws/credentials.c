@@ -221,7 +221,7 @@ uc_status aws_creds_cache_get(struct aws_creds_cache *cc, struct aws_client *c,
         uc_log(UC_LOG_DEBUG, LOG_MODULE, "credentials refreshed", "source", n->source, NULL);
         goto out;
     }
-    if (st == UC_NOTFOUND)
+    if (st == UC_NOTFOUND && !ferr.message[0])
         aws_error_set(&ferr, UC_NOTFOUND, "credentials", "resolve",
                       "no credential source is configured");
     if (fresh(cc->cur, now, 60 * 1000) && st != UC_CANCELED) {

@@ -9,6 +9,7 @@
 #ifndef RES_PROVIDER_H
 #define RES_PROVIDER_H
 
+#include "aws_client.h"
 #include "aws_config.h"
 #include "res_resource.h"
 #include "tf_diag.h"
@@ -25,7 +26,7 @@ struct res_provider {
                                             (an empty map when unset) */
     const char *account_access_role_name; /* never NULL ("OrganizationAccountAccessRole") */
     const char *terraform_version;        /* may be NULL */
-    /* The AWS client (aws_client_new(&aws)) joins here once the AWS layer exposes it. */
+    struct aws_client *client;            /* owned; built from aws at configure, thread-safe */
 };
 
 /* Default tags of a configured provider; NULL p (validate-only calls) gives NULL. Borrowed. */

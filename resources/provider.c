@@ -253,8 +253,7 @@ struct res_provider *res_provider_new(const struct tf_value *config, const char 
     if (p == NULL)
         goto oom;
     p->arena = a;
-    memset(&p->aws, 0, sizeof p->aws);
-    p->aws.max_retries = -1;
+    aws_config_init(&p->aws);
     p->terraform_version = terraform_version ? uc_arena_strdup(a, terraform_version) : NULL;
 
     /* No provider block: every attribute null (protocol §9.10) - a null object works the same. */
@@ -341,6 +340,16 @@ struct res_provider *res_provider_new(const struct tf_value *config, const char 
         goto oom;
     if (!ok)
         goto fail;
+
+    /* The client copies the config and does no I/O here: credentials resolve on first use. */
+    struct aws_error aerr;
+    aws_error_clear(&aerr);
+    p->client = aws_client_new(&p->aws, &aerr);
+    if (p->client == NULL) {
+        tf_diag_error(d, NULL, "Invalid AWS configuration", "%s",
+                      aerr.message[0] ? aerr.message : "The AWS client could not be created.");
+        goto fail;
+    }
     return p;
 
 oom:
@@ -354,6 +363,7 @@ void res_provider_free(struct res_provider *p)
 {
     if (p == NULL)
         return;
+    aws_client_free(p->client);
     /* The struct itself lives in its own arena. */
     uc_arena_free(p->arena);
 }

@@ -54,8 +54,8 @@ if ! build build; then failed=$((failed + 1)); fi
 echo "== build (ASan+UBSan)"
 if ! build build-asan -DUNICRON_SANITIZE=ON; then failed=$((failed + 1)); fi
 
-echo "== unit tests (release)"
-ctest --test-dir build -L unit --output-on-failure 2>&1 | tee "$log_dir/unit.log"
+echo "== unit and integration tests (release)"
+ctest --test-dir build --output-on-failure 2>&1 | tee "$log_dir/unit.log"
 count_ctest "$log_dir/unit.log"
 
 echo "== unit tests (ASan+UBSan)"
@@ -65,7 +65,7 @@ count_ctest "$log_dir/asan.log"
 
 if [ -d tools/localaws/tests ]; then
   echo "== tools/localaws tests"
-  python3 -m unittest discover -s tools/localaws/tests -v 2>&1 | tee "$log_dir/localaws.log"
+  python3 -m unittest discover -s tools/localaws/tests -t . -v 2>&1 | tee "$log_dir/localaws.log"
   count_unittest "$log_dir/localaws.log" "${PIPESTATUS[0]}"
 fi
 

@@ -36,7 +36,7 @@
 extern char **environ;
 
 static pid_t server_pid = -1;
-static char base_url[128];
+static char base_url[256];
 static struct aws_client *client;
 static char new_account[16];
 

@@ -1,5 +1,6 @@
-/* host_proto.h - method tables of the services the provider serves: tfplugin6, tfplugin5 (thin
- * adapters over host_core.h) and go-plugin's controller plus grpc.health.v1.
+/* host_proto.h - method tables of the services the provider serves: tfplugin6 (proto6.c, a
+ * translation over host_core.h), tfplugin5 (proto5.c: the same handlers under protocol 5's
+ * method names, see host_proto6.h) and go-plugin's controller plus grpc.health.v1.
  *
  * Each function appends its entries to out (cap entries available) and returns how many it
  * wrote (0 when cap is too small). The entries borrow core, which must outlive the server.

@@ -27,7 +27,9 @@ ProtobufCMessage *host_pb_unpack(struct host_rpc *rpc, const ProtobufCMessageDes
         protobuf_c_message_unpack(desc, &al, rpc->req_len, rpc->req ? rpc->req : empty);
     if (!m) {
         rpc->code = HOST_CODE_INVALID_ARGUMENT;
-        rpc->code_msg = uc_arena_printf(rpc->arena, "malformed %s message", desc->name);
+        /* Named by the method: protocol 5 unpacks with protocol-6 descriptors. */
+        rpc->code_msg = uc_arena_printf(rpc->arena, "malformed request message for %s",
+                                        rpc->method);
         uc_log(UC_LOG_WARN, "host", "malformed request", "method", rpc->method, NULL);
     }
     return m;

@@ -1,12 +1,14 @@
-/* proto6.c - the tfplugin6 adapter: unpacks each protocol-6 request, calls the provider core,
- * packs the response. Translation only (schema tables -> Schema, diagnostics -> Diagnostic,
- * paths -> AttributePath); all provider behaviour lives in core.c. Must not keep state.
+/* proto6.c - the provider service in tfplugin6 messages: unpacks each request, calls the
+ * provider core, packs the response. Translation only (schema tables -> Schema, diagnostics ->
+ * Diagnostic, paths -> AttributePath); all provider behaviour lives in core.c. The handlers also
+ * serve protocol 5 wherever its messages are wire-identical (proto5.c, host_proto6.h), so they
+ * must not depend on the method name they were called under. Must not keep state.
  */
 #include <string.h>
 
 #include "host_pb.h"
 #include "host_proto.h"
-#include "tfplugin6.pb-c.h"
+#include "host_proto6.h"
 #include "uc_buf.h"
 
 #define NEW(a, T) ((T *)uc_arena_alloc((a), sizeof(T)))
@@ -49,7 +51,7 @@ static Tfplugin6__AttributePath *path6(struct uc_arena *a, const struct tf_path 
     return ap;
 }
 
-static Tfplugin6__Diagnostic **diags6(struct uc_arena *a, const struct tf_diags *d, size_t *n)
+Tfplugin6__Diagnostic **host_proto6_diags(struct uc_arena *a, const struct tf_diags *d, size_t *n)
 {
     *n = 0;
     size_t total = d->count + (d->oom ? 1 : 0);
@@ -86,7 +88,7 @@ static Tfplugin6__Diagnostic **diags6(struct uc_arena *a, const struct tf_diags 
 }
 
 static Tfplugin6__Schema__Block *block6(struct uc_arena *a, const struct tf_block *b,
-                                        int64_t version, bool *ok)
+                                        int64_t version, host_attr_fn attr, bool *ok)
 {
     Tfplugin6__Schema__Block *m = NEW(a, Tfplugin6__Schema__Block);
     if (!m)
@@ -126,7 +128,10 @@ static Tfplugin6__Schema__Block *block6(struct uc_arena *a, const struct tf_bloc
         x->sensitive = (at->flags & TF_SENSITIVE) != 0;
         x->deprecated = (at->flags & TF_DEPRECATED) != 0;
         x->write_only = (at->flags & TF_WRITE_ONLY) != 0;
-        m->attributes[m->n_attributes++] = x;
+        ProtobufCMessage *sent = attr(a, x);
+        if (!sent)
+            goto fail;
+        m->attributes[m->n_attributes++] = HOST_PB_AS(Tfplugin6__Schema__Attribute *, sent);
     }
     if (b->nblocks) {
         m->block_types = uc_arena_calloc(a, b->nblocks, sizeof *m->block_types);
@@ -143,7 +148,7 @@ static Tfplugin6__Schema__Block *block6(struct uc_arena *a, const struct tf_bloc
         x->nesting = (Tfplugin6__Schema__NestedBlock__NestingMode)bt->nesting;
         x->min_items = bt->min_items;
         x->max_items = bt->max_items;
-        x->block = block6(a, bt->block, 0, ok);
+        x->block = block6(a, bt->block, 0, attr, ok);
         if (!x->block)
             goto fail;
         m->block_types[m->n_block_types++] = x;
@@ -154,7 +159,8 @@ fail:
     return NULL;
 }
 
-static Tfplugin6__Schema *schema6(struct uc_arena *a, const struct tf_schema *s, bool *ok)
+Tfplugin6__Schema *host_proto6_schema(struct uc_arena *a, const struct tf_schema *s,
+                                      host_attr_fn attr, bool *ok)
 {
     Tfplugin6__Schema *m = NEW(a, Tfplugin6__Schema);
     if (!m) {
@@ -163,8 +169,14 @@ static Tfplugin6__Schema *schema6(struct uc_arena *a, const struct tf_schema *s,
     }
     tfplugin6__schema__init(m);
     m->version = s->version;
-    m->block = block6(a, s->block, s->version, ok);
-    return m;
+    m->block = block6(a, s->block, s->version, attr, ok);
+    return m->block ? m : NULL;
+}
+
+/* Protocol 6 sends the attribute as built. */
+static ProtobufCMessage *attr6(struct uc_arena *a, Tfplugin6__Schema__Attribute *x)
+{
+    return &x->base;
 }
 
 static Tfplugin6__ServerCapabilities *caps6(struct uc_arena *a)
@@ -236,14 +248,18 @@ static void h_get_metadata(struct host_rpc *rpc, void *ud)
     END(resp);
 }
 
-static void h_get_provider_schema(struct host_rpc *rpc, void *ud)
+void host_proto6_reply_schema(struct host_rpc *rpc, struct host_core *core, host_attr_fn attr)
 {
-    BEGIN(Tfplugin6__GetProviderSchema__Request, tfplugin6__get_provider_schema__request);
-    (void)req;
+    /* The request is empty; unpacking still rejects malformed bytes. */
+    if (!UNPACK(Tfplugin6__GetProviderSchema__Request, tfplugin6__get_provider_schema__request))
+        return;
+    struct tf_diags d;
+    tf_diags_init(&d, rpc->arena);
+    uc_status st = UC_OK;
     struct uc_arena *a = rpc->arena;
     bool ok = true;
     Tfplugin6__GetProviderSchema__Response resp = TFPLUGIN6__GET_PROVIDER_SCHEMA__RESPONSE__INIT;
-    resp.provider = schema6(a, host_core_provider_schema(core), &ok);
+    resp.provider = host_proto6_schema(a, host_core_provider_schema(core), attr, &ok);
     resp.server_capabilities = caps6(a);
     size_t n = host_core_resource_count(core);
     resp.resource_schemas = uc_arena_calloc(a, n ? n : 1, sizeof *resp.resource_schemas);
@@ -258,13 +274,18 @@ static void h_get_provider_schema(struct host_rpc *rpc, void *ud)
         }
         tfplugin6__get_provider_schema__response__resource_schemas_entry__init(e);
         e->key = (char *)host_core_resource_name(core, i);
-        e->value = schema6(a, host_core_resource_schema(core, i), &ok);
+        e->value = host_proto6_schema(a, host_core_resource_schema(core, i), attr, &ok);
         resp.resource_schemas[resp.n_resource_schemas++] = e;
     }
     if (!ok)
         st = UC_NOMEM;
-    resp.diagnostics = diags6(a, &d, &resp.n_diagnostics);
+    resp.diagnostics = host_proto6_diags(a, &d, &resp.n_diagnostics);
     END(resp);
+}
+
+static void h_get_provider_schema(struct host_rpc *rpc, void *ud)
+{
+    host_proto6_reply_schema(rpc, ud, attr6);
 }
 
 static void h_validate_provider_config(struct host_rpc *rpc, void *ud)
@@ -275,7 +296,7 @@ static void h_validate_provider_config(struct host_rpc *rpc, void *ud)
     st = host_core_validate_provider(core, rpc->arena, &cfg, &d);
     Tfplugin6__ValidateProviderConfig__Response resp =
         TFPLUGIN6__VALIDATE_PROVIDER_CONFIG__RESPONSE__INIT;
-    resp.diagnostics = diags6(rpc->arena, &d, &resp.n_diagnostics);
+    resp.diagnostics = host_proto6_diags(rpc->arena, &d, &resp.n_diagnostics);
     END(resp);
 }
 
@@ -287,7 +308,7 @@ static void h_validate_resource_config(struct host_rpc *rpc, void *ud)
     st = host_core_validate_resource(core, rpc->arena, req->type_name, &cfg, &d);
     Tfplugin6__ValidateResourceConfig__Response resp =
         TFPLUGIN6__VALIDATE_RESOURCE_CONFIG__RESPONSE__INIT;
-    resp.diagnostics = diags6(rpc->arena, &d, &resp.n_diagnostics);
+    resp.diagnostics = host_proto6_diags(rpc->arena, &d, &resp.n_diagnostics);
     END(resp);
 }
 
@@ -298,7 +319,7 @@ static void h_validate_data_resource_config(struct host_rpc *rpc, void *ud)
     host_core_unknown_data_source(core, req->type_name, &d);
     Tfplugin6__ValidateDataResourceConfig__Response resp =
         TFPLUGIN6__VALIDATE_DATA_RESOURCE_CONFIG__RESPONSE__INIT;
-    resp.diagnostics = diags6(rpc->arena, &d, &resp.n_diagnostics);
+    resp.diagnostics = host_proto6_diags(rpc->arena, &d, &resp.n_diagnostics);
     END(resp);
 }
 
@@ -314,7 +335,7 @@ static void h_upgrade_resource_state(struct host_rpc *rpc, void *ud)
         TFPLUGIN6__UPGRADE_RESOURCE_STATE__RESPONSE__INIT;
     if (out.len)
         resp.upgraded_state = out_dv6(rpc->arena, out);
-    resp.diagnostics = diags6(rpc->arena, &d, &resp.n_diagnostics);
+    resp.diagnostics = host_proto6_diags(rpc->arena, &d, &resp.n_diagnostics);
     END(resp);
 }
 
@@ -325,7 +346,7 @@ static void h_configure_provider(struct host_rpc *rpc, void *ud)
     dv6(&cfg, req->config);
     st = host_core_configure(core, rpc->arena, req->terraform_version, &cfg, &d);
     Tfplugin6__ConfigureProvider__Response resp = TFPLUGIN6__CONFIGURE_PROVIDER__RESPONSE__INIT;
-    resp.diagnostics = diags6(rpc->arena, &d, &resp.n_diagnostics);
+    resp.diagnostics = host_proto6_diags(rpc->arena, &d, &resp.n_diagnostics);
     END(resp);
 }
 
@@ -340,7 +361,7 @@ static void h_read_resource(struct host_rpc *rpc, void *ud)
     if (state.len)
         resp.new_state = out_dv6(rpc->arena, state);
     resp.private_ = host_pb_bin(priv);
-    resp.diagnostics = diags6(rpc->arena, &d, &resp.n_diagnostics);
+    resp.diagnostics = host_proto6_diags(rpc->arena, &d, &resp.n_diagnostics);
     END(resp);
 }
 
@@ -369,7 +390,7 @@ static void h_plan_resource_change(struct host_rpc *rpc, void *ud)
                 resp.requires_replace[resp.n_requires_replace++] = p;
         }
     }
-    resp.diagnostics = diags6(rpc->arena, &d, &resp.n_diagnostics);
+    resp.diagnostics = host_proto6_diags(rpc->arena, &d, &resp.n_diagnostics);
     END(resp);
 }
 
@@ -388,7 +409,7 @@ static void h_apply_resource_change(struct host_rpc *rpc, void *ud)
     if (state.len)
         resp.new_state = out_dv6(rpc->arena, state);
     resp.private_ = host_pb_bin(priv);
-    resp.diagnostics = diags6(rpc->arena, &d, &resp.n_diagnostics);
+    resp.diagnostics = host_proto6_diags(rpc->arena, &d, &resp.n_diagnostics);
     END(resp);
 }
 
@@ -413,7 +434,7 @@ static void h_import_resource_state(struct host_rpc *rpc, void *ud)
             st = UC_NOMEM;
         }
     }
-    resp.diagnostics = diags6(rpc->arena, &d, &resp.n_diagnostics);
+    resp.diagnostics = host_proto6_diags(rpc->arena, &d, &resp.n_diagnostics);
     END(resp);
 }
 
@@ -422,7 +443,7 @@ static void h_move_resource_state(struct host_rpc *rpc, void *ud)
     BEGIN(Tfplugin6__MoveResourceState__Request, tfplugin6__move_resource_state__request);
     host_core_move_state(core, req->source_type_name, req->target_type_name, &d);
     Tfplugin6__MoveResourceState__Response resp = TFPLUGIN6__MOVE_RESOURCE_STATE__RESPONSE__INIT;
-    resp.diagnostics = diags6(rpc->arena, &d, &resp.n_diagnostics);
+    resp.diagnostics = host_proto6_diags(rpc->arena, &d, &resp.n_diagnostics);
     END(resp);
 }
 
@@ -431,7 +452,7 @@ static void h_read_data_source(struct host_rpc *rpc, void *ud)
     BEGIN(Tfplugin6__ReadDataSource__Request, tfplugin6__read_data_source__request);
     host_core_unknown_data_source(core, req->type_name, &d);
     Tfplugin6__ReadDataSource__Response resp = TFPLUGIN6__READ_DATA_SOURCE__RESPONSE__INIT;
-    resp.diagnostics = diags6(rpc->arena, &d, &resp.n_diagnostics);
+    resp.diagnostics = host_proto6_diags(rpc->arena, &d, &resp.n_diagnostics);
     END(resp);
 }
 
@@ -442,7 +463,7 @@ static void h_validate_ephemeral(struct host_rpc *rpc, void *ud)
     host_core_unknown_ephemeral(core, req->type_name, &d);
     Tfplugin6__ValidateEphemeralResourceConfig__Response resp =
         TFPLUGIN6__VALIDATE_EPHEMERAL_RESOURCE_CONFIG__RESPONSE__INIT;
-    resp.diagnostics = diags6(rpc->arena, &d, &resp.n_diagnostics);
+    resp.diagnostics = host_proto6_diags(rpc->arena, &d, &resp.n_diagnostics);
     END(resp);
 }
 
@@ -452,7 +473,7 @@ static void h_open_ephemeral(struct host_rpc *rpc, void *ud)
     host_core_unknown_ephemeral(core, req->type_name, &d);
     Tfplugin6__OpenEphemeralResource__Response resp =
         TFPLUGIN6__OPEN_EPHEMERAL_RESOURCE__RESPONSE__INIT;
-    resp.diagnostics = diags6(rpc->arena, &d, &resp.n_diagnostics);
+    resp.diagnostics = host_proto6_diags(rpc->arena, &d, &resp.n_diagnostics);
     END(resp);
 }
 
@@ -463,7 +484,7 @@ static void h_renew_ephemeral(struct host_rpc *rpc, void *ud)
     host_core_unknown_ephemeral(core, req->type_name, &d);
     Tfplugin6__RenewEphemeralResource__Response resp =
         TFPLUGIN6__RENEW_EPHEMERAL_RESOURCE__RESPONSE__INIT;
-    resp.diagnostics = diags6(rpc->arena, &d, &resp.n_diagnostics);
+    resp.diagnostics = host_proto6_diags(rpc->arena, &d, &resp.n_diagnostics);
     END(resp);
 }
 
@@ -474,7 +495,7 @@ static void h_close_ephemeral(struct host_rpc *rpc, void *ud)
     host_core_unknown_ephemeral(core, req->type_name, &d);
     Tfplugin6__CloseEphemeralResource__Response resp =
         TFPLUGIN6__CLOSE_EPHEMERAL_RESOURCE__RESPONSE__INIT;
-    resp.diagnostics = diags6(rpc->arena, &d, &resp.n_diagnostics);
+    resp.diagnostics = host_proto6_diags(rpc->arena, &d, &resp.n_diagnostics);
     END(resp);
 }
 
@@ -513,28 +534,36 @@ static void h_stop_provider(struct host_rpc *rpc, void *ud)
 static const struct {
     const char *path;
     host_handler_fn fn;
-} methods6[HOST_PROTO6_METHODS] = {
-    {P "GetMetadata", h_get_metadata},
-    {P "GetProviderSchema", h_get_provider_schema},
-    {P "ValidateProviderConfig", h_validate_provider_config},
-    {P "ValidateResourceConfig", h_validate_resource_config},
-    {P "ValidateDataResourceConfig", h_validate_data_resource_config},
-    {P "UpgradeResourceState", h_upgrade_resource_state},
-    {P "ConfigureProvider", h_configure_provider},
-    {P "ReadResource", h_read_resource},
-    {P "PlanResourceChange", h_plan_resource_change},
-    {P "ApplyResourceChange", h_apply_resource_change},
-    {P "ImportResourceState", h_import_resource_state},
-    {P "MoveResourceState", h_move_resource_state},
-    {P "ReadDataSource", h_read_data_source},
-    {P "ValidateEphemeralResourceConfig", h_validate_ephemeral},
-    {P "OpenEphemeralResource", h_open_ephemeral},
-    {P "RenewEphemeralResource", h_renew_ephemeral},
-    {P "CloseEphemeralResource", h_close_ephemeral},
-    {P "GetFunctions", h_get_functions},
-    {P "CallFunction", h_call_function},
-    {P "StopProvider", h_stop_provider},
+} methods6[HOST_OP_COUNT] = {
+    [HOST_OP_GET_METADATA] = {P "GetMetadata", h_get_metadata},
+    [HOST_OP_GET_PROVIDER_SCHEMA] = {P "GetProviderSchema", h_get_provider_schema},
+    [HOST_OP_VALIDATE_PROVIDER_CONFIG] = {P "ValidateProviderConfig", h_validate_provider_config},
+    [HOST_OP_VALIDATE_RESOURCE_CONFIG] = {P "ValidateResourceConfig", h_validate_resource_config},
+    [HOST_OP_VALIDATE_DATA_RESOURCE_CONFIG] = {P "ValidateDataResourceConfig",
+                                               h_validate_data_resource_config},
+    [HOST_OP_UPGRADE_RESOURCE_STATE] = {P "UpgradeResourceState", h_upgrade_resource_state},
+    [HOST_OP_CONFIGURE_PROVIDER] = {P "ConfigureProvider", h_configure_provider},
+    [HOST_OP_READ_RESOURCE] = {P "ReadResource", h_read_resource},
+    [HOST_OP_PLAN_RESOURCE_CHANGE] = {P "PlanResourceChange", h_plan_resource_change},
+    [HOST_OP_APPLY_RESOURCE_CHANGE] = {P "ApplyResourceChange", h_apply_resource_change},
+    [HOST_OP_IMPORT_RESOURCE_STATE] = {P "ImportResourceState", h_import_resource_state},
+    [HOST_OP_MOVE_RESOURCE_STATE] = {P "MoveResourceState", h_move_resource_state},
+    [HOST_OP_READ_DATA_SOURCE] = {P "ReadDataSource", h_read_data_source},
+    [HOST_OP_VALIDATE_EPHEMERAL_RESOURCE_CONFIG] = {P "ValidateEphemeralResourceConfig",
+                                                    h_validate_ephemeral},
+    [HOST_OP_OPEN_EPHEMERAL_RESOURCE] = {P "OpenEphemeralResource", h_open_ephemeral},
+    [HOST_OP_RENEW_EPHEMERAL_RESOURCE] = {P "RenewEphemeralResource", h_renew_ephemeral},
+    [HOST_OP_CLOSE_EPHEMERAL_RESOURCE] = {P "CloseEphemeralResource", h_close_ephemeral},
+    [HOST_OP_GET_FUNCTIONS] = {P "GetFunctions", h_get_functions},
+    [HOST_OP_CALL_FUNCTION] = {P "CallFunction", h_call_function},
+    [HOST_OP_STOP_PROVIDER] = {P "StopProvider", h_stop_provider},
 };
+_Static_assert(HOST_PROTO6_METHODS == HOST_OP_COUNT, "one tfplugin6 method per provider RPC");
+
+host_handler_fn host_proto6_handler(enum host_op op)
+{
+    return (unsigned)op < HOST_OP_COUNT ? methods6[op].fn : NULL;
+}
 
 size_t host_proto6_methods(struct host_method *out, size_t cap, struct host_core *core)
 {

@@ -57,11 +57,19 @@ def _text(el, *names):
     return None if found is None else (found.text or "")
 
 
+# Answers an SDK retries: throttling and transient server errors (localaws --throttle-rate and
+# --error-rate inject exactly these; a faulted call changes nothing).
+RETRYABLE = frozenset(["TooManyRequestsException", "ServiceException", "Throttling",
+                       "ThrottlingException", "ServiceUnavailable", "ServiceUnavailableException",
+                       "ServiceFailure", "RequestLimitExceeded"])
+
+
 class AwsApi:
     """One set of credentials against one localaws URL. Thread-compatible (no shared state
-    beyond the immutable configuration)."""
+    beyond the immutable configuration). retries: how often a RETRYABLE answer is retried
+    (0 = never), with a short fixed pause."""
 
-    def __init__(self, url, creds=MGMT_CREDS, region="us-east-1"):
+    def __init__(self, url, creds=MGMT_CREDS, region="us-east-1", retries=0):
         u = urllib.parse.urlsplit(url)
         self.url = url
         self.host_port = u.netloc
@@ -69,6 +77,16 @@ class AwsApi:
         self.port = u.port
         self.creds = creds
         self.region = region
+        self.retries = retries
+
+    def _with_retries(self, call):
+        for attempt in range(self.retries + 1):
+            try:
+                return call()
+            except AwsError as e:
+                if e.code not in RETRYABLE or attempt == self.retries:
+                    raise
+                time.sleep(0.02)
 
     # ------------------------------------------------------------------ transport
     def _raw(self, method, path, body=b"", headers=None, timeout=30):
@@ -90,6 +108,9 @@ class AwsApi:
 
     def org(self, op, body=None):
         """One Organizations (awsJson1.1) call; the decoded answer, or AwsError."""
+        return self._with_retries(lambda: self._org(op, body))
+
+    def _org(self, op, body):
         data = json.dumps(body or {}).encode()
         st, b = self._signed("organizations", {
             "Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": ORG_TARGET + op}, data)
@@ -101,6 +122,9 @@ class AwsApi:
 
     def query(self, service, action, params=None):
         """One STS / IAM (Query) call; the parsed XML root, or AwsError."""
+        return self._with_retries(lambda: self._query(service, action, params))
+
+    def _query(self, service, action, params):
         p = {"Action": action, "Version": "2011-06-15" if service == "sts" else "2010-05-08"}
         p.update(params or {})
         data = urllib.parse.urlencode(p, quote_via=urllib.parse.quote).encode()
@@ -214,7 +238,7 @@ class AwsApi:
         deadline = time.monotonic() + wait_s
         while True:
             try:
-                return AwsApi(self.url, self.assume_role(arn), self.region)
+                return AwsApi(self.url, self.assume_role(arn), self.region, self.retries)
             except AwsError as e:
                 if e.code != "AccessDenied" or time.monotonic() > deadline:
                     raise

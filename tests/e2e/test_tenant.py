@@ -169,7 +169,8 @@ class TenantTestCase(harness.ProviderTestCase):
     def start_localaws(self, *args, async_delay_ms=50):
         self.la = harness.LocalAWS(*args, async_delay_ms=async_delay_ms)
         self.addCleanup(self.la.stop)
-        self.api = awsapi.AwsApi(self.la.url)
+        # retries: the test's own calls ride through --throttle-rate / --error-rate faults
+        self.api = awsapi.AwsApi(self.la.url, retries=30)
         self.root = self.api.root_id()
         return self.la
 

@@ -321,6 +321,34 @@ def plan_change_lines(out):
 RESOURCE_LINE = r'^~ resource "unicron_tenant" "t" \{'
 
 
+def reshape(doc):
+    """A policy document equal to doc under IAM semantics in another JSON form: keys in
+    reverse order, lists reversed, single strings of Action / Principal.AWS as lists."""
+    if isinstance(doc, dict):
+        out = {}
+        for k in sorted(doc, reverse=True):
+            v = reshape(doc[k])
+            if k in ("Action", "AWS") and isinstance(v, str):
+                v = [v]
+            out[k] = v
+        return out
+    if isinstance(doc, list):
+        return [reshape(v) for v in reversed(doc)]
+    return doc
+
+
+def replace_principals(doc, mapping):
+    """doc with every AWS principal of an Allow statement replaced through mapping."""
+    doc = json.loads(json.dumps(doc))
+    for st in doc.get("Statement", []):
+        aws = (st.get("Principal") or {}).get("AWS") if st.get("Effect") == "Allow" else None
+        if isinstance(aws, str):
+            st["Principal"]["AWS"] = mapping.get(aws, aws)
+        elif isinstance(aws, list):
+            st["Principal"]["AWS"] = [mapping.get(a, a) for a in aws]
+    return doc
+
+
 class TenantLifecycleTest(TenantTestCase):
 
     def test_create_three_environments_then_update_tags_ou_and_principals(self):
@@ -389,6 +417,39 @@ class TenantLifecycleTest(TenantTestCase):
             self.apply(w, "0 added, 1 changed, 0 destroyed")
             self.assertIsNotNone(self.api.in_account(ids["staging"]).get_role(
                 "unicron-developer"))
+            self.check_aws(t, ids)
+            self.assertNoChanges(w)
+
+    def test_trust_policy_compared_semantically_and_principal_drift_planned(self):
+        self.start_localaws()
+        t = Tenant(parent_id=self.api.create_ou(self.root, "data"),
+                   envs=[{"name": "dev"}, {"name": "prod", "tier": "critical"}],
+                   access=[{"role": "admin", "principals": [ADMINS]},
+                           {"role": "readonly", "principals": [ANALYSTS, AUDITOR],
+                            "environments": ["prod"]}])
+        w, ids = self.create(t)
+        prod = self.api.in_account(ids["prod"])
+        original = prod.get_role("unicron-readonly")["AssumeRolePolicyDocument"]
+
+        with self.subTest("same policy, other JSON form: no drift"):
+            # reordered principals and keys, single values as lists, indentation
+            prod.update_assume_role_policy("unicron-readonly",
+                                           json.dumps(reshape(original), indent=2))
+            self.assertNotEqual(prod.get_role("unicron-readonly")["AssumeRolePolicyDocument"],
+                                original)
+            self.assertNoChanges(w)
+
+        with self.subTest("principal replaced out of band"):
+            intruder = principal("role", "intruder")
+            prod.update_assume_role_policy("unicron-readonly", replace_principals(
+                original, {AUDITOR: intruder}))
+            self.assertPlanOnly(
+                w, "0 to add, 1 to change, 0 to destroy",
+                must=[r'^- "%s",?$' % re.escape(intruder), r'^\+ "%s",?$' % re.escape(AUDITOR)],
+                allowed=[RESOURCE_LINE, r"^~ access \{", r"^~ principals\s+=",
+                         r'^[+-] "%s",?$' % re.escape(intruder),
+                         r'^[+-] "%s",?$' % re.escape(AUDITOR)])
+            self.apply(w, "0 added, 1 changed, 0 destroyed")
             self.check_aws(t, ids)
             self.assertNoChanges(w)
 

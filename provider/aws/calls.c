@@ -1,0 +1,303 @@
+/* calls.c - the per-protocol calls on top of aws_send: awsJson1_1 (Organizations), awsQuery
+ * (STS, IAM) and restJson1 (EKS: path labels, query string, clientRequestToken). Each builds a
+ * struct aws_req from its input and turns the success body into JSON.
+ *
+ * It must not sign, send, retry or parse error shapes (send.c, protocol.c do those), and wipes
+ * request bodies that may hold a token.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "aws_internal.h"
+
+
+static uc_status parse_json_body(const struct aws_http_response *resp, const char *service,
+                                 const char *op, json_t **out, struct aws_error *err)
+{
+    if (!out)
+        return UC_OK;
+    if (resp->body.len == 0) {
+        *out = json_object();
+        return *out ? UC_OK : aws_error_set(err, UC_NOMEM, service, op, "out of memory");
+    }
+    json_error_t jerr;
+    *out = json_loadb(resp->body.data, resp->body.len, 0, &jerr);
+    if (!*out)
+        return aws_error_set(err, UC_DECODE, service, op, "response is not JSON: %s", jerr.text);
+    return UC_OK;
+}
+
+uc_status aws_json_call(struct aws_session *s, enum aws_service svc, const char *operation,
+                        const json_t *input, const struct aws_call_opts *o, json_t **out,
+                        struct aws_error *err)
+{
+    if (out)
+        *out = NULL;
+    aws_error_clear(err);
+    if (!s || svc != AWS_SVC_ORGANIZATIONS || !operation || (input && !json_is_object(input)))
+        return aws_error_set(err, UC_INVALID, aws_service_name(svc), operation,
+                             "awsJson1_1 calls are for Organizations with an object input");
+    char target[160];
+    snprintf(target, sizeof(target), "AWSOrganizationsV20161128.%s", operation);
+    char *body = input ? json_dumps(input, JSON_COMPACT) : strdup("{}");
+    if (!body)
+        return aws_error_set(err, UC_NOMEM, "organizations", operation, "out of memory");
+    struct aws_req r = {
+        .svc = svc,
+        .proto = AWS_PROTO_JSON,
+        .operation = operation,
+        .method = "POST",
+        .path = "/",
+        .content_type = "application/x-amz-json-1.1",
+        .target = target,
+        .body = body,
+        .body_len = strlen(body),
+        .idempotent = aws_operation_idempotent(operation),
+        .creds = &s->cache,
+    };
+    struct aws_http_response resp;
+    aws_http_response_init(&resp);
+    uc_status st = aws_send(s->client, &r, o, &resp, err);
+    if (st == UC_OK)
+        st = parse_json_body(&resp, "organizations", operation, out, err);
+    aws_http_response_release(&resp);
+    free(body);
+    return st;
+}
+
+uc_status aws_query_call_with(struct aws_client *c, struct aws_creds_cache *cc,
+                              enum aws_service svc, const char *operation, const json_t *input,
+                              bool unsigned_request, const struct aws_call_opts *o, json_t **out,
+                              struct aws_error *err)
+{
+    if (out)
+        *out = NULL;
+    const char *version = svc == AWS_SVC_STS ? "2011-06-15" : svc == AWS_SVC_IAM ? "2010-05-08"
+                                                                                 : NULL;
+    if (!version || !operation)
+        return aws_error_set(err, UC_INVALID, aws_service_name(svc), operation,
+                             "awsQuery calls are for STS and IAM");
+    struct uc_buf body;
+    uc_buf_init(&body);
+    struct aws_http_response resp;
+    aws_http_response_init(&resp);
+    json_t *j = NULL;
+    uc_status st = aws_query_encode(&body, operation, version, input);
+    if (st != UC_OK) {
+        st = aws_error_set(err, st, aws_service_name(svc), operation,
+                           "cannot encode the input: %s", uc_status_text(st));
+        goto out;
+    }
+    struct aws_req r = {
+        .svc = svc,
+        .proto = AWS_PROTO_QUERY,
+        .operation = operation,
+        .method = "POST",
+        .path = "/",
+        .content_type = "application/x-www-form-urlencoded; charset=utf-8",
+        .body = body.data,
+        .body_len = body.len,
+        .idempotent = aws_operation_idempotent(operation),
+        .unsigned_request = unsigned_request,
+        .creds = cc,
+    };
+    st = aws_send(c, &r, o, &resp, err);
+    if (st != UC_OK)
+        goto out;
+    char rid[128];
+    st = aws_query_xml_to_json(resp.body.data, resp.body.len, operation, &j, rid, sizeof(rid));
+    if (st != UC_OK) {
+        st = aws_error_set(err, st, aws_service_name(svc), operation,
+                           "response is not the expected XML");
+        goto out;
+    }
+    if (err && rid[0])
+        snprintf(err->request_id, sizeof(err->request_id), "%s", rid);
+    if (out) {
+        *out = j;
+        j = NULL;
+    }
+out:
+    json_decref(j);
+    if (body.data)
+        memset(body.data, 0, body.len); /* may hold a web identity token */
+    uc_buf_release(&body);
+    aws_http_response_release(&resp);
+    return st;
+}
+
+uc_status aws_query_call(struct aws_session *s, enum aws_service svc, const char *operation,
+                         const json_t *input, const struct aws_call_opts *o, json_t **out,
+                         struct aws_error *err)
+{
+    aws_error_clear(err);
+    if (out)
+        *out = NULL;
+    if (!s || (input && !json_is_object(input)))
+        return aws_error_set(err, UC_INVALID, aws_service_name(svc), operation,
+                             "awsQuery input must be a JSON object");
+    bool unsig = operation && (strcmp(operation, "AssumeRoleWithWebIdentity") == 0 ||
+                               strcmp(operation, "AssumeRoleWithSAML") == 0);
+    return aws_query_call_with(s->client, unsig ? NULL : &s->cache, svc, operation, input, unsig,
+                               o, out, err);
+}
+
+/* Expands "/clusters/{name}/addons/{addonName}" with percent-encoded labels. */
+static uc_status expand_path(const char *tmpl, const char *const *labels, size_t n,
+                             struct uc_buf *b)
+{
+    size_t used = 0;
+    for (const char *p = tmpl; *p; p++) {
+        if (*p != '{') {
+            uc_buf_putc(b, *p);
+            continue;
+        }
+        const char *close = strchr(p, '}');
+        if (!close || used >= n || !labels[used] || !*labels[used])
+            return UC_INVALID;
+        aws_uri_encode(b, labels[used], strlen(labels[used]), false);
+        used++;
+        p = close;
+    }
+    if (used != n)
+        return UC_INVALID;
+    return b->err;
+}
+
+static uc_status put_query_value(struct uc_buf *b, const char *k, const json_t *v)
+{
+    char tmp[64];
+    const char *s = NULL;
+    size_t sl = 0;
+    switch (json_typeof(v)) {
+    case JSON_STRING:
+        s = json_string_value(v);
+        sl = json_string_length(v);
+        break;
+    case JSON_INTEGER:
+        snprintf(tmp, sizeof(tmp), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+        s = tmp;
+        sl = strlen(tmp);
+        break;
+    case JSON_TRUE:
+        s = "true";
+        sl = 4;
+        break;
+    case JSON_FALSE:
+        s = "false";
+        sl = 5;
+        break;
+    case JSON_NULL:
+        return UC_OK;
+    default:
+        return UC_INVALID;
+    }
+    if (b->len)
+        uc_buf_putc(b, '&');
+    aws_uri_encode(b, k, strlen(k), false);
+    uc_buf_putc(b, '=');
+    aws_uri_encode(b, s, sl, false);
+    return b->err;
+}
+
+static uc_status encode_query(const json_t *q, struct uc_buf *b)
+{
+    if (!q)
+        return UC_OK;
+    if (!json_is_object(q))
+        return UC_INVALID;
+    const char *k;
+    const json_t *v;
+    json_object_foreach ((json_t *)q, k, v) {
+        uc_status st = UC_OK;
+        if (json_is_array(v)) {
+            size_t i;
+            const json_t *e;
+            json_array_foreach (v, i, e) {
+                if ((st = put_query_value(b, k, e)) != UC_OK)
+                    return st;
+            }
+        } else if ((st = put_query_value(b, k, v)) != UC_OK) {
+            return st;
+        }
+    }
+    return b->err;
+}
+
+uc_status aws_rest_call(struct aws_session *s, enum aws_service svc,
+                        const struct aws_rest_op *op, const char *const *labels, size_t nlabels,
+                        const json_t *query, const json_t *body, const struct aws_call_opts *o,
+                        json_t **out, struct aws_error *err)
+{
+    aws_error_clear(err);
+    if (out)
+        *out = NULL;
+    const char *name = op ? op->name : "rest";
+    if (!s || !op || svc != AWS_SVC_EKS || (body && !json_is_object(body)))
+        return aws_error_set(err, UC_INVALID, aws_service_name(svc), name,
+                             "restJson1 calls are for EKS with an object body");
+    struct uc_buf path, qs;
+    uc_buf_init(&path);
+    uc_buf_init(&qs);
+    char *payload = NULL;
+    json_t *copy = NULL;
+    struct aws_http_response resp;
+    aws_http_response_init(&resp);
+    uc_status st = expand_path(op->path, labels, nlabels, &path);
+    if (st != UC_OK) {
+        st = aws_error_set(err, UC_INVALID, "eks", name,
+                           "path %s needs %zu non-empty labels", op->path, nlabels);
+        goto out;
+    }
+    if ((st = encode_query(query, &qs)) != UC_OK) {
+        st = aws_error_set(err, UC_INVALID, "eks", name,
+                           "query members must be strings, numbers, booleans or lists of them");
+        goto out;
+    }
+    bool has_body = body || strcmp(op->method, "POST") == 0 || strcmp(op->method, "PUT") == 0;
+    if (op->client_token && has_body &&
+        !json_string_value(json_object_get(body, "clientRequestToken"))) {
+        /* One token per call, the same on every attempt: retries cannot create twice. */
+        copy = body ? json_copy((json_t *)body) : json_object();
+        char uuid[37];
+        aws_client_uuid(s->client, uuid);
+        if (!copy || json_object_set_new(copy, "clientRequestToken", json_string(uuid)) != 0) {
+            st = aws_error_set(err, UC_NOMEM, "eks", name, "out of memory");
+            goto out;
+        }
+        body = copy;
+    }
+    if (has_body) {
+        payload = body ? json_dumps(body, JSON_COMPACT) : strdup("{}");
+        if (!payload) {
+            st = aws_error_set(err, UC_NOMEM, "eks", name, "out of memory");
+            goto out;
+        }
+    }
+    bool idem = strcmp(op->method, "GET") == 0 || strcmp(op->method, "DELETE") == 0 ||
+                op->client_token || aws_operation_idempotent(op->name);
+    struct aws_req r = {
+        .svc = svc,
+        .proto = AWS_PROTO_REST,
+        .operation = name,
+        .method = op->method,
+        .path = uc_buf_str(&path),
+        .query = qs.len ? uc_buf_str(&qs) : NULL,
+        .content_type = payload ? "application/json" : NULL,
+        .body = payload,
+        .body_len = payload ? strlen(payload) : 0,
+        .idempotent = idem,
+        .creds = &s->cache,
+    };
+    st = aws_send(s->client, &r, o, &resp, err);
+    if (st == UC_OK)
+        st = parse_json_body(&resp, "eks", name, out, err);
+out:
+    json_decref(copy);
+    free(payload);
+    uc_buf_release(&path);
+    uc_buf_release(&qs);
+    aws_http_response_release(&resp);
+    return st;
+}

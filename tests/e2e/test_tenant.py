@@ -184,7 +184,10 @@ class TenantTestCase(harness.ProviderTestCase):
     # ---------------------------------------------------------------- terraform
     def tf(self, w, *args, timeout=300):
         """Runs terraform with -no-color -input=false; returns (exit code, stdout+stderr)."""
-        r = w.tf(*(list(args) + ["-no-color", "-input=false"]), timeout=timeout)
+        # options go right after the subcommand: Terraform stops parsing flags at the first
+        # positional argument (`terraform import ADDR ID -no-color` is a usage error)
+        args = list(args)
+        r = w.tf(*(args[:1] + ["-no-color", "-input=false"] + args[1:]), timeout=timeout)
         out = harness.strip_ansi(r.stdout + r.stderr)
         self.assertTraceClean(w)
         return r.returncode, out

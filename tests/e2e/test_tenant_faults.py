@@ -88,8 +88,9 @@ class TenantFaultTest(test_tenant.TenantTestCase):
                 first = time.monotonic()
             if n >= len(t.envs) or (first is not None and time.monotonic() - first > 1.0):
                 break
-            self.assertIsNone(proc.poll(), "terraform ended before CreateAccount:\n"
-                              + proc.stdout.read())
+            # (read stdout only once terraform has ended: read() waits for EOF)
+            if proc.poll() is not None:
+                self.fail("terraform ended before CreateAccount:\n" + proc.stdout.read())
             time.sleep(0.05)
         else:
             self.fail("no CreateAccount call within 60 s")

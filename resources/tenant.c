@@ -1,16 +1,29 @@
 /* tenant.c - unicron_tenant: one AWS account per environment (dev / staging / prod), OU
  * placement, cost tags and IAM access roles inside each account.
  *
- * Reads top to bottom: schema table, plan-time validation, plan hooks, then the resource table.
- * Apply (create / read / update / delete / import) comes with the tenant issue; until then the
- * core answers "not available yet". No AWS call may happen at validate or plan.
+ * Reads top to bottom: schema table, plan-time validation, plan hooks, conversions between
+ * Terraform values and AWS objects, create / read / update / delete / import, then the find /
+ * status / wait helpers. No AWS call may happen at validate or plan; apply works on the
+ * environments in parallel (one thread each) and never leaves an account it made untracked.
  */
+#include <ctype.h>
+#include <jansson.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
+#include "aws_waiter.h"
+#include "res_aws_diag.h"
+#include "res_iam_role.h"
 #include "res_provider.h"
 #include "res_registry.h"
 #include "res_schema.h"
+#include "res_timeouts.h"
 #include "res_validate.h"
+#include "uc_buf.h"
+#include "uc_log.h"
 
 /* --- schema ------------------------------------------------------------------------------- */
 
@@ -316,6 +329,18 @@ static struct tf_value *plan_environment(struct uc_arena *a, const struct tf_val
         if (v == NULL || (env = tf_value_with_attr(a, env, "tier", v)) == NULL)
             return NULL;
     }
+    /* No account yet (a new environment, or one whose account was closed or removed outside
+     * Terraform and dropped by Read): apply creates or adopts it, so its computed values are
+     * not known until then. */
+    if (tf_value_is_null(tf_value_attr(env, "account_id"))) {
+        static const char *const computed[] = {"account_id", "account_arn", "state",
+                                               "access_role_arn"};
+        for (size_t k = 0; k < sizeof computed / sizeof computed[0]; k++) {
+            struct tf_value *u = tf_value_unknown(a, &tf_type_string);
+            if (u == NULL || (env = tf_value_with_attr(a, env, computed[k], u)) == NULL)
+                return NULL;
+        }
+    }
     const char *name = tf_value_str(tf_value_attr(env, "name"));
     const struct tf_value *old = replacing ? NULL : res_find_by_name(prior_envs, name);
     const char *old_email = tf_value_str(tf_value_attr(old, "email"));
@@ -407,6 +432,2062 @@ oom:
 
 static const struct tf_plan_hooks tenant_hooks = {tenant_element_key, tenant_modify, NULL};
 
+
+/* --- conversions between Terraform values and AWS objects ----------------------------------- *
+ *
+ * Names. Each environment is one account named "<tenant>-<environment>" (the name also finds a
+ * CreateAccount request still IN_PROGRESS after an interrupted apply). Access roles are
+ * "unicron-<role>" with the AWS managed policy of role_policies[].
+ *
+ * What AWS cannot give back is written where import can find it, without touching the
+ * account's own tags (those are exactly tags_all plus unicron:environment and unicron:tier):
+ * the account-access role inside each account carries the tag unicron:import (the
+ * environment's position, the tenant / environment parent_id settings, close_on_deletion,
+ * retired_parent_id, timeouts and the e-mail template, encoded for the tag character set), and
+ * every access role carries unicron:import with its access block's position and environments.
+ * Import turns them back into configuration.
+ */
+
+#define N_ROLES 3
+#define TAG_TENANT "unicron:tenant"
+#define TAG_ENV "unicron:environment"
+#define TAG_TIER "unicron:tier"
+#define TAG_IMPORT "unicron:import"
+#define TAG_RETIRED "unicron:retired"
+#define META_MAX 256 /* Organizations / IAM tag value limit */
+
+static const char *const role_names[N_ROLES] = {"unicron-admin", "unicron-developer",
+                                                "unicron-readonly"};
+static const char *const role_policies[N_ROLES] = {"AdministratorAccess", "PowerUserAccess",
+                                                   "ReadOnlyAccess"};
+
+static int role_kind(const char *role)
+{
+    for (int k = 0; role != NULL && k < N_ROLES; k++)
+        if (strcmp(access_roles[k], role) == 0)
+            return k;
+    return -1;
+}
+
+static bool is_meta_tag(const char *key, const char *value, const char *env)
+{
+    return strcmp(key, TAG_TIER) == 0 || strcmp(key, TAG_IMPORT) == 0 ||
+           (strcmp(key, TAG_ENV) == 0 && env != NULL && value != NULL &&
+            strcmp(value, env) == 0);
+}
+
+/* Tag values allow letters, digits, spaces and _ . : / = + - @ only: the template's {tenant} and
+ * {environment} become ":t" and ":e", any other character outside that set ":" + two upper-case
+ * hex digits (':' itself never appears in an e-mail address). */
+static char *encode_template(struct uc_arena *a, const char *tmpl)
+{
+    struct uc_buf b;
+    char *out = NULL;
+    uc_buf_init_max(&b, META_MAX);
+    for (const char *c = tmpl; *c != '\0';) {
+        if (strncmp(c, "{tenant}", 8) == 0) {
+            uc_buf_puts(&b, ":t");
+            c += 8;
+        } else if (strncmp(c, "{environment}", 13) == 0) {
+            uc_buf_puts(&b, ":e");
+            c += 13;
+        } else if (isalnum((unsigned char)*c) || strchr("_./=+-@", *c) != NULL) {
+            uc_buf_putc(&b, *c++);
+        } else {
+            uc_buf_printf(&b, ":%02X", (unsigned char)*c++);
+        }
+    }
+    if (b.err == UC_OK)
+        out = uc_arena_strdup(a, uc_buf_str(&b));
+    uc_buf_release(&b);
+    return out;
+}
+
+static char *decode_template(struct uc_arena *a, const char *enc)
+{
+    struct uc_buf b;
+    char *out = NULL;
+    uc_buf_init_max(&b, 1024);
+    for (const char *c = enc; *c != '\0';) {
+        if (c[0] != ':') {
+            uc_buf_putc(&b, *c++);
+        } else if (c[1] == 't') {
+            uc_buf_puts(&b, "{tenant}");
+            c += 2;
+        } else if (c[1] == 'e') {
+            uc_buf_puts(&b, "{environment}");
+            c += 2;
+        } else if (isxdigit((unsigned char)c[1]) && isxdigit((unsigned char)c[2])) {
+            char hex[3] = {c[1], c[2], 0};
+            uc_buf_putc(&b, (char)strtol(hex, NULL, 16));
+            c += 3;
+        } else {
+            goto out; /* not ours */
+        }
+    }
+    if (b.err == UC_OK)
+        out = uc_arena_strdup(a, uc_buf_str(&b));
+out:
+    uc_buf_release(&b);
+    return out;
+}
+
+/* Value of field key in a meta tag ("index=0 tp=ou-x close=1"); arena copy or NULL. */
+static char *meta_field(struct uc_arena *a, const char *meta, const char *key)
+{
+    size_t kl = strlen(key);
+    for (const char *p = meta; p != NULL && *p != '\0';) {
+        const char *end = strchr(p, ' ');
+        size_t n = end ? (size_t)(end - p) : strlen(p);
+        if (n > kl && strncmp(p, key, kl) == 0 && p[kl] == '=')
+            return uc_arena_strndup(a, p + kl + 1, n - kl - 1);
+        p = end ? end + 1 : NULL;
+    }
+    return NULL;
+}
+
+/* The environment's parent: its own parent_id, else the tenant's; NULL = leave it where it is. */
+static const char *effective_parent(const struct tf_value *tenant, const struct tf_value *env,
+                                    bool *from_env)
+{
+    const char *p = tf_value_str(tf_value_attr(env, "parent_id"));
+    *from_env = p != NULL;
+    return p != NULL ? p : tf_value_str(tf_value_attr(tenant, "parent_id"));
+}
+
+/* unicron:import of an account: what import cannot read from AWS. */
+static const char *account_meta(struct uc_arena *a, const struct tf_value *tenant,
+                                const struct tf_value *env, size_t index)
+{
+    struct uc_buf b;
+    const char *out = NULL;
+    const struct tf_value *to = tf_value_attr(tenant, "timeouts");
+    const char *tp = tf_value_str(tf_value_attr(tenant, "parent_id"));
+    const char *rp = tf_value_str(tf_value_attr(tenant, "retired_parent_id"));
+    const char *tmpl = tf_value_str(tf_value_attr(tenant, "email_template"));
+    static const char *const ops[] = {"create", "update", "delete"};
+    uc_buf_init(&b);
+    uc_buf_printf(&b, "index=%zu", index);
+    if (tp)
+        uc_buf_printf(&b, " tp=%s", tp);
+    if (tf_value_str(tf_value_attr(env, "parent_id")))
+        uc_buf_puts(&b, " ep=1");
+    if (tf_value_get_bool(tf_value_attr(tenant, "close_on_deletion"), false))
+        uc_buf_puts(&b, " close=1");
+    if (rp)
+        uc_buf_printf(&b, " rp=%s", rp);
+    for (size_t i = 0; i < 3; i++) {
+        const char *d = tf_value_str(tf_value_attr(to, ops[i]));
+        if (d)
+            uc_buf_printf(&b, " t%c=%s", ops[i][0], d);
+    }
+    if (tmpl) {
+        const char *enc = encode_template(a, tmpl);
+        if (enc && b.len + 5 + strlen(enc) <= META_MAX)
+            uc_buf_printf(&b, " tpl=%s", enc);
+    }
+    if (b.err == UC_OK && b.len <= META_MAX)
+        out = uc_arena_strdup(a, uc_buf_str(&b));
+    uc_buf_release(&b);
+    return out;
+}
+
+/* Tags an environment's account must carry: tags_all plus the per-account unicron:* tags. A new
+ * JSON object the caller owns; NULL when out of memory. */
+static json_t *account_tags(struct uc_arena *a, const struct tf_value *tenant,
+                            const struct tf_value *env, size_t index)
+{
+    json_t *o = json_object();
+    const struct tf_value *all = tf_value_attr(tenant, "tags_all");
+    (void)index;
+    if (o == NULL)
+        return NULL;
+    for (size_t i = 0; res_is_set(all) && i < all->count; i++)
+        if (tf_value_str(all->elems[i]) != NULL)
+            json_object_set_new(o, all->keys[i], json_string(tf_value_str(all->elems[i])));
+    json_object_set_new(o, TAG_TENANT, json_string(tf_value_str(tf_value_attr(tenant, "name"))));
+    json_object_set_new(o, TAG_ENV, json_string(tf_value_str(tf_value_attr(env, "name"))));
+    const char *tier = tf_value_str(tf_value_attr(env, "tier"));
+    json_object_set_new(o, TAG_TIER, json_string(tier ? tier : "standard"));
+    return o;
+}
+
+/* What one access role must be in one environment. */
+struct role_want {
+    bool wanted;
+    const char *trust;   /* trust policy JSON (arena) */
+    json_t *tags;        /* role tags (owned by the work item) */
+};
+
+/* The access roles of environment env (name) under access list acc. */
+static bool role_wants(struct uc_arena *a, const struct tf_value *tenant, const char *env,
+                       struct role_want out[N_ROLES])
+{
+    const struct tf_value *acc = tf_value_attr(tenant, "access");
+    memset(out, 0, N_ROLES * sizeof *out);
+    for (size_t i = 0; res_is_set(acc) && i < acc->count; i++) {
+        const struct tf_value *b = acc->elems[i];
+        int k = role_kind(tf_value_str(tf_value_attr(b, "role")));
+        if (k < 0 || out[k].wanted || !access_covers(b, env))
+            continue;
+        const struct tf_value *pr = tf_value_attr(b, "principals");
+        size_t n = res_is_set(pr) ? pr->count : 0;
+        const char **ps = uc_arena_calloc(a, n + 1, sizeof *ps);
+        if (ps == NULL)
+            return false;
+        for (size_t j = 0; j < n; j++)
+            ps[j] = tf_value_str(pr->elems[j]) ? tf_value_str(pr->elems[j]) : "";
+        out[k].trust = res_trust_policy(a, ps, n);
+        struct uc_buf m;
+        uc_buf_init_max(&m, META_MAX);
+        uc_buf_printf(&m, "index=%zu envs=", i);
+        const struct tf_value *envs = tf_value_attr(b, "environments");
+        if (!res_is_set(envs))
+            uc_buf_putc(&m, '*');
+        for (size_t j = 0; res_is_set(envs) && j < envs->count; j++)
+            uc_buf_printf(&m, "%s%s", j ? ":" : "", tf_value_str(envs->elems[j]));
+        out[k].tags = json_pack("{s:s,s:s,s:s}", TAG_TENANT,
+                                tf_value_str(tf_value_attr(tenant, "name")), TAG_ENV, env,
+                                TAG_IMPORT, m.err == UC_OK ? uc_buf_str(&m) : "");
+        uc_buf_release(&m);
+        if (out[k].trust == NULL || out[k].tags == NULL)
+            return false;
+        out[k].wanted = true;
+    }
+    return true;
+}
+
+/* Kinds whose role the access list covers in environment env. */
+static void roles_covered(const struct tf_value *tenant, const char *env, bool out[N_ROLES])
+{
+    const struct tf_value *acc = tf_value_attr(tenant, "access");
+    memset(out, 0, N_ROLES * sizeof *out);
+    for (size_t i = 0; res_is_set(acc) && i < acc->count; i++) {
+        int k = role_kind(tf_value_str(tf_value_attr(acc->elems[i], "role")));
+        if (k >= 0 && access_covers(acc->elems[i], env))
+            out[k] = true;
+    }
+}
+
+/* A known set(string) from a JSON array of strings. */
+static struct tf_value *string_set(struct uc_arena *a, const json_t *arr)
+{
+    size_t n = json_array_size(arr);
+    struct tf_value **el = uc_arena_calloc(a, n + 1, sizeof *el);
+    if (el == NULL)
+        return NULL;
+    for (size_t i = 0; i < n; i++) {
+        const char *s = json_string_value(json_array_get(arr, i));
+        if ((el[i] = tf_value_string(a, s ? s : "")) == NULL)
+            return NULL;
+    }
+    return tf_value_set(a, &tf_type_set_string, el, n);
+}
+
+static struct tf_value *str_or_null(struct uc_arena *a, const char *s)
+{
+    return s != NULL && s[0] ? tf_value_string(a, s) : tf_value_null(a, &tf_type_string);
+}
+
+/* An object of type t with every attribute null. */
+static struct tf_value *null_object(struct uc_arena *a, const struct tf_type *t)
+{
+    struct tf_value **vals = uc_arena_calloc(a, t->count + 1, sizeof *vals);
+    if (vals == NULL)
+        return NULL;
+    for (size_t i = 0; i < t->count; i++) {
+        const struct tf_type *m = t->members[i];
+        if (m->kind == TF_LIST || m->kind == TF_SET) /* nested blocks: empty, never null */
+            vals[i] = m->elem->kind == TF_OBJECT
+                          ? (m->kind == TF_LIST ? tf_value_list(a, m, NULL, 0)
+                                                : tf_value_set(a, m, NULL, 0))
+                          : tf_value_null(a, m);
+        else
+            vals[i] = tf_value_null(a, m);
+        if (vals[i] == NULL)
+            return NULL;
+    }
+    return tf_value_object(a, t, vals);
+}
+
+static const struct tf_type *attr_type(const struct tf_type *t, const char *name)
+{
+    int i = tf_type_attr_index(t, name);
+    return i < 0 ? NULL : t->members[i];
+}
+
+/* --- the work on one environment (runs on its own thread) ----------------------------------- */
+
+enum work_kind { WORK_ENSURE, WORK_RETIRE, WORK_CLOSE, WORK_READ };
+
+struct tenant_op {
+    struct aws_client *client;
+    struct aws_session *org;        /* the management account (the provider's credentials) */
+    struct aws_call_opts opts;
+    const char *tenant;
+    const char *access_role;        /* account_access_role_name */
+    const char *retired_parent;     /* WORK_RETIRE: move here when set */
+};
+
+struct env_work {
+    /* in: borrowed, read-only while the thread runs */
+    const struct tenant_op *op;
+    enum work_kind kind;
+    size_t index;               /* position in the environment list of the value worked on */
+    const char *name;
+    const char *email;
+    const char *parent;         /* effective parent; NULL = leave it where it is */
+    bool parent_from_env;
+    const char *account_id;     /* known account; NULL = find or create (WORK_ENSURE) */
+    json_t *tags;               /* WORK_ENSURE: the account's tags (owned) */
+    const char *meta;           /* WORK_ENSURE: unicron:import of the account-access role */
+    struct role_want roles[N_ROLES];
+    bool drop_role[N_ROLES];    /* delete when present */
+    bool read_role[N_ROLES];    /* WORK_READ */
+    /* out: written by the thread only */
+    struct uc_arena *arena;     /* the thread's scratch and diagnostics */
+    struct tf_diags diags;
+    bool ok;
+    bool gone;                  /* account missing, closed or closing */
+    char account[16], arn[256], state[32], email_out[128], parent_out[80];
+    json_t *tags_out;           /* WORK_READ: the account's tags */
+    struct res_iam_role_state role_out[N_ROLES];
+};
+
+static uc_status find_or_create_account(struct env_work *w, struct aws_error *err);
+static uc_status describe_account(const struct tenant_op *op, const char *id, json_t **acct,
+                                  struct aws_error *err);
+static uc_status account_parent(const struct tenant_op *op, const char *id, char *out, size_t n,
+                                struct aws_error *err);
+static uc_status move_account(const struct tenant_op *op, const char *id, const char *to,
+                              struct aws_error *err);
+static uc_status list_account_tags(const struct tenant_op *op, const char *id, json_t **tags,
+                                   struct aws_error *err);
+static uc_status set_account_tags(const struct tenant_op *op, const char *id,
+                                  const json_t *want, bool exact, struct aws_error *err);
+static uc_status close_account(const struct tenant_op *op, const char *id,
+                               struct aws_error *err);
+static uc_status list_accounts(const struct tenant_op *op, json_t **accounts,
+                               struct aws_error *err);
+static uc_status check_parent(const struct tenant_op *op, const char *id, bool *exists,
+                              struct aws_error *err);
+
+static struct tf_path env_path(size_t index, const char *attr)
+{
+    struct tf_path p = tf_path_attr(NULL, "environment");
+    p = tf_path_index(&p, (int64_t)index);
+    return attr ? tf_path_attr(&p, attr) : p;
+}
+
+static const char *work_where(struct env_work *w)
+{
+    const char *acct = w->account[0] ? w->account : w->account_id;
+    return acct ? uc_arena_printf(w->arena, "Environment \"%s\" (account %s)", w->name, acct)
+                : uc_arena_printf(w->arena, "Environment \"%s\"", w->name);
+}
+
+static void work_fail(struct env_work *w, const char *attr, const struct aws_error *err)
+{
+    struct tf_path p = env_path(w->index, attr);
+    res_aws_diag(&w->diags, &p, work_where(w), err);
+}
+
+static void account_fields(struct env_work *w, const json_t *acct)
+{
+    const char *v;
+    if ((v = json_string_value(json_object_get(acct, "Arn"))) != NULL)
+        snprintf(w->arn, sizeof w->arn, "%s", v);
+    if ((v = json_string_value(json_object_get(acct, "State"))) == NULL)
+        v = json_string_value(json_object_get(acct, "Status"));
+    snprintf(w->state, sizeof w->state, "%s", v ? v : "");
+    if ((v = json_string_value(json_object_get(acct, "Email"))) != NULL)
+        snprintf(w->email_out, sizeof w->email_out, "%s", v);
+}
+
+static struct aws_session *work_session(struct env_work *w, struct aws_error *err)
+{
+    return aws_client_account_session(w->op->client, w->account, err);
+}
+
+static bool drop_roles(struct env_work *w)
+{
+    bool any = false;
+    for (int k = 0; k < N_ROLES; k++)
+        any |= w->drop_role[k];
+    if (!any)
+        return true;
+    struct aws_error err;
+    aws_error_clear(&err);
+    struct aws_session *s = work_session(w, &err);
+    for (int k = 0; s != NULL && k < N_ROLES; k++) {
+        if (!w->drop_role[k])
+            continue;
+        if (res_iam_role_delete(s, role_names[k], &w->op->opts, &err) != UC_OK) {
+            work_fail(w, NULL, &err);
+            return false;
+        }
+    }
+    if (s == NULL) {
+        work_fail(w, NULL, &err);
+        return false;
+    }
+    return true;
+}
+
+static void ensure_environment(struct env_work *w)
+{
+    const struct tenant_op *op = w->op;
+    struct aws_error err;
+    json_t *acct = NULL, *tags = NULL;
+    aws_error_clear(&err);
+    if (w->account_id != NULL)
+        snprintf(w->account, sizeof w->account, "%s", w->account_id);
+    else if (find_or_create_account(w, &err) != UC_OK)
+        goto out; /* diagnosed */
+    bool adopted = w->account_id == NULL && w->arn[0] == '\0';
+    if (describe_account(op, w->account, &acct, &err) != UC_OK) {
+        work_fail(w, NULL, &err);
+        goto out;
+    }
+    account_fields(w, acct);
+    if (strcmp(w->state, "ACTIVE") != 0) {
+        struct tf_path p = env_path(w->index, NULL);
+        tf_diag_error(&w->diags, &p, "Account is not active",
+                      "%s is %s: it was closed outside Terraform. AWS keeps a closed account "
+                      "(and its e-mail) for 90 days; give this environment a new email to "
+                      "create a new account.",
+                      work_where(w), w->state);
+        goto out;
+    }
+    /* An adopted account must not belong to another tenant. */
+    if (list_account_tags(op, w->account, &tags, &err) != UC_OK) {
+        work_fail(w, NULL, &err);
+        goto out;
+    }
+    const char *owner = json_string_value(json_object_get(tags, TAG_TENANT));
+    if (owner != NULL && strcmp(owner, op->tenant) != 0) {
+        struct tf_path p = env_path(w->index, "email");
+        tf_diag_error(&w->diags, &p, "Account belongs to another tenant",
+                      "%s with e-mail %s is tagged %s = \"%s\"; unicron does not take over "
+                      "another tenant's account. Use another e-mail.",
+                      work_where(w), w->email, TAG_TENANT, owner);
+        goto out;
+    }
+    (void)adopted;
+    if (w->parent != NULL) {
+        char cur[80];
+        if (account_parent(op, w->account, cur, sizeof cur, &err) != UC_OK ||
+            (strcmp(cur, w->parent) != 0 && move_account(op, w->account, w->parent, &err) !=
+                                                 UC_OK)) {
+            if (aws_error_is(&err, "DestinationParentNotFoundException")) {
+                struct tf_path p = w->parent_from_env ? env_path(w->index, "parent_id")
+                                                      : tf_path_attr(NULL, "parent_id");
+                res_aws_diag(&w->diags, &p, work_where(w), &err);
+            } else {
+                work_fail(w, NULL, &err);
+            }
+            goto out;
+        }
+        snprintf(w->parent_out, sizeof w->parent_out, "%s", w->parent);
+    }
+    if (set_account_tags(op, w->account, w->tags, true, &err) != UC_OK) {
+        work_fail(w, "tier", &err);
+        goto out;
+    }
+    {
+        struct aws_session *s = work_session(w, &err);
+        json_t *meta = json_pack("{s:s}", TAG_IMPORT, w->meta ? w->meta : "");
+        uc_status st = s != NULL && meta != NULL
+                           ? res_iam_role_tag(s, op->access_role, meta, &op->opts, &err)
+                           : UC_NOMEM;
+        json_decref(meta);
+        if (s == NULL || st != UC_OK) {
+            work_fail(w, NULL, &err);
+            goto out;
+        }
+        for (int k = 0; k < N_ROLES; k++) {
+            if (w->roles[k].wanted) {
+                char policy[128];
+                const char *part = "aws";
+                snprintf(policy, sizeof policy, "arn:%s:iam::aws:policy/%s", part,
+                         role_policies[k]);
+                struct res_iam_role_spec spec = {
+                    .name = role_names[k],
+                    .trust_policy = w->roles[k].trust,
+                    .policy_arn = policy,
+                    .tags = w->roles[k].tags,
+                    .description = "unicron_tenant access role",
+                };
+                if (res_iam_role_ensure(s, &spec, &op->opts, NULL, 0, NULL, &err) != UC_OK) {
+                    struct tf_path p = tf_path_attr(NULL, "access");
+                    res_aws_diag(&w->diags, &p, work_where(w), &err);
+                    goto out;
+                }
+            } else if (w->drop_role[k] &&
+                       res_iam_role_delete(s, role_names[k], &op->opts, &err) != UC_OK) {
+                struct tf_path p = tf_path_attr(NULL, "access");
+                res_aws_diag(&w->diags, &p, work_where(w), &err);
+                goto out;
+            }
+        }
+    }
+    w->ok = true;
+out:
+    json_decref(acct);
+    json_decref(tags);
+}
+
+/* Delete of one environment: access roles first, then retire (move + tag) or close. */
+static void retire_environment(struct env_work *w, bool close)
+{
+    const struct tenant_op *op = w->op;
+    struct aws_error err;
+    json_t *acct = NULL;
+    aws_error_clear(&err);
+    snprintf(w->account, sizeof w->account, "%s", w->account_id);
+    if (describe_account(op, w->account, &acct, &err) != UC_OK) {
+        if (aws_error_is_not_found(&err))
+            w->ok = true; /* already gone */
+        else
+            work_fail(w, NULL, &err);
+        goto out;
+    }
+    account_fields(w, acct);
+    if (strcmp(w->state, "ACTIVE") != 0) {
+        w->ok = true; /* PENDING_CLOSURE, SUSPENDED, CLOSED: nothing left to do */
+        goto out;
+    }
+    if (!drop_roles(w))
+        goto out;
+    if (close) {
+        if (close_account(op, w->account, &err) != UC_OK) {
+            if (aws_error_is(&err, "ConstraintViolationException") &&
+                strstr(err.message, "quota") != NULL) {
+                struct tf_path p = tf_path_attr(NULL, "close_on_deletion");
+                tf_diag_error(&w->diags, &p, "Account close quota reached",
+                              "%s could not be closed: AWS Organizations allows closing only a "
+                              "limited number of accounts per rolling 30 days (10%% of the "
+                              "member accounts, at least 10; a few at a time). AWS said: %s. "
+                              "The account is still open and still in the state; run destroy "
+                              "again when the quota allows, or set close_on_deletion = false "
+                              "to retire it instead.",
+                              work_where(w), err.message);
+            } else {
+                work_fail(w, NULL, &err);
+            }
+            goto out;
+        }
+        w->ok = true;
+        goto out;
+    }
+    json_t *tag = json_pack("{s:s}", TAG_RETIRED, "true");
+    uc_status st = tag ? set_account_tags(op, w->account, tag, false, &err) : UC_NOMEM;
+    json_decref(tag);
+    if (st != UC_OK) {
+        work_fail(w, NULL, &err);
+        goto out;
+    }
+    if (op->retired_parent != NULL) {
+        char cur[80];
+        if (account_parent(op, w->account, cur, sizeof cur, &err) != UC_OK ||
+            (strcmp(cur, op->retired_parent) != 0 &&
+             move_account(op, w->account, op->retired_parent, &err) != UC_OK)) {
+            struct tf_path p = tf_path_attr(NULL, "retired_parent_id");
+            res_aws_diag(&w->diags, &p, work_where(w), &err);
+            goto out;
+        }
+    }
+    w->ok = true;
+out:
+    json_decref(acct);
+}
+
+static void read_environment(struct env_work *w)
+{
+    const struct tenant_op *op = w->op;
+    struct aws_error err;
+    json_t *acct = NULL;
+    aws_error_clear(&err);
+    snprintf(w->account, sizeof w->account, "%s", w->account_id);
+    if (describe_account(op, w->account, &acct, &err) != UC_OK) {
+        if (aws_error_is_not_found(&err)) {
+            w->gone = true;
+            w->ok = true;
+        } else {
+            work_fail(w, NULL, &err);
+        }
+        goto out;
+    }
+    account_fields(w, acct);
+    if (strcmp(w->state, "ACTIVE") != 0) {
+        w->gone = true;
+        w->ok = true;
+        goto out;
+    }
+    if (account_parent(op, w->account, w->parent_out, sizeof w->parent_out, &err) != UC_OK ||
+        list_account_tags(op, w->account, &w->tags_out, &err) != UC_OK) {
+        work_fail(w, NULL, &err);
+        goto out;
+    }
+    bool any = false;
+    for (int k = 0; k < N_ROLES; k++)
+        any |= w->read_role[k];
+    if (any) {
+        struct aws_session *s = work_session(w, &err);
+        if (s == NULL) {
+            work_fail(w, NULL, &err);
+            goto out;
+        }
+        for (int k = 0; k < N_ROLES; k++) {
+            if (w->read_role[k] &&
+                res_iam_role_read(s, role_names[k], &op->opts, &w->role_out[k], &err) !=
+                    UC_OK) {
+                work_fail(w, NULL, &err);
+                goto out;
+            }
+        }
+    }
+    w->ok = true;
+out:
+    json_decref(acct);
+}
+
+static void *work_main(void *arg)
+{
+    struct env_work *w = arg;
+    switch (w->kind) {
+    case WORK_ENSURE:
+        ensure_environment(w);
+        break;
+    case WORK_RETIRE:
+        retire_environment(w, false);
+        break;
+    case WORK_CLOSE:
+        retire_environment(w, true);
+        break;
+    case WORK_READ:
+        read_environment(w);
+        break;
+    }
+    return NULL;
+}
+
+/* Sets up n work items (zeroed, each with its own arena). False when out of memory. */
+static bool works_init(struct env_work *ws, size_t n, const struct tenant_op *op)
+{
+    for (size_t i = 0; i < n; i++) {
+        memset(&ws[i], 0, sizeof ws[i]);
+        ws[i].op = op;
+        ws[i].arena = uc_arena_new();
+        if (ws[i].arena == NULL)
+            return false;
+        tf_diags_init(&ws[i].diags, ws[i].arena);
+    }
+    return true;
+}
+
+/* Runs every work item on its own thread (inline when a thread cannot start), waits for all,
+ * and copies their diagnostics into d in order. */
+static void works_run(struct env_work *ws, size_t n, struct tf_diags *d)
+{
+    pthread_t th[MAX_ENVIRONMENTS * 2];
+    bool started[MAX_ENVIRONMENTS * 2] = {false};
+    for (size_t i = 0; i < n; i++) {
+        if (n > 1 && i < sizeof th / sizeof th[0])
+            started[i] = pthread_create(&th[i], NULL, work_main, &ws[i]) == 0;
+        if (!started[i])
+            work_main(&ws[i]);
+    }
+    for (size_t i = 0; i < n; i++)
+        if (started[i])
+            pthread_join(th[i], NULL);
+    for (size_t i = 0; i < n; i++)
+        tf_diags_append(d, &ws[i].diags);
+}
+
+static void works_release(struct env_work *ws, size_t n)
+{
+    for (size_t i = 0; ws != NULL && i < n; i++) {
+        json_decref(ws[i].tags);
+        json_decref(ws[i].tags_out);
+        for (int k = 0; k < N_ROLES; k++) {
+            json_decref(ws[i].roles[k].tags);
+            res_iam_role_state_release(&ws[i].role_out[k]);
+        }
+        uc_arena_free(ws[i].arena);
+    }
+}
+
+static bool op_init(struct tenant_op *op, struct res_ctx *ctx, const struct tf_value *obj,
+                    const char *timeout, int64_t dflt_ns)
+{
+    memset(op, 0, sizeof *op);
+    op->client = ctx->provider->client;
+    op->org = aws_client_session(op->client);
+    op->opts = res_call_opts(ctx, obj, timeout, dflt_ns, true);
+    op->tenant = tf_value_str(tf_value_attr(obj, "name"));
+    op->access_role = ctx->provider->account_access_role_name;
+    op->retired_parent = tf_value_str(tf_value_attr(obj, "retired_parent_id"));
+    if (op->client == NULL || op->org == NULL || op->tenant == NULL) {
+        tf_diag_error(ctx->diags, NULL, "Provider not ready",
+                      "The AWS client of the unicron provider is not available.");
+        return false;
+    }
+    return true;
+}
+
+/* Checks every distinct parent the planned tenant names before anything is created, so that a
+ * wrong OU id is an error on its attribute and no account is made. */
+static bool check_parents(struct res_ctx *ctx, const struct tenant_op *op,
+                          const struct tf_value *planned)
+{
+    const struct tf_value *envs = tf_value_attr(planned, "environment");
+    const char *seen[MAX_ENVIRONMENTS + 2] = {NULL};
+    size_t nseen = 0;
+    bool ok = true;
+    for (size_t i = 0; i <= (res_is_set(envs) ? envs->count : 0); i++) {
+        const char *id;
+        struct tf_path p;
+        if (i == 0) {
+            id = tf_value_str(tf_value_attr(planned, "parent_id"));
+            p = tf_path_attr(NULL, "parent_id");
+        } else {
+            id = tf_value_str(tf_value_attr(envs->elems[i - 1], "parent_id"));
+            p = env_path(i - 1, "parent_id");
+        }
+        bool dup = false;
+        for (size_t j = 0; id != NULL && j < nseen; j++)
+            dup |= strcmp(seen[j], id) == 0;
+        if (id == NULL || dup || nseen >= sizeof seen / sizeof seen[0])
+            continue;
+        seen[nseen++] = id;
+        struct aws_error err;
+        bool exists = false;
+        aws_error_clear(&err);
+        /* where: the parent and the environments placed there */
+        struct uc_buf wb;
+        uc_buf_init(&wb);
+        uc_buf_printf(&wb, "parent_id \"%s\" of environment%s ", id,
+                      i == 0 && envs->count > 1 ? "s" : "");
+        for (size_t e = 0, k = 0; res_is_set(envs) && e < envs->count; e++) {
+            const char *own = tf_value_str(tf_value_attr(envs->elems[e], "parent_id"));
+            if ((i == 0 && own == NULL) || (i > 0 && e == i - 1))
+                uc_buf_printf(&wb, "%s\"%s\"", k++ ? ", " : "",
+                              tf_value_str(tf_value_attr(envs->elems[e], "name")));
+        }
+        const char *where = wb.err == UC_OK ? uc_arena_strdup(ctx->arena, uc_buf_str(&wb)) : id;
+        uc_buf_release(&wb);
+        if (check_parent(op, id, &exists, &err) != UC_OK) {
+            res_aws_diag(ctx->diags, &p, where, &err);
+            ok = false;
+        } else if (!exists) {
+            /* check_parent filled err with the AWS answer (OU or root not found) */
+            res_aws_diag(ctx->diags, &p, uc_arena_printf(ctx->arena, "%s. It is neither the "
+                                                         "organization's root nor one of its "
+                                                         "organizational units; nothing was "
+                                                         "created or moved",
+                                                         where),
+                         &err);
+            ok = false;
+        }
+    }
+    return ok;
+}
+
+/* Fills the ensure work for planned environment env (index i). */
+static bool ensure_work(struct env_work *w, struct uc_arena *a, const struct tf_value *planned,
+                        const struct tf_value *env, size_t i, const struct tf_value *prior)
+{
+    w->kind = WORK_ENSURE;
+    w->index = i;
+    w->name = tf_value_str(tf_value_attr(env, "name"));
+    w->email = tf_value_str(tf_value_attr(env, "email"));
+    w->parent = effective_parent(planned, env, &w->parent_from_env);
+    w->tags = account_tags(a, planned, env, i);
+    w->meta = account_meta(a, planned, env, i);
+    if (w->name == NULL || w->email == NULL || w->tags == NULL)
+        return false;
+    const struct tf_value *old = res_find_by_name(tf_value_attr(prior, "environment"), w->name);
+    w->account_id = tf_value_str(tf_value_attr(old, "account_id"));
+    if (!role_wants(a, planned, w->name, w->roles))
+        return false;
+    if (old != NULL && w->account_id != NULL) {
+        bool had[N_ROLES];
+        roles_covered(prior, w->name, had);
+        for (int k = 0; k < N_ROLES; k++)
+            w->drop_role[k] = had[k] && !w->roles[k].wanted;
+    }
+    return true;
+}
+
+static void retire_work(struct env_work *w, const struct tf_value *tenant,
+                        const struct tf_value *env, size_t i, bool close)
+{
+    w->kind = close ? WORK_CLOSE : WORK_RETIRE;
+    w->index = i;
+    w->name = tf_value_str(tf_value_attr(env, "name"));
+    w->account_id = tf_value_str(tf_value_attr(env, "account_id"));
+    roles_covered(tenant, w->name ? w->name : "", w->drop_role);
+}
+
+/* The planned environment with what apply learned filled in (nulls where it failed). */
+static struct tf_value *env_result(struct uc_arena *a, const struct env_work *w,
+                                   struct tf_value *env, const char *access_role)
+{
+    bool have = w->account[0] != '\0';
+    char role_arn[320] = "";
+    if (have) {
+        char part[32] = "aws";
+        const char *p = strncmp(w->arn, "arn:", 4) == 0 ? w->arn + 4 : NULL;
+        const char *e = p ? strchr(p, ':') : NULL;
+        if (e != NULL && (size_t)(e - p) < sizeof part)
+            snprintf(part, sizeof part, "%.*s", (int)(e - p), p);
+        snprintf(role_arn, sizeof role_arn, "arn:%s:iam::%s:role/%s", part, w->account,
+                 access_role);
+    }
+    struct tf_value *vals[4] = {
+        str_or_null(a, have ? w->account : NULL), str_or_null(a, have ? w->arn : NULL),
+        str_or_null(a, have ? w->state : NULL), str_or_null(a, have ? role_arn : NULL)};
+    static const char *const names[4] = {"account_id", "account_arn", "state",
+                                         "access_role_arn"};
+    for (size_t k = 0; k < 4 && env != NULL; k++)
+        env = vals[k] ? tf_value_with_attr(a, env, names[k], vals[k]) : NULL;
+    return env;
+}
+
+/* id, account_ids and every remaining unknown settled. */
+static struct tf_value *finish_state(struct uc_arena *a, struct tf_value *v)
+{
+    struct tf_value *envs = tf_value_attr(v, "environment");
+    size_t n = res_is_set(envs) ? envs->count : 0;
+    const char **keys = uc_arena_calloc(a, n + 1, sizeof *keys);
+    struct tf_value **vals = uc_arena_calloc(a, n + 1, sizeof *vals);
+    size_t m = 0;
+    if (keys == NULL || vals == NULL)
+        return NULL;
+    for (size_t i = 0; i < n; i++) {
+        const char *name = tf_value_str(tf_value_attr(envs->elems[i], "name"));
+        struct tf_value *id = tf_value_attr(envs->elems[i], "account_id");
+        bool dup = false;
+        for (size_t j = 0; name != NULL && j < m; j++)
+            dup |= strcmp(keys[j], name) == 0;
+        if (name == NULL || dup || tf_value_str(id) == NULL)
+            continue;
+        keys[m] = name;
+        vals[m++] = id;
+    }
+    struct tf_value *ids = tf_value_map(a, &tf_type_map_string, keys, vals, m);
+    struct tf_value *name = tf_value_attr(v, "name");
+    if (ids == NULL || (v = tf_value_with_attr(a, v, "account_ids", ids)) == NULL ||
+        (v = tf_value_with_attr(a, v, "id", name)) == NULL)
+        return NULL;
+    if (!tf_value_is_known(tf_value_attr(v, "tags_all"))) {
+        struct tf_value *z = tf_value_null(a, &tf_type_map_string);
+        if (z == NULL || (v = tf_value_with_attr(a, v, "tags_all", z)) == NULL)
+            return NULL;
+    }
+    return v;
+}
+
+/* --- create / read / update / delete / import ----------------------------------------------- */
+
+static struct tf_value *tenant_create(struct res_ctx *ctx, const struct tf_value *planned,
+                                      const struct tf_value *config)
+{
+    struct uc_arena *a = ctx->arena;
+    struct tenant_op op;
+    struct env_work ws[MAX_ENVIRONMENTS];
+    const struct tf_value *envs = tf_value_attr(planned, "environment");
+    size_t n = res_is_set(envs) ? envs->count : 0;
+    struct tf_value *result = NULL;
+    (void)config;
+    if (n > MAX_ENVIRONMENTS || !op_init(&op, ctx, planned, "create", RES_DEFAULT_TIMEOUT_NS))
+        return NULL;
+    if (!works_init(ws, n, &op))
+        goto oom;
+    if (!check_parents(ctx, &op, planned))
+        goto out; /* nothing created */
+    for (size_t i = 0; i < n; i++)
+        if (!ensure_work(&ws[i], a, planned, envs->elems[i], i, NULL))
+            goto oom;
+    works_run(ws, n, ctx->diags);
+
+    struct tf_value **elems = uc_arena_calloc(a, n + 1, sizeof *elems);
+    if (elems == NULL)
+        goto oom;
+    size_t made = 0;
+    for (size_t i = 0; i < n; i++) {
+        elems[i] = env_result(a, &ws[i], envs->elems[i], op.access_role);
+        if (elems[i] == NULL)
+            goto oom;
+        made += ws[i].account[0] != '\0';
+    }
+    struct tf_value *list = tf_value_list(a, envs->type, elems, n);
+    result = list ? tf_value_with_attr(a, planned, "environment", list) : NULL;
+    result = result ? finish_state(a, result) : NULL;
+    if (result == NULL)
+        goto oom;
+    if (made == 0 && tf_diags_has_error(ctx->diags))
+        result = NULL; /* nothing exists: no state */
+    goto out;
+oom:
+    tf_diag_error(ctx->diags, NULL, "Out of memory", "Creating unicron_tenant ran out of memory.");
+    result = NULL;
+out:
+    works_release(ws, n);
+    return result;
+}
+
+/* --- read: what AWS holds now --------------------------------------------------------------- */
+
+/* The access role principals of kind k in a read environment; NULL = role missing (or without
+ * its managed policy). */
+static json_t *read_principals(const struct env_work *w, int k)
+{
+    const struct res_iam_role_state *r = &w->role_out[k];
+    if (!r->exists || r->trust == NULL)
+        return NULL;
+    bool attached = false;
+    size_t i;
+    json_t *p;
+    json_array_foreach(r->attached, i, p) {
+        const char *arn = json_string_value(p);
+        const char *slash = arn ? strrchr(arn, '/') : NULL;
+        if (slash != NULL && strcmp(slash + 1, role_policies[k]) == 0 &&
+            strstr(arn, ":iam::aws:policy/") != NULL)
+            attached = true;
+    }
+    return attached ? res_trust_principals(r->trust, NULL) : NULL;
+}
+
+static bool set_equals_json(const struct tf_value *set, const json_t *arr)
+{
+    size_t n = res_is_set(set) ? set->count : 0;
+    if (arr == NULL || json_array_size(arr) != n)
+        return false;
+    json_t *mine = json_array();
+    for (size_t i = 0; mine != NULL && i < n; i++)
+        json_array_append_new(mine, json_string(tf_value_str(set->elems[i]) ? tf_value_str(
+                                                                                  set->elems[i])
+                                                                            : ""));
+    json_t *doc_a = json_pack("{s:{s:o}}", "Principal", "AWS", mine);
+    json_t *doc_b = json_pack("{s:{s:O}}", "Principal", "AWS", (json_t *)arr);
+    bool eq = res_policy_equal_json(doc_a, doc_b);
+    json_decref(doc_a);
+    json_decref(doc_b);
+    return eq;
+}
+
+struct role_group {
+    json_t *principals; /* borrowed from a work item */
+    const char *envs[MAX_ENVIRONMENTS];
+    size_t n;
+};
+
+/* The access list as AWS holds it, starting from the state's: a block whose role matches in
+ * every environment it covers stays as it is; otherwise it is split by what each environment
+ * holds (its environments then listed), and environments where the role is missing (or lacks
+ * its managed policy) drop out of it. Environments without a live account keep the state's
+ * view. */
+static struct tf_value *read_access(struct uc_arena *a, const struct tf_value *cur,
+                                    const struct tf_value *envs, const struct env_work *ws,
+                                    const bool *live)
+{
+    const struct tf_value *acc = tf_value_attr(cur, "access");
+    size_t n = res_is_set(acc) ? acc->count : 0;
+    struct tf_value **out = uc_arena_calloc(a, n * MAX_ENVIRONMENTS + 1, sizeof *out);
+    json_t *keep = json_array(); /* owns the principal lists read for the grouping */
+    struct tf_value *result = NULL;
+    size_t m = 0;
+    if (out == NULL || keep == NULL || n == 0) {
+        json_decref(keep);
+        return n == 0 ? (struct tf_value *)acc : NULL;
+    }
+    for (size_t b = 0; b < n; b++) {
+        const struct tf_value *blk = acc->elems[b];
+        const struct tf_value *pr = tf_value_attr(blk, "principals");
+        int k = role_kind(tf_value_str(tf_value_attr(blk, "role")));
+        struct role_group groups[MAX_ENVIRONMENTS];
+        size_t ng = 0, covered = 0;
+        bool all_match = true;
+        memset(groups, 0, sizeof groups);
+        for (size_t e = 0; k >= 0 && e < envs->count && e < MAX_ENVIRONMENTS; e++) {
+            const char *name = tf_value_str(tf_value_attr(envs->elems[e], "name"));
+            if (name == NULL || !access_covers(blk, name))
+                continue;
+            covered++;
+            json_t *t = NULL;
+            bool same;
+            if (live[e]) {
+                t = read_principals(&ws[e], k);
+                same = t != NULL && set_equals_json(pr, t);
+                if (t != NULL && json_array_append_new(keep, t) != 0)
+                    goto fail;
+            } else {
+                same = true; /* no account to look at */
+            }
+            all_match &= same;
+            if (live[e] && t == NULL)
+                continue; /* missing here */
+            size_t g = 0;
+            for (; g < ng; g++) {
+                bool gsame = groups[g].principals == NULL ? same
+                             : t == NULL ? set_equals_json(pr, groups[g].principals)
+                                         : json_equal(groups[g].principals, t);
+                if (gsame)
+                    break;
+            }
+            if (g == ng) {
+                groups[ng].principals = same ? NULL : t;
+                ng++;
+            }
+            groups[g].envs[groups[g].n++] = name;
+        }
+        if (k < 0 || all_match) {
+            out[m++] = (struct tf_value *)blk;
+            continue;
+        }
+        for (size_t g = 0; g < ng; g++) {
+            struct tf_value *p = groups[g].principals ? string_set(a, groups[g].principals)
+                                                      : (struct tf_value *)pr;
+            struct tf_value *ev;
+            if (ng == 1 && groups[g].n == covered) {
+                ev = tf_value_attr(blk, "environments");
+            } else {
+                struct tf_value *el[MAX_ENVIRONMENTS];
+                for (size_t j = 0; j < groups[g].n; j++)
+                    if ((el[j] = tf_value_string(a, groups[g].envs[j])) == NULL)
+                        goto fail;
+                ev = tf_value_set(a, &tf_type_set_string, el, groups[g].n);
+            }
+            struct tf_value *nb = p && ev ? tf_value_with_attr(a, blk, "principals", p) : NULL;
+            nb = nb ? tf_value_with_attr(a, nb, "environments", ev) : NULL;
+            if (nb == NULL)
+                goto fail;
+            out[m++] = nb;
+        }
+    }
+    result = tf_value_list(a, acc->type, out, m);
+fail:
+    json_decref(keep);
+    return result;
+}
+
+/* tags_all as one account holds it (the unicron:* bookkeeping tags removed). */
+static struct tf_value *read_tags_all(struct uc_arena *a, const json_t *tags, const char *env)
+{
+    size_t n = json_object_size(tags);
+    const char **keys = uc_arena_calloc(a, n + 1, sizeof *keys);
+    struct tf_value **vals = uc_arena_calloc(a, n + 1, sizeof *vals);
+    size_t m = 0;
+    const char *k;
+    json_t *v;
+    if (keys == NULL || vals == NULL)
+        return NULL;
+    json_object_foreach((json_t *)tags, k, v) {
+        if (k[0] == '\x01' || !json_is_string(v) || is_meta_tag(k, json_string_value(v), env))
+            continue;
+        keys[m] = uc_arena_strdup(a, k);
+        if ((vals[m] = tf_value_string(a, json_string_value(v))) == NULL || keys[m] == NULL)
+            return NULL;
+        m++;
+    }
+    return tf_value_map(a, &tf_type_map_string, keys, vals, m);
+}
+
+static struct tf_value *tenant_read(struct res_ctx *ctx, const struct tf_value *cur)
+{
+    struct uc_arena *a = ctx->arena;
+    struct tenant_op op;
+    struct env_work ws[MAX_ENVIRONMENTS];
+    const struct tf_value *envs = tf_value_attr(cur, "environment");
+    size_t n = res_is_set(envs) ? envs->count : 0;
+    bool live[MAX_ENVIRONMENTS] = {false};
+    struct tf_value *result = NULL;
+    size_t nlive = 0, nwork = 0;
+    size_t widx[MAX_ENVIRONMENTS];
+    if (n > MAX_ENVIRONMENTS)
+        n = MAX_ENVIRONMENTS;
+    if (!op_init(&op, ctx, cur, "read", RES_READ_TIMEOUT_NS))
+        return NULL;
+    if (!works_init(ws, n, &op))
+        goto oom;
+    for (size_t i = 0; i < n; i++) {
+        const char *id = tf_value_str(tf_value_attr(envs->elems[i], "account_id"));
+        const char *name = tf_value_str(tf_value_attr(envs->elems[i], "name"));
+        ws[i].kind = WORK_READ;
+        ws[i].index = i;
+        ws[i].name = name ? name : "?";
+        ws[i].account_id = id;
+        roles_covered(cur, ws[i].name, ws[i].read_role);
+        if (id != NULL)
+            widx[nwork++] = i;
+    }
+    /* run only the environments that have an account; keep the index order */
+    {
+        struct env_work tmp[MAX_ENVIRONMENTS];
+        for (size_t j = 0; j < nwork; j++)
+            tmp[j] = ws[widx[j]];
+        works_run(tmp, nwork, ctx->diags);
+        for (size_t j = 0; j < nwork; j++)
+            ws[widx[j]] = tmp[j];
+    }
+    for (size_t i = 0; i < n; i++)
+        if (ws[i].account_id != NULL && !ws[i].ok)
+            goto out; /* a read failed: keep the state Terraform has (error diagnosed) */
+
+    struct tf_value **elems = uc_arena_calloc(a, n + 1, sizeof *elems);
+    if (elems == NULL)
+        goto oom;
+    const char *tparent = tf_value_str(tf_value_attr(cur, "parent_id"));
+    const char *new_tparent = tparent;
+    struct tf_value *tags_all = tf_value_attr(cur, "tags_all");
+    bool tags_drift = false;
+    for (size_t i = 0; i < n; i++) {
+        struct tf_value *e = envs->elems[i];
+        struct env_work *w = &ws[i];
+        if (w->account_id == NULL) {
+            elems[i] = e;
+            continue;
+        }
+        if (w->gone) {
+            struct tf_path p = env_path(i, NULL);
+            tf_diag_warning(ctx->diags, &p, "Account closed or removed outside Terraform",
+                            "The %s account %s is %s. Its values are dropped from the state, "
+                            "so the plan shows a new account for \"%s\". AWS keeps the e-mail "
+                            "of a closed account for 90 days: give this environment a new "
+                            "email (or remove the environment block) before applying.",
+                            w->name, w->account_id, w->state[0] ? w->state : "gone", w->name);
+            struct env_work none;
+            memset(&none, 0, sizeof none);
+            elems[i] = env_result(a, &none, e, op.access_role);
+            if (elems[i] == NULL)
+                goto oom;
+            continue;
+        }
+        live[i] = true;
+        nlive++;
+        const char *email = tf_value_str(tf_value_attr(e, "email"));
+        if (email == NULL || strcasecmp(email, w->email_out) != 0)
+            e = tf_value_with_attr(a, e, "email", str_or_null(a, w->email_out));
+        const char *tier = json_string_value(json_object_get(w->tags_out, TAG_TIER));
+        const char *old_tier = tf_value_str(tf_value_attr(e, "tier"));
+        if (e && (tier == NULL || old_tier == NULL || strcmp(tier, old_tier) != 0))
+            e = tf_value_with_attr(a, e, "tier", str_or_null(a, tier));
+        const char *own = tf_value_str(tf_value_attr(e, "parent_id"));
+        if (e && own != NULL && strcmp(own, w->parent_out) != 0)
+            e = tf_value_with_attr(a, e, "parent_id", str_or_null(a, w->parent_out));
+        if (own == NULL && tparent != NULL && new_tparent == tparent &&
+            strcmp(w->parent_out, tparent) != 0)
+            new_tparent = uc_arena_strdup(a, w->parent_out);
+        elems[i] = e ? env_result(a, w, e, op.access_role) : NULL;
+        if (elems[i] == NULL)
+            goto oom;
+        if (!tags_drift) {
+            struct tf_value *t = read_tags_all(a, w->tags_out, w->name);
+            if (t == NULL)
+                goto oom;
+            if (!tf_value_equal(t, tags_all)) {
+                tags_all = t;
+                tags_drift = true;
+            }
+        }
+    }
+    if (nlive == 0) {
+        result = NULL; /* no account left: the tenant is gone */
+        goto out;
+    }
+    struct tf_value *list = tf_value_list(a, envs->type, elems, n);
+    struct tf_value *v = list ? tf_value_with_attr(a, cur, "environment", list) : NULL;
+    struct tf_value *acc = list ? read_access(a, cur, list, ws, live) : NULL;
+    v = v && acc ? tf_value_with_attr(a, v, "access", acc) : NULL;
+    v = v ? tf_value_with_attr(a, v, "tags_all", tags_all) : NULL;
+    if (v && new_tparent != tparent)
+        v = tf_value_with_attr(a, v, "parent_id", str_or_null(a, new_tparent));
+    result = v ? finish_state(a, v) : NULL;
+    if (result == NULL)
+        goto oom;
+    goto out;
+oom:
+    tf_diag_error(ctx->diags, NULL, "Out of memory", "Reading unicron_tenant ran out of memory.");
+    result = NULL;
+out:
+    works_release(ws, n);
+    return result;
+}
+
+/* --- update --------------------------------------------------------------------------------- */
+
+static struct tf_value *tenant_update(struct res_ctx *ctx, const struct tf_value *prior,
+                                      const struct tf_value *planned,
+                                      const struct tf_value *config)
+{
+    struct uc_arena *a = ctx->arena;
+    struct tenant_op op;
+    struct env_work ws[MAX_ENVIRONMENTS * 2];
+    const struct tf_value *envs = tf_value_attr(planned, "environment");
+    const struct tf_value *old = tf_value_attr(prior, "environment");
+    size_t n = res_is_set(envs) ? envs->count : 0;
+    size_t nold = res_is_set(old) ? old->count : 0;
+    size_t nw = 0;
+    struct tf_value *result = NULL;
+    (void)config;
+    if (n > MAX_ENVIRONMENTS || nold > MAX_ENVIRONMENTS ||
+        !op_init(&op, ctx, planned, "update", RES_DEFAULT_TIMEOUT_NS))
+        return NULL;
+    if (!works_init(ws, n + nold, &op))
+        goto oom;
+    if (!check_parents(ctx, &op, planned))
+        goto out;
+    bool close = tf_value_get_bool(tf_value_attr(planned, "close_on_deletion"), false);
+    for (size_t i = 0; i < n; i++)
+        if (!ensure_work(&ws[nw++], a, planned, envs->elems[i], i, prior))
+            goto oom;
+    size_t first_removed = nw;
+    for (size_t i = 0; i < nold; i++) {
+        const char *name = tf_value_str(tf_value_attr(old->elems[i], "name"));
+        if (res_find_by_name(envs, name) != NULL ||
+            tf_value_str(tf_value_attr(old->elems[i], "account_id")) == NULL)
+            continue;
+        retire_work(&ws[nw++], prior, old->elems[i], i, close);
+    }
+    works_run(ws, nw, ctx->diags);
+
+    struct tf_value **elems = uc_arena_calloc(a, n + nold + 1, sizeof *elems);
+    size_t m = 0;
+    if (elems == NULL)
+        goto oom;
+    for (size_t i = 0; i < n; i++) {
+        struct tf_value *e = envs->elems[i];
+        if (ws[i].account[0] == '\0' && ws[i].account_id != NULL) {
+            /* the account is known but the work failed early: keep what the state had */
+            const struct tf_value *o = res_find_by_name(old, ws[i].name);
+            snprintf(ws[i].account, sizeof ws[i].account, "%s", ws[i].account_id);
+            snprintf(ws[i].arn, sizeof ws[i].arn, "%s",
+                     tf_value_str(tf_value_attr(o, "account_arn"))
+                         ? tf_value_str(tf_value_attr(o, "account_arn"))
+                         : "");
+            snprintf(ws[i].state, sizeof ws[i].state, "%s",
+                     tf_value_str(tf_value_attr(o, "state")) ? tf_value_str(
+                                                                   tf_value_attr(o, "state"))
+                                                             : "ACTIVE");
+        }
+        if ((elems[m++] = env_result(a, &ws[i], e, op.access_role)) == NULL)
+            goto oom;
+    }
+    for (size_t j = first_removed; j < nw; j++)
+        if (!ws[j].ok) /* not retired: keep it in the state so that nothing is orphaned */
+            elems[m++] = old->elems[ws[j].index];
+    struct tf_value *list = tf_value_list(a, envs->type, elems, m);
+    result = list ? tf_value_with_attr(a, planned, "environment", list) : NULL;
+    result = result ? finish_state(a, result) : NULL;
+    if (result == NULL)
+        goto oom;
+    goto out;
+oom:
+    tf_diag_error(ctx->diags, NULL, "Out of memory", "Updating unicron_tenant ran out of memory.");
+    result = NULL;
+out:
+    works_release(ws, n + nold);
+    return result;
+}
+
+/* --- delete --------------------------------------------------------------------------------- */
+
+static bool tenant_delete(struct res_ctx *ctx, const struct tf_value *prior)
+{
+    struct tenant_op op;
+    struct env_work ws[MAX_ENVIRONMENTS];
+    const struct tf_value *envs = tf_value_attr(prior, "environment");
+    size_t n = res_is_set(envs) ? envs->count : 0, nw = 0;
+    bool ok = true;
+    if (n > MAX_ENVIRONMENTS)
+        n = MAX_ENVIRONMENTS;
+    if (!op_init(&op, ctx, prior, "delete", RES_DEFAULT_TIMEOUT_NS))
+        return false;
+    if (!works_init(ws, n, &op)) {
+        tf_diag_error(ctx->diags, NULL, "Out of memory", "Deleting unicron_tenant ran out of "
+                                                         "memory.");
+        works_release(ws, n);
+        return false;
+    }
+    bool close = tf_value_get_bool(tf_value_attr(prior, "close_on_deletion"), false);
+    for (size_t i = 0; i < n; i++)
+        if (tf_value_str(tf_value_attr(envs->elems[i], "account_id")) != NULL)
+            retire_work(&ws[nw++], prior, envs->elems[i], i, close);
+    works_run(ws, nw, ctx->diags);
+    for (size_t i = 0; i < nw; i++)
+        ok &= ws[i].ok;
+    works_release(ws, n);
+    return ok;
+}
+
+static void tenant_plan_destroy(struct res_ctx *ctx, const struct tf_value *prior)
+{
+    if (tf_value_get_bool(tf_value_attr(prior, "close_on_deletion"), false))
+        return;
+    const struct tf_value *ids = tf_value_attr(prior, "account_ids");
+    const char *rp = tf_value_str(tf_value_attr(prior, "retired_parent_id"));
+    struct uc_buf b;
+    uc_buf_init(&b);
+    for (size_t i = 0; res_is_set(ids) && i < ids->count; i++)
+        uc_buf_printf(&b, "%s%s (%s)", i ? ", " : "", tf_value_str(ids->elems[i]), ids->keys[i]);
+    tf_diag_warning(ctx->diags, NULL, "Accounts will be retired, not closed",
+                    "close_on_deletion is false: destroying tenant \"%s\" removes its access "
+                    "roles, tags its accounts %s = \"true\"%s%s and leaves them in the "
+                    "organization: %s. Set close_on_deletion = true (and apply) to close them "
+                    "instead.",
+                    tf_value_str(tf_value_attr(prior, "name")) ? tf_value_str(
+                                                                     tf_value_attr(prior, "name"))
+                                                               : "?",
+                    TAG_RETIRED, rp ? " and moves them to " : "", rp ? rp : "",
+                    b.err == UC_OK && b.len ? uc_buf_str(&b) : "none");
+    uc_buf_release(&b);
+}
+
+/* --- import --------------------------------------------------------------------------------- */
+
+struct found_env {
+    const char *account;
+    json_t *tags;    /* borrowed from the found list */
+    const char *meta;
+    size_t index;
+};
+
+static int cmp_found(const void *x, const void *y)
+{
+    const struct found_env *a = x, *b = y;
+    return a->index < b->index ? -1 : a->index > b->index;
+}
+
+static struct tf_value *tenant_import(struct res_ctx *ctx, const char *id)
+{
+    struct uc_arena *a = ctx->arena;
+    struct tenant_op op;
+    struct aws_error err;
+    json_t *accounts = NULL, *all_tags = json_array();
+    struct tf_value *result = NULL;
+    struct found_env found[MAX_ENVIRONMENTS];
+    size_t nf = 0;
+    const struct tf_type *t = ctx->type;
+    aws_error_clear(&err);
+    if (!res_is_slug(id)) {
+        tf_diag_error(ctx->diags, NULL, "Invalid import ID",
+                      "Import a tenant by its name (2-32 lowercase letters, digits and "
+                      "hyphens), e.g. terraform import unicron_tenant.x data-science; got "
+                      "\"%.80s\".",
+                      id);
+        goto out;
+    }
+    memset(&op, 0, sizeof op);
+    op.client = ctx->provider->client;
+    op.org = aws_client_session(op.client);
+    op.opts = res_call_opts(ctx, NULL, "read", RES_READ_TIMEOUT_NS, true);
+    op.tenant = id;
+    op.access_role = ctx->provider->account_access_role_name;
+    if (all_tags == NULL || list_accounts(&op, &accounts, &err) != UC_OK)
+        goto aws_fail;
+    size_t i;
+    json_t *acct;
+    json_array_foreach(accounts, i, acct) {
+        const char *state = json_string_value(json_object_get(acct, "State"));
+        const char *aid = json_string_value(json_object_get(acct, "Id"));
+        json_t *tags = NULL;
+        if (aid == NULL || (state != NULL && strcmp(state, "ACTIVE") != 0))
+            continue;
+        if (list_account_tags(&op, aid, &tags, &err) != UC_OK)
+            goto aws_fail;
+        json_array_append_new(all_tags, tags);
+        const char *ten = json_string_value(json_object_get(tags, TAG_TENANT));
+        const char *env = json_string_value(json_object_get(tags, TAG_ENV));
+        if (ten == NULL || strcmp(ten, id) != 0 || json_object_get(tags, TAG_RETIRED) != NULL)
+            continue;
+        if (env == NULL || (strcmp(env, "dev") != 0 && strcmp(env, "staging") != 0 && strcmp(env, "prod") != 0))
+            continue;
+        for (size_t j = 0; j < nf; j++) {
+            if (strcmp(json_string_value(json_object_get(found[j].tags, TAG_ENV)), env) == 0) {
+                tf_diag_error(ctx->diags, NULL, "Ambiguous tenant",
+                              "Accounts %s and %s are both tagged %s = \"%s\", %s = \"%s\". "
+                              "Tag one of them %s = \"true\" (or fix its tags) and import "
+                              "again.",
+                              found[j].account, aid, TAG_TENANT, id, TAG_ENV, env, TAG_RETIRED);
+                goto out;
+            }
+        }
+        if (nf == MAX_ENVIRONMENTS)
+            continue;
+        found[nf].account = uc_arena_strdup(a, aid);
+        found[nf].tags = tags;
+        {
+            struct aws_session *s = aws_client_account_session(op.client, aid, &err);
+            struct res_iam_role_state r;
+            if (s == NULL || res_iam_role_read(s, op.access_role, &op.opts, &r, &err) != UC_OK)
+                goto aws_fail;
+            found[nf].meta = r.exists ? uc_arena_strdup(a, json_string_value(json_object_get(
+                                                               r.tags, TAG_IMPORT)))
+                                      : NULL;
+            res_iam_role_state_release(&r);
+        }
+        char *idx = found[nf].meta ? meta_field(a, found[nf].meta, "index") : NULL;
+        /* without the tag: dev, staging, prod */
+        found[nf].index = idx ? (size_t)strtoul(idx, NULL, 10)
+                              : 10 + (size_t)(env[0] == 'd' ? 0 : env[0] == 's' ? 1 : 2);
+        nf++;
+    }
+    if (nf == 0) {
+        result = NULL; /* core: "Cannot import non-existent remote object" */
+        goto out;
+    }
+    qsort(found, nf, sizeof found[0], cmp_found);
+
+    /* The tenant object: settings from the first account's unicron:import tag. */
+    struct tf_value *v = null_object(a, t);
+    const char *meta = found[0].meta ? found[0].meta : "";
+    const struct tf_type *env_list_t = attr_type(t, "environment");
+    const struct tf_type *acc_list_t = attr_type(t, "access");
+    const struct tf_type *to_t = attr_type(t, "timeouts");
+    if (v == NULL || env_list_t == NULL || acc_list_t == NULL || to_t == NULL)
+        goto oom;
+    const char *tpl = meta_field(a, meta, "tpl");
+    const char *tp = meta_field(a, meta, "tp");
+    const char *rp = meta_field(a, meta, "rp");
+    const char *close = meta_field(a, meta, "close");
+    const char *cc = json_string_value(json_object_get(found[0].tags, "unicron:cost-center"));
+    const char *owner = json_string_value(json_object_get(found[0].tags, "unicron:owner"));
+    v = tf_value_with_attr(a, v, "name", tf_value_string(a, id));
+    v = v ? tf_value_with_attr(a, v, "id", tf_value_string(a, id)) : NULL;
+    v = v ? tf_value_with_attr(a, v, "email_template",
+                               str_or_null(a, tpl ? decode_template(a, tpl) : NULL))
+          : NULL;
+    v = v ? tf_value_with_attr(a, v, "parent_id", str_or_null(a, tp)) : NULL;
+    v = v ? tf_value_with_attr(a, v, "retired_parent_id", str_or_null(a, rp)) : NULL;
+    v = v ? tf_value_with_attr(a, v, "close_on_deletion",
+                               tf_value_bool(a, close != NULL && strcmp(close, "1") == 0))
+          : NULL;
+    v = v ? tf_value_with_attr(a, v, "cost_center", str_or_null(a, cc)) : NULL;
+    v = v ? tf_value_with_attr(a, v, "owner", str_or_null(a, owner)) : NULL;
+    if (v == NULL)
+        goto oom;
+    /* tags: the account's, minus unicron:* and what the provider's default_tags give */
+    {
+        const struct tf_value *dt = res_provider_default_tags(ctx->provider);
+        const char **keys = uc_arena_calloc(a, json_object_size(found[0].tags) + 1,
+                                            sizeof *keys);
+        struct tf_value **vals = uc_arena_calloc(a, json_object_size(found[0].tags) + 1,
+                                                 sizeof *vals);
+        size_t m = 0;
+        const char *k;
+        json_t *tv;
+        if (keys == NULL || vals == NULL)
+            goto oom;
+        json_object_foreach(found[0].tags, k, tv) {
+            const char *s = json_string_value(tv);
+            const char *d = tf_value_str(tf_value_map_get(dt, k));
+            if (strncmp(k, "unicron:", 8) == 0 || s == NULL || (d != NULL && strcmp(d, s) == 0))
+                continue;
+            keys[m] = uc_arena_strdup(a, k);
+            vals[m++] = tf_value_string(a, s);
+        }
+        struct tf_value *tags = m ? tf_value_map(a, &tf_type_map_string, keys, vals, m)
+                                  : tf_value_null(a, &tf_type_map_string);
+        if (tags == NULL || (v = tf_value_with_attr(a, v, "tags", tags)) == NULL)
+            goto oom;
+    }
+    /* timeouts */
+    {
+        const char *tc = meta_field(a, meta, "tc"), *tu = meta_field(a, meta, "tu"),
+                   *td = meta_field(a, meta, "td");
+        if (tc || tu || td) {
+            struct tf_value *to = null_object(a, to_t->kind == TF_OBJECT ? to_t : to_t->elem);
+            to = to ? tf_value_with_attr(a, to, "create", str_or_null(a, tc)) : NULL;
+            to = to ? tf_value_with_attr(a, to, "update", str_or_null(a, tu)) : NULL;
+            to = to ? tf_value_with_attr(a, to, "delete", str_or_null(a, td)) : NULL;
+            if (to == NULL || (v = tf_value_with_attr(a, v, "timeouts", to)) == NULL)
+                goto oom;
+        }
+    }
+    /* environments */
+    struct tf_value *envs[MAX_ENVIRONMENTS];
+    for (size_t j = 0; j < nf; j++) {
+        const char *env = json_string_value(json_object_get(found[j].tags, TAG_ENV));
+        const char *tier = json_string_value(json_object_get(found[j].tags, TAG_TIER));
+        const char *fm = found[j].meta ? found[j].meta : "";
+        json_t *d = NULL;
+        char parent[80] = "";
+        if (describe_account(&op, found[j].account, &d, &err) != UC_OK)
+            goto aws_fail;
+        const char *email = json_string_value(json_object_get(d, "Email"));
+        struct tf_value *e = null_object(a, env_list_t->elem);
+        e = e ? tf_value_with_attr(a, e, "name", tf_value_string(a, env)) : NULL;
+        e = e ? tf_value_with_attr(a, e, "email", str_or_null(a, email)) : NULL;
+        e = e ? tf_value_with_attr(a, e, "tier", str_or_null(a, tier)) : NULL;
+        e = e ? tf_value_with_attr(a, e, "account_id", tf_value_string(a, found[j].account))
+              : NULL;
+        json_decref(d);
+        if (e != NULL && meta_field(a, fm, "ep") != NULL) {
+            if (account_parent(&op, found[j].account, parent, sizeof parent, &err) != UC_OK)
+                goto aws_fail;
+            e = tf_value_with_attr(a, e, "parent_id", str_or_null(a, parent));
+        }
+        if ((envs[j] = e) == NULL)
+            goto oom;
+    }
+    struct tf_value *elist = tf_value_list(a, env_list_t, envs, nf);
+    if (elist == NULL || (v = tf_value_with_attr(a, v, "environment", elist)) == NULL)
+        goto oom;
+    /* access blocks from the roles' unicron:import tags (read then fills the principals) */
+    {
+        struct tf_value *blocks[N_ROLES * MAX_ENVIRONMENTS];
+        size_t bidx[N_ROLES * MAX_ENVIRONMENTS];
+        size_t nb = 0;
+        for (size_t j = 0; j < nf; j++) {
+            struct aws_session *s = aws_client_account_session(op.client, found[j].account,
+                                                               &err);
+            if (s == NULL)
+                goto aws_fail;
+            for (int k = 0; k < N_ROLES; k++) {
+                struct res_iam_role_state r;
+                if (res_iam_role_read(s, role_names[k], &op.opts, &r, &err) != UC_OK)
+                    goto aws_fail;
+                const char *rm = r.exists ? json_string_value(json_object_get(r.tags,
+                                                                              TAG_IMPORT))
+                                          : NULL;
+                char *bi = rm ? meta_field(a, rm, "index") : NULL;
+                char *benvs = rm ? meta_field(a, rm, "envs") : NULL;
+                size_t index = bi ? (size_t)strtoul(bi, NULL, 10) : 100 + (size_t)k;
+                bool dup = false;
+                for (size_t q = 0; q < nb; q++)
+                    dup |= bidx[q] == index;
+                json_t *pr = r.exists && r.trust ? res_trust_principals(r.trust, NULL) : NULL;
+                if (r.exists && !dup && pr != NULL && nb < N_ROLES * MAX_ENVIRONMENTS) {
+                    struct tf_value *blk = null_object(a, acc_list_t->elem);
+                    struct tf_value *ev = tf_value_null(a, &tf_type_set_string);
+                    if (benvs != NULL && strcmp(benvs, "*") != 0) {
+                        struct tf_value *el[MAX_ENVIRONMENTS];
+                        size_t ne = 0;
+                        for (char *save = NULL, *tok = strtok_r(benvs, ":", &save);
+                             tok != NULL && ne < MAX_ENVIRONMENTS;
+                             tok = strtok_r(NULL, ":", &save))
+                            el[ne++] = tf_value_string(a, tok);
+                        ev = tf_value_set(a, &tf_type_set_string, el, ne);
+                    } else if (benvs == NULL && nf > 1) {
+                        struct tf_value *el[1] = {tf_value_string(a, found[j].tags
+                                                                      ? json_string_value(
+                                                                            json_object_get(
+                                                                                found[j].tags,
+                                                                                TAG_ENV))
+                                                                      : "dev")};
+                        ev = tf_value_set(a, &tf_type_set_string, el, 1);
+                    }
+                    blk = blk ? tf_value_with_attr(a, blk, "role",
+                                                   tf_value_string(a, access_roles[k]))
+                              : NULL;
+                    blk = blk ? tf_value_with_attr(a, blk, "principals", string_set(a, pr))
+                              : NULL;
+                    blk = blk && ev ? tf_value_with_attr(a, blk, "environments", ev) : NULL;
+                    if (blk == NULL) {
+                        json_decref(pr);
+                        res_iam_role_state_release(&r);
+                        goto oom;
+                    }
+                    /* insertion sort by block index */
+                    size_t at = nb;
+                    while (at > 0 && bidx[at - 1] > index) {
+                        blocks[at] = blocks[at - 1];
+                        bidx[at] = bidx[at - 1];
+                        at--;
+                    }
+                    blocks[at] = blk;
+                    bidx[at] = index;
+                    nb++;
+                }
+                json_decref(pr);
+                res_iam_role_state_release(&r);
+            }
+        }
+        struct tf_value *alist = tf_value_list(a, acc_list_t, blocks, nb);
+        if (alist == NULL || (v = tf_value_with_attr(a, v, "access", alist)) == NULL)
+            goto oom;
+    }
+    /* tags_all and account values: read completes them (core calls ReadResource next) */
+    {
+        struct tf_value *empty = tf_value_map(a, &tf_type_map_string, NULL, NULL, 0);
+        if (empty == NULL || (v = tf_value_with_attr(a, v, "tags_all", empty)) == NULL)
+            goto oom;
+    }
+    result = finish_state(a, v);
+    if (result == NULL)
+        goto oom;
+    goto out;
+aws_fail:
+    res_aws_diag(ctx->diags, NULL, uc_arena_printf(a, "Importing tenant \"%s\"", id), &err);
+    result = NULL;
+    goto out;
+oom:
+    tf_diag_error(ctx->diags, NULL, "Out of memory", "Importing unicron_tenant ran out of memory.");
+    result = NULL;
+out:
+    json_decref(accounts);
+    json_decref(all_tags);
+    return result;
+}
+
+/* --- find / status / wait helpers ------------------------------------------------------------ */
+
+static uc_status org_call(const struct tenant_op *op, const char *operation, json_t *in,
+                          json_t **out, struct aws_error *err)
+{
+    uc_status st = in != NULL ? aws_json_call(op->org, AWS_SVC_ORGANIZATIONS, operation, in,
+                                              &op->opts, out, err)
+                              : aws_error_set(err, UC_NOMEM, "organizations", operation,
+                                              "no memory");
+    json_decref(in);
+    return st;
+}
+
+/* Every page of a paginated Organizations list (member `key`) into one new array. */
+static uc_status org_list(const struct tenant_op *op, const char *operation, json_t *base,
+                          const char *key, json_t **items, struct aws_error *err)
+{
+    json_t *all = json_array();
+    char token[2048] = "";
+    uc_status st = UC_OK;
+    *items = NULL;
+    for (int page = 0; all != NULL && page < 1000; page++) {
+        json_t *in = base ? json_deep_copy(base) : json_object();
+        json_t *out = NULL;
+        if (in != NULL && token[0])
+            json_object_set_new(in, "NextToken", json_string(token));
+        if ((st = org_call(op, operation, in, &out, err)) != UC_OK)
+            break;
+        json_array_extend(all, json_is_array(json_object_get(out, key))
+                                   ? json_object_get(out, key)
+                                   : json_array());
+        const char *next = json_string_value(json_object_get(out, "NextToken"));
+        bool more = next != NULL && next[0] && strlen(next) < sizeof token;
+        if (more)
+            snprintf(token, sizeof token, "%s", next);
+        json_decref(out);
+        if (!more)
+            break;
+    }
+    if (all == NULL && st == UC_OK)
+        st = aws_error_set(err, UC_NOMEM, "organizations", operation, "no memory");
+    if (st == UC_OK)
+        *items = all;
+    else
+        json_decref(all);
+    return st;
+}
+
+static uc_status list_accounts(const struct tenant_op *op, json_t **accounts,
+                               struct aws_error *err)
+{
+    return org_list(op, "ListAccounts", NULL, "Accounts", accounts, err);
+}
+
+static uc_status describe_account(const struct tenant_op *op, const char *id, json_t **acct,
+                                  struct aws_error *err)
+{
+    json_t *out = NULL;
+    uc_status st = org_call(op, "DescribeAccount", json_pack("{s:s}", "AccountId", id), &out,
+                            err);
+    *acct = NULL;
+    if (st == UC_OK) {
+        *acct = json_incref(json_object_get(out, "Account"));
+        json_decref(out);
+        if (*acct == NULL)
+            st = aws_error_set(err, UC_DECODE, "organizations", "DescribeAccount",
+                               "the answer has no Account");
+    }
+    return st;
+}
+
+static uc_status account_parent(const struct tenant_op *op, const char *id, char *out, size_t n,
+                                struct aws_error *err)
+{
+    json_t *parents = NULL;
+    json_t *base = json_pack("{s:s}", "ChildId", id);
+    uc_status st = base ? org_list(op, "ListParents", base, "Parents", &parents, err)
+                        : aws_error_set(err, UC_NOMEM, "organizations", "ListParents", "no memory");
+    json_decref(base);
+    if (st != UC_OK)
+        return st;
+    const char *p = json_string_value(json_object_get(json_array_get(parents, 0), "Id"));
+    snprintf(out, n, "%s", p ? p : "");
+    json_decref(parents);
+    return UC_OK;
+}
+
+/* MoveAccount from wherever it is now; a repeat after an unknown outcome finds it moved. */
+static uc_status move_account(const struct tenant_op *op, const char *id, const char *to,
+                              struct aws_error *err)
+{
+    for (int attempt = 0; attempt < 3; attempt++) {
+        char cur[80];
+        uc_status st = account_parent(op, id, cur, sizeof cur, err);
+        if (st != UC_OK)
+            return st;
+        if (strcmp(cur, to) == 0)
+            return UC_OK;
+        st = org_call(op, "MoveAccount",
+                      json_pack("{s:s,s:s,s:s}", "AccountId", id, "SourceParentId", cur,
+                                "DestinationParentId", to),
+                      NULL, err);
+        if (st == UC_OK || aws_error_is(err, "DuplicateAccountException"))
+            return UC_OK;
+        if (!aws_error_is(err, "SourceParentNotFoundException") &&
+            !aws_error_is(err, "ConcurrentModificationException"))
+            return st;
+    }
+    return UC_REMOTE;
+}
+
+static uc_status list_account_tags(const struct tenant_op *op, const char *id, json_t **tags,
+                                   struct aws_error *err)
+{
+    json_t *list = NULL;
+    json_t *base = json_pack("{s:s}", "ResourceId", id);
+    uc_status st = base ? org_list(op, "ListTagsForResource", base, "Tags", &list, err)
+                        : aws_error_set(err, UC_NOMEM, "organizations", "ListTagsForResource",
+                                        "no memory");
+    json_decref(base);
+    *tags = NULL;
+    if (st != UC_OK)
+        return st;
+    json_t *o = json_object();
+    size_t i;
+    json_t *t;
+    json_array_foreach(list, i, t) {
+        const char *k = json_string_value(json_object_get(t, "Key"));
+        const char *v = json_string_value(json_object_get(t, "Value"));
+        if (o != NULL && k != NULL)
+            json_object_set_new(o, k, json_string(v ? v : ""));
+    }
+    json_decref(list);
+    if (o == NULL)
+        return aws_error_set(err, UC_NOMEM, "organizations", "ListTagsForResource",
+                             "no memory");
+    *tags = o;
+    return UC_OK;
+}
+
+/* Sets the tags in want (TagResource for new or different values); exact also removes every
+ * other key (UntagResource). */
+static uc_status set_account_tags(const struct tenant_op *op, const char *id,
+                                  const json_t *want, bool exact, struct aws_error *err)
+{
+    json_t *cur = NULL, *add = json_array(), *del = json_array();
+    uc_status st = list_account_tags(op, id, &cur, err);
+    const char *k;
+    json_t *v;
+    if (st != UC_OK || add == NULL || del == NULL)
+        goto out;
+    json_object_foreach((json_t *)want, k, v) {
+        const char *have = json_string_value(json_object_get(cur, k));
+        if (have == NULL || strcmp(have, json_string_value(v)) != 0)
+            json_array_append_new(add, json_pack("{s:s,s:O}", "Key", k, "Value", v));
+    }
+    json_object_foreach(cur, k, v) {
+        if (exact && json_object_get(want, k) == NULL)
+            json_array_append_new(del, json_string(k));
+    }
+    if (json_array_size(del) > 0 &&
+        (st = org_call(op, "UntagResource",
+                       json_pack("{s:s,s:O}", "ResourceId", id, "TagKeys", del), NULL, err)) !=
+            UC_OK)
+        goto out;
+    if (json_array_size(add) > 0)
+        st = org_call(op, "TagResource", json_pack("{s:s,s:O}", "ResourceId", id, "Tags", add),
+                      NULL, err);
+out:
+    if (st == UC_OK && (add == NULL || del == NULL))
+        st = aws_error_set(err, UC_NOMEM, "organizations", "TagResource", "no memory");
+    json_decref(cur);
+    json_decref(add);
+    json_decref(del);
+    return st;
+}
+
+struct account_wait {
+    const struct tenant_op *op;
+    const char *id;
+};
+
+static uc_status poll_closing(void *ctx, const struct aws_call_opts *o, char *status, size_t n,
+                              enum aws_wait_result *result, struct aws_error *err)
+{
+    struct account_wait *w = ctx;
+    json_t *acct = NULL;
+    (void)o;
+    uc_status st = describe_account(w->op, w->id, &acct, err);
+    if (st != UC_OK) {
+        if (aws_error_is_not_found(err)) {
+            aws_error_clear(err);
+            snprintf(status, n, "gone");
+            *result = AWS_WAIT_SUCCESS;
+            return UC_OK;
+        }
+        return st;
+    }
+    const char *s = json_string_value(json_object_get(acct, "State"));
+    if (s == NULL)
+        s = json_string_value(json_object_get(acct, "Status"));
+    snprintf(status, n, "%s", s ? s : "");
+    json_decref(acct);
+    return UC_OK;
+}
+
+/* CloseAccount, then wait until AWS reports it closing or closed (PENDING_CLOSURE, SUSPENDED
+ * and CLOSED all count as done: the state flaps and AWS finishes on its own). */
+static uc_status close_account(const struct tenant_op *op, const char *id,
+                               struct aws_error *err)
+{
+    uc_status st = org_call(op, "CloseAccount", json_pack("{s:s}", "AccountId", id), NULL, err);
+    if (st != UC_OK && !aws_error_is(err, "AccountAlreadyClosedException"))
+        return st;
+    aws_error_clear(err);
+    static const char *const done[] = {"PENDING_CLOSURE", "SUSPENDED", "CLOSED", "gone", NULL};
+    struct account_wait ctx = {op, id};
+    char desc[96];
+    snprintf(desc, sizeof desc, "account %s to close", id);
+    struct aws_waiter w = {desc, poll_closing, &ctx, done, NULL, 1000, 10000};
+    return aws_wait(op->client, &w, &op->opts, NULL, 0, err);
+}
+
+static uc_status check_parent(const struct tenant_op *op, const char *id, bool *exists,
+                              struct aws_error *err)
+{
+    json_t *out = NULL;
+    *exists = false;
+    if (strncmp(id, "r-", 2) == 0) {
+        json_t *roots = NULL;
+        uc_status st = org_list(op, "ListRoots", NULL, "Roots", &roots, err);
+        size_t i;
+        json_t *r;
+        json_array_foreach(roots, i, r) {
+            const char *rid = json_string_value(json_object_get(r, "Id"));
+            *exists |= rid != NULL && strcmp(rid, id) == 0;
+        }
+        json_decref(roots);
+        if (st == UC_OK && !*exists) {
+            aws_error_set(err, UC_NOTFOUND, "organizations", "ListRoots",
+                          "The organization has no root with id %s.", id);
+            snprintf(err->code, sizeof err->code, "ParentNotFoundException");
+        }
+        return st;
+    }
+    uc_status st = org_call(op, "DescribeOrganizationalUnit",
+                            json_pack("{s:s}", "OrganizationalUnitId", id), &out, err);
+    json_decref(out);
+    if (st == UC_OK) {
+        *exists = true;
+        return UC_OK;
+    }
+    if (aws_error_is_not_found(err) || aws_error_is(err, "InvalidInputException"))
+        return UC_OK; /* err keeps the answer for the diagnostic */
+    return st;
+}
+
+struct create_wait {
+    const struct tenant_op *op;
+    const char *request;
+    char account[16];
+    char reason[96];
+};
+
+static uc_status poll_create(void *ctx, const struct aws_call_opts *o, char *status, size_t n,
+                             enum aws_wait_result *result, struct aws_error *err)
+{
+    struct create_wait *w = ctx;
+    json_t *out = NULL;
+    (void)o;
+    (void)result;
+    uc_status st = org_call(w->op, "DescribeCreateAccountStatus",
+                            json_pack("{s:s}", "CreateAccountRequestId", w->request), &out, err);
+    if (st != UC_OK)
+        return st;
+    json_t *cs = json_object_get(out, "CreateAccountStatus");
+    const char *state = json_string_value(json_object_get(cs, "State"));
+    const char *id = json_string_value(json_object_get(cs, "AccountId"));
+    const char *why = json_string_value(json_object_get(cs, "FailureReason"));
+    snprintf(status, n, "%s", state ? state : "");
+    if (id != NULL)
+        snprintf(w->account, sizeof w->account, "%s", id);
+    if (why != NULL)
+        snprintf(w->reason, sizeof w->reason, "%s", why);
+    json_decref(out);
+    return UC_OK;
+}
+
+/* The id of a CreateAccount request for this account name that is still IN_PROGRESS (an apply
+ * killed while it waited), into car ("" = none). */
+static uc_status find_pending_request(const struct tenant_op *op, const char *account_name,
+                                      char *car, size_t n, struct aws_error *err)
+{
+    json_t *reqs = NULL;
+    json_t *base = json_pack("{s:[s]}", "States", "IN_PROGRESS");
+    uc_status st = base ? org_list(op, "ListCreateAccountStatus", base, "CreateAccountStatuses",
+                                   &reqs, err)
+                        : aws_error_set(err, UC_NOMEM, "organizations",
+                                        "ListCreateAccountStatus", "no memory");
+    json_decref(base);
+    car[0] = '\0';
+    size_t i;
+    json_t *r;
+    json_array_foreach(reqs, i, r) {
+        const char *name = json_string_value(json_object_get(r, "AccountName"));
+        const char *id = json_string_value(json_object_get(r, "Id"));
+        if (name != NULL && id != NULL && strcmp(name, account_name) == 0)
+            snprintf(car, n, "%s", id);
+    }
+    json_decref(reqs);
+    return st;
+}
+
+/* An answer that may or may not have created the account (5xx, connection lost). */
+static bool outcome_unknown(const struct aws_error *err)
+{
+    return err->status == UC_TRANSPORT || err->http_status >= 500;
+}
+
+/* Adopt-or-create by natural key: the account with this e-mail, else the pending request with
+ * this account name, else CreateAccount; then wait for the request. Never creates a second
+ * account for an e-mail: after an answer of unknown outcome it looks again before retrying. */
+static uc_status find_or_create_account(struct env_work *w, struct aws_error *err)
+{
+    const struct tenant_op *op = w->op;
+    char account_name[96], car[96];
+    struct tf_path email_path = env_path(w->index, "email");
+    snprintf(account_name, sizeof account_name, "%s-%s", op->tenant, w->name);
+    for (int attempt = 0; attempt < 6; attempt++) {
+        json_t *accounts = NULL;
+        if (list_accounts(op, &accounts, err) != UC_OK) {
+            work_fail(w, NULL, err);
+            return err->status;
+        }
+        size_t i;
+        json_t *acct, *hit = NULL;
+        json_array_foreach(accounts, i, acct) {
+            const char *e = json_string_value(json_object_get(acct, "Email"));
+            if (e != NULL && strcasecmp(e, w->email) == 0)
+                hit = acct;
+        }
+        if (hit != NULL) {
+            const char *id = json_string_value(json_object_get(hit, "Id"));
+            const char *state = json_string_value(json_object_get(hit, "State"));
+            snprintf(w->account, sizeof w->account, "%s", id ? id : "");
+            if (state != NULL && strcmp(state, "ACTIVE") != 0) {
+                tf_diag_error(&w->diags, &email_path, "E-mail belongs to a closed account",
+                              "Environment \"%s\": the e-mail %s belongs to account %s, which "
+                              "is %s. AWS does not reuse the e-mail of a closed account; give "
+                              "this environment another email.",
+                              w->name, w->email, id ? id : "?", state);
+                w->account[0] = '\0';
+                json_decref(accounts);
+                return aws_error_set(err, UC_REMOTE, "organizations", "ListAccounts",
+                                     "closed account");
+            }
+            uc_logf(UC_LOG_INFO, "tenant", "environment %s: adopting account %s (e-mail %s)",
+                    w->name, w->account, w->email);
+            json_decref(accounts);
+            return UC_OK;
+        }
+        json_decref(accounts);
+        if (find_pending_request(op, account_name, car, sizeof car, err) != UC_OK) {
+            work_fail(w, NULL, err);
+            return err->status;
+        }
+        if (car[0] == '\0') {
+            json_t *tags = json_array();
+            const char *k;
+            json_t *v;
+            json_object_foreach(w->tags, k, v) {
+                json_array_append_new(tags, json_pack("{s:s,s:O}", "Key", k, "Value", v));
+            }
+            json_t *in = json_pack("{s:s,s:s,s:s,s:o}", "Email", w->email, "AccountName",
+                                   account_name, "RoleName", op->access_role, "Tags", tags);
+            json_t *out = NULL;
+            struct aws_call_opts once = op->opts;
+            once.retry_non_idempotent = false; /* no idempotency token: look again instead */
+            uc_status st = in ? aws_json_call(op->org, AWS_SVC_ORGANIZATIONS, "CreateAccount",
+                                              in, &once, &out, err)
+                              : aws_error_set(err, UC_NOMEM, "organizations", "CreateAccount",
+                                              "no memory");
+            json_decref(in);
+            if (st != UC_OK) {
+                if (outcome_unknown(err) && attempt + 1 < 6) {
+                    uc_logf(UC_LOG_WARN, "tenant",
+                            "environment %s: CreateAccount outcome unknown (%s); looking again",
+                            w->name, err->code);
+                    if (uc_cancel_sleep_ms(op->opts.cancel, 500u << attempt) != UC_OK) {
+                        aws_error_set(err, UC_CANCELED, "organizations", "CreateAccount",
+                                      "canceled");
+                        work_fail(w, NULL, err);
+                        return UC_CANCELED;
+                    }
+                    continue;
+                }
+                work_fail(w, NULL, err);
+                return st;
+            }
+            const char *id = json_string_value(
+                json_object_get(json_object_get(out, "CreateAccountStatus"), "Id"));
+            snprintf(car, sizeof car, "%s", id ? id : "");
+            json_decref(out);
+            uc_logf(UC_LOG_INFO, "tenant", "environment %s: CreateAccount request %s", w->name,
+                    car);
+        } else {
+            uc_logf(UC_LOG_INFO, "tenant",
+                    "environment %s: resuming CreateAccount request %s (interrupted apply)",
+                    w->name, car);
+        }
+        struct create_wait cw;
+        memset(&cw, 0, sizeof cw);
+        cw.op = op;
+        cw.request = car;
+        static const char *const ok[] = {"SUCCEEDED", NULL};
+        static const char *const bad[] = {"FAILED", NULL};
+        char desc[256];
+        snprintf(desc, sizeof desc, "account %s (%s) to be created", account_name, car);
+        struct aws_waiter waiter = {desc, poll_create, &cw, ok, bad, 1000, 10000};
+        uc_status st = aws_wait(op->client, &waiter, &op->opts, NULL, 0, err);
+        if (st == UC_OK && cw.account[0]) {
+            snprintf(w->account, sizeof w->account, "%s", cw.account);
+            return UC_OK;
+        }
+        if (st == UC_REMOTE && strcmp(cw.reason, "EMAIL_ALREADY_EXISTS") == 0 && attempt < 5) {
+            /* perhaps our own earlier request won: the account list has it now */
+            aws_error_clear(err);
+            attempt = attempt < 4 ? 4 : attempt;
+            continue;
+        }
+        if (st == UC_REMOTE && cw.reason[0]) {
+            tf_diag_error(&w->diags,
+                          strcmp(cw.reason, "EMAIL_ALREADY_EXISTS") == 0 ||
+                                  strcmp(cw.reason, "INVALID_EMAIL") == 0 ||
+                                  strcmp(cw.reason, "INVALID_ADDRESS") == 0
+                              ? &email_path
+                              : NULL,
+                          "Account creation failed",
+                          "Environment \"%s\": AWS Organizations could not create account "
+                          "\"%s\" (%s, request %s): %s.%s",
+                          w->name, account_name, w->email, car, cw.reason,
+                          strcmp(cw.reason, "EMAIL_ALREADY_EXISTS") == 0
+                              ? " The e-mail is used by another AWS account (outside this "
+                                "organization, or closed); choose another."
+                              : "");
+            return st;
+        }
+        work_fail(w, NULL, err);
+        return st;
+    }
+    aws_error_set(err, UC_REMOTE, "organizations", "CreateAccount",
+                  "gave up after repeated answers of unknown outcome");
+    work_fail(w, NULL, err);
+    return UC_REMOTE;
+}
+
 /* --- resource ------------------------------------------------------------------------------- */
 
 const struct res_resource res_tenant = {
@@ -414,5 +2495,10 @@ const struct res_resource res_tenant = {
     .schema = &tenant_schema,
     .plan_hooks = &tenant_hooks,
     .validate = tenant_validate,
-    /* create / update / delete / read / import / plan_destroy: the tenant apply issue. */
+    .create = tenant_create,
+    .update = tenant_update,
+    .delete = tenant_delete,
+    .read = tenant_read,
+    .import = tenant_import,
+    .plan_destroy = tenant_plan_destroy,
 };

@@ -166,6 +166,12 @@ void aws_client_uuid(struct aws_client *c, char out[37]);
 int64_t aws_client_now_ms(struct aws_client *c);
 /* Environment lookup: NULL when unset or empty. */
 const char *aws_env(const char *name);
+/* A copy of s, or NULL when s is NULL or empty; sets *fail (never clears it) when out of memory,
+ * so a run of copies is checked once. The caller frees the copy. */
+char *aws_strdup_opt(const char *s, bool *fail);
+/* Zeroes the bytes written to b (a body or header that held a secret); b is still the caller's
+ * to release. Accepts an empty or released buffer. */
+void aws_buf_wipe(struct uc_buf *b);
 
 /* ---- one request through the whole pipeline ----------------------------------------------- */
 

@@ -28,6 +28,27 @@ static uc_status parse_json_body(const struct aws_http_response *resp, const cha
     return UC_OK;
 }
 
+/* awsJson1_1 and awsQuery requests share one shape: a POST of the encoded input to "/", retried
+ * on transient errors when the operation's name says it is idempotent. The caller adds what
+ * differs (X-Amz-Target, unsigned). */
+static struct aws_req rpc_post(enum aws_service svc, enum aws_protocol proto,
+                               const char *operation, const char *content_type, const char *body,
+                               size_t body_len, struct aws_creds_cache *creds)
+{
+    return (struct aws_req){
+        .svc = svc,
+        .proto = proto,
+        .operation = operation,
+        .method = "POST",
+        .path = "/",
+        .content_type = content_type,
+        .body = body,
+        .body_len = body_len,
+        .idempotent = aws_operation_idempotent(operation),
+        .creds = creds,
+    };
+}
+
 uc_status aws_json_call(struct aws_session *s, enum aws_service svc, const char *operation,
                         const json_t *input, const struct aws_call_opts *o, json_t **out,
                         struct aws_error *err)
@@ -43,19 +64,9 @@ uc_status aws_json_call(struct aws_session *s, enum aws_service svc, const char 
     char *body = input ? json_dumps(input, JSON_COMPACT) : strdup("{}");
     if (!body)
         return aws_error_set(err, UC_NOMEM, "organizations", operation, "out of memory");
-    struct aws_req r = {
-        .svc = svc,
-        .proto = AWS_PROTO_JSON,
-        .operation = operation,
-        .method = "POST",
-        .path = "/",
-        .content_type = "application/x-amz-json-1.1",
-        .target = target,
-        .body = body,
-        .body_len = strlen(body),
-        .idempotent = aws_operation_idempotent(operation),
-        .creds = &s->cache,
-    };
+    struct aws_req r = rpc_post(svc, AWS_PROTO_JSON, operation, "application/x-amz-json-1.1",
+                                body, strlen(body), &s->cache);
+    r.target = target;
     struct aws_http_response resp;
     aws_http_response_init(&resp);
     uc_status st = aws_send(s->client, &r, o, &resp, err);
@@ -89,19 +100,10 @@ uc_status aws_query_call_with(struct aws_client *c, struct aws_creds_cache *cc,
                            "cannot encode the input: %s", uc_status_text(st));
         goto out;
     }
-    struct aws_req r = {
-        .svc = svc,
-        .proto = AWS_PROTO_QUERY,
-        .operation = operation,
-        .method = "POST",
-        .path = "/",
-        .content_type = "application/x-www-form-urlencoded; charset=utf-8",
-        .body = body.data,
-        .body_len = body.len,
-        .idempotent = aws_operation_idempotent(operation),
-        .unsigned_request = unsigned_request,
-        .creds = cc,
-    };
+    struct aws_req r = rpc_post(svc, AWS_PROTO_QUERY, operation,
+                                "application/x-www-form-urlencoded; charset=utf-8", body.data,
+                                body.len, cc);
+    r.unsigned_request = unsigned_request;
     st = aws_send(c, &r, o, &resp, err);
     if (st != UC_OK)
         goto out;
@@ -120,8 +122,7 @@ uc_status aws_query_call_with(struct aws_client *c, struct aws_creds_cache *cc,
     }
 out:
     json_decref(j);
-    if (body.data)
-        memset(body.data, 0, body.len); /* may hold a web identity token */
+    aws_buf_wipe(&body); /* may hold a web identity token */
     uc_buf_release(&body);
     aws_http_response_release(&resp);
     return st;

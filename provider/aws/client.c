@@ -18,7 +18,7 @@
 
 /* ---- configuration copy ------------------------------------------------------------------- */
 
-static char *dup_or_null(const char *s, bool *fail)
+char *aws_strdup_opt(const char *s, bool *fail)
 {
     if (!s || !*s)
         return NULL;
@@ -38,7 +38,7 @@ static char **dup_list(const char *const *v, size_t n, bool *fail)
         return NULL;
     }
     for (size_t i = 0; i < n; i++)
-        out[i] = dup_or_null(v[i], fail);
+        out[i] = aws_strdup_opt(v[i], fail);
     return out;
 }
 
@@ -154,27 +154,27 @@ struct aws_client *aws_client_new(const struct aws_config *cfg, struct aws_error
         return NULL;
     }
     bool fail = false;
-    c->region_cfg = dup_or_null(cfg->region, &fail);
-    c->profile_cfg = dup_or_null(cfg->profile, &fail);
-    c->access_key = dup_or_null(cfg->access_key, &fail);
-    c->secret_key = dup_or_null(cfg->secret_key, &fail);
-    c->token = dup_or_null(cfg->token, &fail);
+    c->region_cfg = aws_strdup_opt(cfg->region, &fail);
+    c->profile_cfg = aws_strdup_opt(cfg->profile, &fail);
+    c->access_key = aws_strdup_opt(cfg->access_key, &fail);
+    c->secret_key = aws_strdup_opt(cfg->secret_key, &fail);
+    c->token = aws_strdup_opt(cfg->token, &fail);
     c->config_files = dup_list(cfg->shared_config_files, cfg->n_shared_config_files, &fail);
     c->n_config_files = c->config_files ? cfg->n_shared_config_files : 0;
     c->cred_files = dup_list(cfg->shared_credentials_files, cfg->n_shared_credentials_files,
                              &fail);
     c->n_cred_files = c->cred_files ? cfg->n_shared_credentials_files : 0;
-    c->ar_role_arn = dup_or_null(cfg->assume_role.role_arn, &fail);
-    c->ar_session_name = dup_or_null(cfg->assume_role.session_name, &fail);
-    c->ar_external_id = dup_or_null(cfg->assume_role.external_id, &fail);
+    c->ar_role_arn = aws_strdup_opt(cfg->assume_role.role_arn, &fail);
+    c->ar_session_name = aws_strdup_opt(cfg->assume_role.session_name, &fail);
+    c->ar_external_id = aws_strdup_opt(cfg->assume_role.external_id, &fail);
     c->ar_duration = cfg->assume_role.duration_seconds;
-    c->wi_role_arn = dup_or_null(cfg->assume_role_with_web_identity.role_arn, &fail);
-    c->wi_token_file = dup_or_null(cfg->assume_role_with_web_identity.web_identity_token_file,
+    c->wi_role_arn = aws_strdup_opt(cfg->assume_role_with_web_identity.role_arn, &fail);
+    c->wi_token_file = aws_strdup_opt(cfg->assume_role_with_web_identity.web_identity_token_file,
                                    &fail);
-    c->wi_session_name = dup_or_null(cfg->assume_role_with_web_identity.session_name, &fail);
+    c->wi_session_name = aws_strdup_opt(cfg->assume_role_with_web_identity.session_name, &fail);
     for (int s = 0; s < AWS_SVC_COUNT; s++)
-        c->endpoints_cfg[s] = dup_or_null(cfg->endpoints[s], &fail);
-    c->account_role = dup_or_null(role, &fail);
+        c->endpoints_cfg[s] = aws_strdup_opt(cfg->endpoints[s], &fail);
+    c->account_role = aws_strdup_opt(role, &fail);
     c->max_attempts = (cfg->max_retries < 0 ? AWS_DEFAULT_MAX_RETRIES : cfg->max_retries) + 1;
     c->mode = mode;
     c->account_role_wait_ms =

@@ -347,16 +347,6 @@ static void assume_destroy(struct aws_provider *p)
     free(a);
 }
 
-static char *dup_opt(const char *s, bool *fail)
-{
-    if (!s || !*s)
-        return NULL;
-    char *d = strdup(s);
-    if (!d)
-        *fail = true;
-    return d;
-}
-
 struct aws_provider *aws_provider_assume_role_new(struct aws_creds_cache *source, bool own_source,
                                                   const char *role_arn, const char *session_name,
                                                   const char *external_id, int duration_seconds,
@@ -371,9 +361,9 @@ struct aws_provider *aws_provider_assume_role_new(struct aws_creds_cache *source
     a->base.destroy = assume_destroy;
     a->source = source;
     a->own_source = own_source;
-    a->role_arn = dup_opt(role_arn, &fail);
-    a->session_name = dup_opt(session_name, &fail);
-    a->external_id = dup_opt(external_id, &fail);
+    a->role_arn = aws_strdup_opt(role_arn, &fail);
+    a->session_name = aws_strdup_opt(session_name, &fail);
+    a->external_id = aws_strdup_opt(external_id, &fail);
     a->duration = duration_seconds;
     a->denied_wait_ms = access_denied_wait_ms;
     if (fail || !a->role_arn) {
@@ -474,9 +464,9 @@ struct aws_provider *aws_provider_web_identity_new(const char *role_arn, const c
     w->base.name = "web-identity";
     w->base.fetch = webid_fetch;
     w->base.destroy = webid_destroy;
-    w->role_arn = dup_opt(role_arn, &fail);
-    w->token_file = dup_opt(token_file, &fail);
-    w->session_name = dup_opt(session_name, &fail);
+    w->role_arn = aws_strdup_opt(role_arn, &fail);
+    w->token_file = aws_strdup_opt(token_file, &fail);
+    w->session_name = aws_strdup_opt(session_name, &fail);
     if (fail || !w->role_arn || !w->token_file) {
         webid_destroy(&w->base);
         return NULL;

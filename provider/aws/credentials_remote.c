@@ -151,8 +151,7 @@ static uc_status process_fetch(struct aws_provider *p, struct aws_client *c,
     st = aws_creds_from_json(j, "process", out, err);
 out:
     json_decref(j);
-    if (b.data)
-        memset(b.data, 0, b.len);
+    aws_buf_wipe(&b);
     uc_buf_release(&b);
     return st;
 }
@@ -209,11 +208,23 @@ static uc_status http_simple(struct aws_client *c, const char *method, const cha
     return st;
 }
 
-/* ---- container credentials --------------------------------------------------------------- */
+/* ---- sources without state of their own (container, IMDS: they read the environment) ---- */
 
-struct container_provider {
-    struct aws_provider base;
-};
+static void stateless_destroy(struct aws_provider *p)
+{
+    free(p);
+}
+
+/* A heap copy of a provider that is nothing but its table; NULL when out of memory. */
+static struct aws_provider *stateless_new(const struct aws_provider *table)
+{
+    struct aws_provider *p = malloc(sizeof(*p));
+    if (p)
+        *p = *table;
+    return p;
+}
+
+/* ---- container credentials --------------------------------------------------------------- */
 
 static bool container_host_ok(const struct aws_url *u)
 {
@@ -327,36 +338,22 @@ out:
         free(tokfile);
     }
     json_decref(j);
-    if (resp.body.data)
-        memset(resp.body.data, 0, resp.body.len);
+    aws_buf_wipe(&resp.body);
     aws_http_response_release(&resp);
     aws_headers_release(&h);
     return st;
 }
 
-static void container_destroy(struct aws_provider *p)
-{
-    free(p);
-}
-
 struct aws_provider *aws_provider_container_new(void)
 {
-    struct container_provider *cp = calloc(1, sizeof(*cp));
-    if (!cp)
-        return NULL;
-    cp->base.name = "container";
-    cp->base.fetch = container_fetch;
-    cp->base.destroy = container_destroy;
-    return &cp->base;
+    static const struct aws_provider table = {
+        .name = "container", .fetch = container_fetch, .destroy = stateless_destroy};
+    return stateless_new(&table);
 }
 
 /* ---- EC2 instance metadata (IMDSv2) -------------------------------------------------------- */
 
 #define IMDS_TIMEOUT_MS 1000
-
-struct imds_provider {
-    struct aws_provider base;
-};
 
 static uc_status imds_fetch(struct aws_provider *p, struct aws_client *c,
                             const struct aws_call_opts *o, struct aws_credentials **out,
@@ -462,25 +459,15 @@ static uc_status imds_fetch(struct aws_provider *p, struct aws_client *c,
 out:
     memset(token, 0, sizeof(token));
     json_decref(j);
-    if (resp.body.data)
-        memset(resp.body.data, 0, resp.body.len);
+    aws_buf_wipe(&resp.body);
     aws_http_response_release(&resp);
     aws_headers_release(&h);
     return st;
 }
 
-static void imds_destroy(struct aws_provider *p)
-{
-    free(p);
-}
-
 struct aws_provider *aws_provider_imds_new(void)
 {
-    struct imds_provider *ip = calloc(1, sizeof(*ip));
-    if (!ip)
-        return NULL;
-    ip->base.name = "imds";
-    ip->base.fetch = imds_fetch;
-    ip->base.destroy = imds_destroy;
-    return &ip->base;
+    static const struct aws_provider table = {
+        .name = "imds", .fetch = imds_fetch, .destroy = stateless_destroy};
+    return stateless_new(&table);
 }

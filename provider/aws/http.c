@@ -5,10 +5,13 @@
  */
 #include "aws_http.h"
 
+#include <openssl/crypto.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+
+#include "aws_internal.h" /* aws_buf_wipe */
 
 void aws_headers_init(struct aws_headers *h)
 {
@@ -80,6 +83,12 @@ const char *aws_headers_get(const struct aws_headers *h, const char *name)
         if (strcasecmp(h->items[i].name, name) == 0)
             return h->items[i].value;
     return NULL;
+}
+
+void aws_buf_wipe(struct uc_buf *b)
+{
+    if (b->data)
+        OPENSSL_cleanse(b->data, b->len);
 }
 
 void aws_http_response_init(struct aws_http_response *r)

@@ -174,8 +174,7 @@ uc_status aws_send(struct aws_client *c, const struct aws_req *r, const struct a
             uc_buf_printf(&ab, "Bearer %s", r->bearer);
             st = ab.err == UC_OK ? aws_headers_add(&rq.headers, "Authorization", uc_buf_str(&ab))
                                  : ab.err;
-            if (ab.data)
-                memset(ab.data, 0, ab.len);
+            aws_buf_wipe(&ab);
             uc_buf_release(&ab);
         }
         if (st == UC_OK && creds) {

@@ -11,20 +11,7 @@
 #include <cmocka.h>
 
 #include "tf_json.h"
-
-static struct uc_arena *A;
-
-static int setup(void **state)
-{
-    A = uc_arena_new();
-    return A ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    uc_arena_free(A);
-    return 0;
-}
+#include "tf_test.h"
 
 static const struct tf_type *parse_type(const char *json)
 {
@@ -166,5 +153,5 @@ int main(void)
         cmocka_unit_test(test_decode_errors),
         cmocka_unit_test(test_encode),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, tf_arena_setup, tf_arena_teardown);
 }

@@ -13,20 +13,7 @@
 #include <cmocka.h>
 
 #include "tf_msgpack.h"
-
-static struct uc_arena *A;
-
-static int setup(void **state)
-{
-    A = uc_arena_new();
-    return A ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    uc_arena_free(A);
-    return 0;
-}
+#include "tf_test.h"
 
 /* "c7 09 0c" -> bytes; also accepts 'text' in single quotes copied as is. */
 static size_t unhex(const char *s, unsigned char *out, size_t cap)
@@ -457,5 +444,5 @@ int main(void)
         cmocka_unit_test(test_decode_empty_is_null),
         cmocka_unit_test(test_round_trips),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, tf_arena_setup, tf_arena_teardown);
 }

@@ -16,22 +16,6 @@
 #include "tf_msgpack.h"
 #include "tf_plan.h"
 
-static struct uc_arena *A;
-static const struct tf_type *T;
-
-static int setup(void **state)
-{
-    A = uc_arena_new();
-    T = A ? tf_block_type_of(A, &fx_tenant) : NULL;
-    return T ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    uc_arena_free(A);
-    return 0;
-}
-
 static const char *CONFIG =
     "{\"name\":\"t1\",\"email\":\"e\",\"tags\":{\"a\":\"b\"},\"password\":\"p\","
     "\"environment\":[{\"name\":\"dev\"},{\"name\":\"prod\",\"size\":3}],"
@@ -422,5 +406,5 @@ int main(void)
         cmocka_unit_test(test_deterministic),
         cmocka_unit_test(test_misuse),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, fx_setup, tf_arena_teardown);
 }

@@ -12,32 +12,6 @@
 
 #include "tf_fixture.h"
 
-static struct uc_arena *A;
-static const struct tf_type *T;
-
-static int setup(void **state)
-{
-    A = uc_arena_new();
-    T = A ? tf_block_type_of(A, &fx_tenant) : NULL;
-    return T ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    uc_arena_free(A);
-    return 0;
-}
-
-static const char *type_json(const struct tf_type *t)
-{
-    struct uc_buf b;
-    uc_buf_init(&b);
-    tf_type_to_json(t, &b);
-    const char *s = uc_arena_strdup(A, uc_buf_str(&b));
-    uc_buf_release(&b);
-    return s;
-}
-
 static void test_implied_type(void **state)
 {
     assert_string_equal(
@@ -271,5 +245,5 @@ int main(void)
         cmocka_unit_test(test_validate_base_path),
         cmocka_unit_test(test_check),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, fx_setup, tf_arena_teardown);
 }

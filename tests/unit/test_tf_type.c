@@ -11,20 +11,7 @@
 #include <cmocka.h>
 
 #include "tf_type.h"
-
-static struct uc_arena *A;
-
-static int setup(void **state)
-{
-    A = uc_arena_new();
-    return A ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    uc_arena_free(A);
-    return 0;
-}
+#include "tf_test.h"
 
 /* Static tables as resources write them. */
 static const struct tf_type list_num = TF_TYPE_INIT_LIST(&tf_type_number);
@@ -33,16 +20,6 @@ static const struct tf_type *const obj_members[] = {&tf_type_string, &list_num};
 static const struct tf_type static_obj = TF_TYPE_INIT_OBJECT(2, obj_names, obj_members);
 static const char *const bad_names[] = {"b", "a"};
 static const struct tf_type bad_obj = TF_TYPE_INIT_OBJECT(2, bad_names, obj_members);
-
-static const char *to_json(const struct tf_type *t)
-{
-    struct uc_buf b;
-    uc_buf_init(&b);
-    assert_int_equal(tf_type_to_json(t, &b), UC_OK);
-    const char *s = uc_arena_strdup(A, uc_buf_str(&b));
-    uc_buf_release(&b);
-    return s;
-}
 
 static void test_json_round_trip(void **state)
 {
@@ -62,15 +39,15 @@ static void test_json_round_trip(void **state)
     for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
         const struct tf_type *t = NULL;
         assert_int_equal(tf_type_from_json(A, rows[i], strlen(rows[i]), &t, NULL), UC_OK);
-        assert_string_equal(to_json(t), rows[i]);
+        assert_string_equal(type_json(t), rows[i]);
         assert_true(tf_type_valid(t));
     }
     /* attribute order in the input does not matter: output is sorted */
     const char *unsorted = "[\"object\", {\"z\": \"bool\", \"a\": \"string\"}]";
     const struct tf_type *t = NULL;
     assert_int_equal(tf_type_from_json(A, unsorted, strlen(unsorted), &t, NULL), UC_OK);
-    assert_string_equal(to_json(t), "[\"object\",{\"a\":\"string\",\"z\":\"bool\"}]");
-    assert_string_equal(to_json(&static_obj),
+    assert_string_equal(type_json(t), "[\"object\",{\"a\":\"string\",\"z\":\"bool\"}]");
+    assert_string_equal(type_json(&static_obj),
                         "[\"object\",{\"a\":\"string\",\"b\":[\"list\",\"number\"]}]");
 }
 
@@ -136,5 +113,5 @@ int main(void)
         cmocka_unit_test(test_equality_and_lookup),
         cmocka_unit_test(test_friendly),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, tf_arena_setup, tf_arena_teardown);
 }

@@ -13,20 +13,7 @@
 #include "tf_diag.h"
 #include "tf_path.h"
 #include "tf_value.h"
-
-static struct uc_arena *A;
-
-static int setup(void **state)
-{
-    A = uc_arena_new();
-    return A ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    uc_arena_free(A);
-    return 0;
-}
+#include "tf_test.h"
 
 static void test_number_canonical(void **state)
 {
@@ -228,5 +215,5 @@ int main(void)
         cmocka_unit_test(test_objects_and_conformance),
         cmocka_unit_test(test_paths_and_diags),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, tf_arena_setup, tf_arena_teardown);
 }

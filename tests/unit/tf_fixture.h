@@ -1,5 +1,6 @@
-/* tf_fixture.h - a tenant-like schema shared by the engine's schema and planner tests
- * (header-only: each unit test is its own executable). Not a real resource.
+/* tf_fixture.h - a tenant-like schema shared by the engine's schema and planner tests, and the
+ * group setup that builds its implied type T in the arena of tf_test.h (header-only: each unit
+ * test is its own executable). Not a real resource.
  */
 #ifndef TF_FIXTURE_H
 #define TF_FIXTURE_H
@@ -9,6 +10,7 @@
 #include "tf_diag.h"
 #include "tf_json.h"
 #include "tf_schema.h"
+#include "tf_test.h"
 
 static void fx_slug(const struct tf_value *v, const struct tf_path *path, const void *arg,
                     struct tf_diags *d)
@@ -79,6 +81,18 @@ static struct tf_value *fx_value(struct uc_arena *a, const struct tf_type *t, co
     if (tf_json_decode(a, json, strlen(json), t, &v, &err) != UC_OK)
         return NULL;
     return v;
+}
+
+/* The tenant block's implied type, built by fx_setup. */
+static const struct tf_type *T;
+
+/* cmocka group setup: the arena of tf_test.h, then T in it. */
+static inline int fx_setup(void **state)
+{
+    if (tf_arena_setup(state) != 0)
+        return -1;
+    T = tf_block_type_of(A, &fx_tenant);
+    return T ? 0 : -1;
 }
 
 #endif

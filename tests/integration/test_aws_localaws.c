@@ -29,6 +29,8 @@
 #include "aws_waiter.h"
 #include "uc_log.h"
 
+#include "../unit/test_aws_config.h"
+
 #ifndef UNICRON_SOURCE_DIR
 #define UNICRON_SOURCE_DIR "."
 #endif
@@ -329,19 +331,11 @@ int main(void)
     if (start_localaws() != 0)
         return 77;
     struct aws_config cfg;
-    aws_config_init(&cfg);
-    cfg.region = "us-east-1";
-    cfg.access_key = "test";
-    cfg.secret_key = "test";
+    test_aws_config_init(&cfg, "us-east-1", "test", "test");
     for (int s = 0; s < AWS_SVC_COUNT; s++)
         cfg.endpoints[s] = base_url;
     cfg.max_retries = 5;
     cfg.account_role_wait_ms = 30000;
-    const char *none[] = {"/nonexistent"};
-    cfg.shared_config_files = none;
-    cfg.n_shared_config_files = 1;
-    cfg.shared_credentials_files = none;
-    cfg.n_shared_credentials_files = 1;
     struct aws_error err;
     client = aws_client_new(&cfg, &err);
     if (!client) {

@@ -92,32 +92,13 @@ static void test_token_format(void **state)
     aws_credentials_unref(cr);
 }
 
-struct env {
-    struct fake_transport ft;
-    struct fake_clock fc;
-    struct aws_clock clock;
-    struct aws_client *c;
-};
-
 static int setup(void **state)
 {
-    struct env *e = calloc(1, sizeof(*e));
-    fake_init(&e->ft);
-    fake_clock_init(&e->fc, &e->clock);
+    struct fake_env *e = fake_env_new();
+    assert_non_null(e);
     struct aws_config cfg;
-    aws_config_init(&cfg);
-    cfg.region = "us-east-1";
-    cfg.access_key = "test";
-    cfg.secret_key = "test";
+    fake_config(e, &cfg, "us-east-1", "test", "test", 9);
     cfg.endpoints[AWS_SVC_STS] = "http://127.0.0.1:4599";
-    cfg.transport = &e->ft.base;
-    cfg.clock = &e->clock;
-    cfg.random_seed = 9;
-    const char *none[] = {"/nonexistent"};
-    cfg.shared_config_files = none;
-    cfg.n_shared_config_files = 1;
-    cfg.shared_credentials_files = none;
-    cfg.n_shared_credentials_files = 1;
     struct aws_error err;
     e->c = aws_client_new(&cfg, &err);
     assert_non_null(e->c);
@@ -125,18 +106,9 @@ static int setup(void **state)
     return 0;
 }
 
-static int teardown(void **state)
-{
-    struct env *e = *state;
-    aws_client_free(e->c);
-    fake_release(&e->ft);
-    free(e);
-    return 0;
-}
-
 static void test_token_from_session(void **state)
 {
-    struct env *e = *state;
+    struct fake_env *e = *state;
     char *tok = NULL;
     int64_t exp = 0;
     struct aws_error err;
@@ -180,7 +152,7 @@ static const char *const failed[] = {"FAILED", "DELETING", NULL};
 
 static void test_wait_success_and_failure(void **state)
 {
-    struct env *e = *state;
+    struct fake_env *e = *state;
     const char *const seq[] = {"CREATING", "CREATING", "CREATING", "ACTIVE"};
     struct script s = {seq, 4, 0, UC_OK};
     struct aws_waiter w = {"EKS cluster demo to become ACTIVE", poll_script, &s, active, failed,
@@ -210,7 +182,7 @@ static void test_wait_success_and_failure(void **state)
 
 static void test_wait_deadline(void **state)
 {
-    struct env *e = *state;
+    struct fake_env *e = *state;
     const char *const seq[] = {"UPDATING"};
     struct script s = {seq, 1, 0, UC_OK};
     struct aws_waiter w = {"node group ng1 to become ACTIVE", poll_script, &s, active, NULL, 2000,
@@ -276,9 +248,9 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_token_format),
-        cmocka_unit_test_setup_teardown(test_token_from_session, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_wait_success_and_failure, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_wait_deadline, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_token_from_session, setup, fake_env_teardown),
+        cmocka_unit_test_setup_teardown(test_wait_success_and_failure, setup, fake_env_teardown),
+        cmocka_unit_test_setup_teardown(test_wait_deadline, setup, fake_env_teardown),
         cmocka_unit_test(test_wait_cancel_is_prompt),
     };
     return cmocka_run_group_tests_name("aws_eks", tests, NULL, NULL);

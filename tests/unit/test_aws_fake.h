@@ -3,6 +3,7 @@
  * Header-only (each test executable includes it once). The fake transport records every request
  * and answers from a handler function or a queue of canned responses; the fake clock advances
  * instantly on sleep (and reports cancellation), so retry and refresh tests run in microseconds.
+ * struct fake_env puts a client on both, for the cmocka group setup/teardown of a test file.
  */
 #ifndef TEST_AWS_FAKE_H
 #define TEST_AWS_FAKE_H
@@ -12,7 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "aws_client.h"
 #include "aws_http.h"
+#include "test_aws_config.h"
 
 #define FAKE_MAX_REQ 128
 #define FAKE_MAX_CANNED 64
@@ -218,6 +221,46 @@ static inline void fake_clock_advance(struct fake_clock *c, uint64_t ms)
 static inline const char *fake_hdr(struct fake_transport *f, int i, const char *name)
 {
     return i < f->nreq ? aws_headers_get(&f->reqs[i].headers, name) : NULL;
+}
+
+/* ---- a client on the fakes ------------------------------------------------------------------- */
+
+struct fake_env {
+    struct fake_transport ft;
+    struct fake_clock fc;
+    struct aws_clock clock;
+    struct aws_client *c; /* made by the test file's setup, freed by fake_env_teardown */
+};
+
+/* A fresh fake transport and clock; the caller makes e->c (see fake_config). */
+static inline struct fake_env *fake_env_new(void)
+{
+    struct fake_env *e = calloc(1, sizeof(*e));
+    if (!e)
+        return NULL;
+    fake_init(&e->ft);
+    fake_clock_init(&e->fc, &e->clock);
+    return e;
+}
+
+/* test_aws_config_init plus e's transport and clock and a fixed random seed. */
+static inline void fake_config(struct fake_env *e, struct aws_config *cfg, const char *region,
+                               const char *access_key, const char *secret_key, uint64_t seed)
+{
+    test_aws_config_init(cfg, region, access_key, secret_key);
+    cfg->transport = &e->ft.base;
+    cfg->clock = &e->clock;
+    cfg->random_seed = seed;
+}
+
+/* cmocka group teardown for *state == a struct fake_env. */
+static inline int fake_env_teardown(void **state)
+{
+    struct fake_env *e = *state;
+    aws_client_free(e->c);
+    fake_release(&e->ft);
+    free(e);
+    return 0;
 }
 
 #endif

@@ -14,27 +14,10 @@
 #include "aws_k8s.h"
 #include "test_aws_fake.h"
 
-struct env {
-    struct fake_transport ft;
-    struct fake_clock fc;
-    struct aws_clock clock;
-    struct aws_client *c;
-};
-
-static struct aws_client *make_client(struct env *e, const char *endpoint)
+static struct aws_client *make_client(struct fake_env *e, const char *endpoint)
 {
     struct aws_config cfg;
-    aws_config_init(&cfg);
-    cfg.region = "eu-west-1";
-    cfg.access_key = "AKIDEXAMPLE";
-    cfg.secret_key = "secret";
-    cfg.transport = &e->ft.base;
-    cfg.clock = &e->clock;
-    cfg.random_seed = 42;
-    cfg.shared_config_files = (const char *const[]){"/nonexistent/config"};
-    cfg.n_shared_config_files = 1;
-    cfg.shared_credentials_files = (const char *const[]){"/nonexistent/credentials"};
-    cfg.n_shared_credentials_files = 1;
+    fake_config(e, &cfg, "eu-west-1", "AKIDEXAMPLE", "secret", 42);
     for (int s = 0; s < AWS_SVC_COUNT; s++)
         cfg.endpoints[s] = endpoint;
     struct aws_error err;
@@ -45,20 +28,10 @@ static struct aws_client *make_client(struct env *e, const char *endpoint)
 
 static int setup(void **state)
 {
-    struct env *e = calloc(1, sizeof(*e));
-    fake_init(&e->ft);
-    fake_clock_init(&e->fc, &e->clock);
+    struct fake_env *e = fake_env_new();
+    assert_non_null(e);
     e->c = make_client(e, NULL);
     *state = e;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    struct env *e = *state;
-    aws_client_free(e->c);
-    fake_release(&e->ft);
-    free(e);
     return 0;
 }
 
@@ -66,7 +39,7 @@ static int teardown(void **state)
 
 static void test_json_success(void **state)
 {
-    struct env *e = *state;
+    struct fake_env *e = *state;
     fake_push(&e->ft, 200, "x-amzn-RequestId: rid-1\nContent-Type: application/x-amz-json-1.1",
               "{\"CreateAccountStatus\":{\"Id\":\"car-abcdefgh12\",\"State\":\"IN_PROGRESS\","
               "\"RequestedTimestamp\":1767225600.5}}");
@@ -102,7 +75,7 @@ static void test_json_success(void **state)
 
 static void test_json_empty_body_and_errors(void **state)
 {
-    struct env *e = *state;
+    struct fake_env *e = *state;
     json_t *out = NULL;
     struct aws_error err;
     /* No input, empty success body -> {} */
@@ -184,7 +157,7 @@ static const char get_role_xml[] =
 
 static void test_query_success(void **state)
 {
-    struct env *e = *state;
+    struct fake_env *e = *state;
     fake_push(&e->ft, 200, "Content-Type: text/xml", get_role_xml);
     json_t *in = json_pack("{s:s}", "RoleName", "team-admin");
     json_t *out = NULL;
@@ -214,7 +187,7 @@ static void test_query_success(void **state)
 
 static void test_query_encoding_and_shapes(void **state)
 {
-    struct env *e = *state;
+    struct fake_env *e = *state;
     /* Lists of structures, lists of strings, empty lists, numbers, booleans, nested objects. */
     fake_push(&e->ft, 200, NULL,
               "<TagRoleResponse xmlns=\"https://iam.amazonaws.com/doc/2010-05-08/\">"
@@ -275,7 +248,7 @@ static void test_query_encoding_and_shapes(void **state)
 
 static void test_query_errors(void **state)
 {
-    struct env *e = *state;
+    struct fake_env *e = *state;
     json_t *out = NULL;
     struct aws_error err;
     fake_push(&e->ft, 404, "Content-Type: text/xml",
@@ -332,7 +305,7 @@ static void test_query_errors(void **state)
 
 static void test_web_identity_unsigned(void **state)
 {
-    struct env *e = *state;
+    struct fake_env *e = *state;
     fake_push(&e->ft, 200, NULL,
               "<AssumeRoleWithWebIdentityResponse xmlns=\"https://sts.amazonaws.com/doc/"
               "2011-06-15/\"><AssumeRoleWithWebIdentityResult><Credentials><AccessKeyId>ASIAX"
@@ -359,7 +332,7 @@ static void test_web_identity_unsigned(void **state)
 
 static void test_rest_labels_and_query(void **state)
 {
-    struct env *e = *state;
+    struct fake_env *e = *state;
     json_t *out = NULL;
     struct aws_error err;
     fake_push(&e->ft, 200, NULL, "{\"tags\":{\"team\":\"ml\"}}");
@@ -395,7 +368,7 @@ static void test_rest_labels_and_query(void **state)
 
 static void test_rest_client_token_and_errors(void **state)
 {
-    struct env *e = *state;
+    struct fake_env *e = *state;
     json_t *out = NULL;
     struct aws_error err;
     /* 503 then success: a create with a client token is retried, with the same token. */
@@ -455,7 +428,7 @@ static void test_rest_client_token_and_errors(void **state)
 
 static void test_custom_endpoint(void **state)
 {
-    struct env *e = *state;
+    struct fake_env *e = *state;
     aws_client_free(e->c);
     e->c = make_client(e, "http://127.0.0.1:4599/");
     fake_push(&e->ft, 200, NULL, "{}");
@@ -476,7 +449,7 @@ static void test_custom_endpoint(void **state)
 
 static void test_k8s(void **state)
 {
-    struct env *e = *state;
+    struct fake_env *e = *state;
     struct aws_error err;
     /* https needs a CA; garbage CA is refused without I/O */
     assert_null(aws_k8s_new(aws_client_session(e->c), "demo", "https://x.eks.amazonaws.com",
@@ -545,16 +518,17 @@ static void test_k8s(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_json_success, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_json_empty_body_and_errors, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_query_success, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_query_encoding_and_shapes, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_query_errors, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_web_identity_unsigned, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_rest_labels_and_query, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_rest_client_token_and_errors, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_custom_endpoint, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_k8s, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_json_success, setup, fake_env_teardown),
+        cmocka_unit_test_setup_teardown(test_json_empty_body_and_errors, setup, fake_env_teardown),
+        cmocka_unit_test_setup_teardown(test_query_success, setup, fake_env_teardown),
+        cmocka_unit_test_setup_teardown(test_query_encoding_and_shapes, setup, fake_env_teardown),
+        cmocka_unit_test_setup_teardown(test_query_errors, setup, fake_env_teardown),
+        cmocka_unit_test_setup_teardown(test_web_identity_unsigned, setup, fake_env_teardown),
+        cmocka_unit_test_setup_teardown(test_rest_labels_and_query, setup, fake_env_teardown),
+        cmocka_unit_test_setup_teardown(test_rest_client_token_and_errors, setup,
+                                        fake_env_teardown),
+        cmocka_unit_test_setup_teardown(test_custom_endpoint, setup, fake_env_teardown),
+        cmocka_unit_test_setup_teardown(test_k8s, setup, fake_env_teardown),
     };
     return cmocka_run_group_tests_name("aws_protocols", tests, NULL, NULL);
 }

@@ -179,30 +179,15 @@ static void test_rate_limiter(void **state)
 
 /* ---- the request loop ---------------------------------------------------------------------- */
 
-struct env {
-    struct fake_transport ft;
-    struct fake_clock fc;
-    struct aws_clock clock;
-    struct aws_client *c;
-};
-
-static struct aws_client *client_with(struct env *e, int max_retries, const char *mode,
+static struct aws_client *client_with(struct fake_env *e, int max_retries, const char *mode,
                                       bool real_clock)
 {
     struct aws_config cfg;
-    aws_config_init(&cfg);
-    cfg.region = "us-east-1";
-    cfg.access_key = "AKID";
-    cfg.secret_key = "secret";
-    cfg.transport = &e->ft.base;
-    cfg.clock = real_clock ? NULL : &e->clock;
+    fake_config(e, &cfg, "us-east-1", "AKID", "secret", 7);
+    if (real_clock)
+        cfg.clock = NULL;
     cfg.max_retries = max_retries;
     cfg.retry_mode = mode;
-    cfg.random_seed = 7;
-    cfg.shared_config_files = (const char *const[]){"/nonexistent"};
-    cfg.n_shared_config_files = 1;
-    cfg.shared_credentials_files = (const char *const[]){"/nonexistent"};
-    cfg.n_shared_credentials_files = 1;
     struct aws_error err;
     struct aws_client *c = aws_client_new(&cfg, &err);
     assert_non_null(c);
@@ -211,24 +196,14 @@ static struct aws_client *client_with(struct env *e, int max_retries, const char
 
 static int setup(void **state)
 {
-    struct env *e = calloc(1, sizeof(*e));
-    fake_init(&e->ft);
-    fake_clock_init(&e->fc, &e->clock);
+    struct fake_env *e = fake_env_new();
+    assert_non_null(e);
     e->c = client_with(e, -1, NULL, false);
     *state = e;
     return 0;
 }
 
-static int teardown(void **state)
-{
-    struct env *e = *state;
-    aws_client_free(e->c);
-    fake_release(&e->ft);
-    free(e);
-    return 0;
-}
-
-static uc_status org(struct env *e, const char *op, const struct aws_call_opts *o,
+static uc_status org(struct fake_env *e, const char *op, const struct aws_call_opts *o,
                      struct aws_error *err)
 {
     json_t *out = NULL;
@@ -245,7 +220,7 @@ static const char throttle_body[] =
 
 static void test_throttle_then_success(void **state)
 {
-    struct env *e = *state;
+    struct fake_env *e = *state;
     fake_push(&e->ft, 400, NULL, throttle_body);
     fake_push(&e->ft, 400, NULL, throttle_body);
     fake_push(&e->ft, 200, NULL, "{}");
@@ -261,7 +236,7 @@ static void test_throttle_then_success(void **state)
 
 static void test_idempotency_rules(void **state)
 {
-    struct env *e = *state;
+    struct fake_env *e = *state;
     struct aws_error err;
     /* 500 on CreateAccount: outcome unknown, not retried. */
     fake_push(&e->ft, 500, NULL, "{\"__type\":\"ServiceException\",\"Message\":\"x\"}");
@@ -301,7 +276,7 @@ static void test_idempotency_rules(void **state)
 
 static void test_max_retries(void **state)
 {
-    struct env *e = *state;
+    struct fake_env *e = *state;
     aws_client_free(e->c);
     e->c = client_with(e, 2, NULL, false);
     for (int i = 0; i < 5; i++)
@@ -323,7 +298,7 @@ static void test_max_retries(void **state)
 
 static void test_quota_stops_retries(void **state)
 {
-    struct env *e = *state;
+    struct fake_env *e = *state;
     aws_client_free(e->c);
     e->c = client_with(e, 100, NULL, false);
     for (int i = 0; i < FAKE_MAX_CANNED; i++)
@@ -336,7 +311,7 @@ static void test_quota_stops_retries(void **state)
 
 static void test_deadline(void **state)
 {
-    struct env *e = *state;
+    struct fake_env *e = *state;
     for (int i = 0; i < 30; i++)
         fake_push(&e->ft, 400, NULL, throttle_body);
     struct aws_call_opts o = {.deadline_ms = e->fc.mono_ms + 2500};
@@ -355,7 +330,7 @@ static void test_deadline(void **state)
 
 static void test_retry_after_header(void **state)
 {
-    struct env *e = *state;
+    struct fake_env *e = *state;
     fake_push(&e->ft, 429, "x-amz-retry-after: 3000\nx-amzn-ErrorType: ThrottlingException",
               "{\"message\":\"slow down\"}");
     fake_push(&e->ft, 200, NULL, "{\"clusters\":[]}");
@@ -370,7 +345,7 @@ static void test_retry_after_header(void **state)
 
 static void test_clock_skew(void **state)
 {
-    struct env *e = *state;
+    struct fake_env *e = *state;
     /* The server is one hour ahead of us (fake wall clock is 2026-01-01T00:00:00Z). */
     fake_push(&e->ft, 403, "Date: Thu, 01 Jan 2026 01:00:00 GMT",
               "<ErrorResponse><Error><Type>Sender</Type><Code>SignatureDoesNotMatch</Code>"
@@ -392,7 +367,7 @@ static void test_clock_skew(void **state)
 
 static void test_adaptive_mode(void **state)
 {
-    struct env *e = *state;
+    struct fake_env *e = *state;
     aws_client_free(e->c);
     e->c = client_with(e, -1, "adaptive", false);
     for (int i = 0; i < 4; i++)
@@ -439,7 +414,7 @@ static uc_status always_throttle(void *ctx, const struct fake_req *req,
 
 static void test_cancel_wakes_backoff(void **state)
 {
-    struct env *e = *state;
+    struct fake_env *e = *state;
     aws_client_free(e->c);
     e->c = client_with(e, 25, NULL, true);
     e->ft.handler = always_throttle;
@@ -467,15 +442,15 @@ int main(void)
         cmocka_unit_test(test_retry_after_hint),
         cmocka_unit_test(test_quota),
         cmocka_unit_test(test_rate_limiter),
-        cmocka_unit_test_setup_teardown(test_throttle_then_success, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_idempotency_rules, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_max_retries, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_quota_stops_retries, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_deadline, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_retry_after_header, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_clock_skew, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_adaptive_mode, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_cancel_wakes_backoff, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_throttle_then_success, setup, fake_env_teardown),
+        cmocka_unit_test_setup_teardown(test_idempotency_rules, setup, fake_env_teardown),
+        cmocka_unit_test_setup_teardown(test_max_retries, setup, fake_env_teardown),
+        cmocka_unit_test_setup_teardown(test_quota_stops_retries, setup, fake_env_teardown),
+        cmocka_unit_test_setup_teardown(test_deadline, setup, fake_env_teardown),
+        cmocka_unit_test_setup_teardown(test_retry_after_header, setup, fake_env_teardown),
+        cmocka_unit_test_setup_teardown(test_clock_skew, setup, fake_env_teardown),
+        cmocka_unit_test_setup_teardown(test_adaptive_mode, setup, fake_env_teardown),
+        cmocka_unit_test_setup_teardown(test_cancel_wakes_backoff, setup, fake_env_teardown),
     };
     return cmocka_run_group_tests_name("aws_retry", tests, NULL, NULL);
 }

@@ -5,8 +5,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
-#include <string.h>
 
+#include "fuzz_tf.h"
 #include "tf_msgpack.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -29,10 +29,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct uc_arena *a = uc_arena_new();
     struct uc_buf b;
     uc_buf_init(&b);
-    const struct tf_type *t = NULL;
-    const char *tj = type_json[data[0] % (sizeof(type_json) / sizeof(type_json[0]))];
-    if (!a || tf_type_from_json(a, tj, strlen(tj), &t, NULL) != UC_OK)
-        abort();
+    const struct tf_type *t =
+        fuzz_tf_type(a, type_json, sizeof(type_json) / sizeof(type_json[0]), data[0]);
     struct tf_value *v = NULL, *back = NULL;
     const char *err = NULL;
     if (tf_msgpack_decode(a, data + 1, size - 1, t, &v, &err) == UC_OK) {

@@ -13,7 +13,6 @@ import uuid
 from . import iam
 from .protocols import ApiError, epoch
 from .store import rand_lower
-from .util import paginate
 
 _NAME = re.compile(r"^[0-9A-Za-z][A-Za-z0-9-_]*$")
 TYPES = {"ARGOCD": "3.1.8-eks-1", "ACK": "v1.4.2", "KRO": "v0.6.3"}
@@ -151,13 +150,8 @@ def describe_capability(ctx, p, q, body):
 def list_capabilities(ctx, p, q, body):
     eks = _eks()
     c = eks.get_cluster(ctx, p["name"])
-    mr, tok = eks._page_args(q)
     caps = [view(c, c["capabilities"][n], summary=True) for n in sorted(c["capabilities"])]
-    page, nxt = paginate(caps, mr, tok, "lcap" + c["id"], eks._bad_token)
-    out = {"capabilities": page}
-    if nxt:
-        out["nextToken"] = nxt
-    return 200, out
+    return eks._paged(q, "capabilities", caps, "lcap" + c["id"])
 
 
 def update_capability(ctx, p, q, body):
@@ -240,11 +234,7 @@ def delete_capability(ctx, p, q, body):
     if cap["status"] == "UPDATING":
         raise eks.in_use("Capability %s is being updated." % cap["capabilityName"],
                          clusterName=c["name"])
-    if cap["status"] != "DELETING":
-        cap["status"] = "DELETING"
-        cap["delete_at"] = ctx.now + ctx.cfg.delay
-        cap["modifiedAt"] = ctx.now
-        ctx.dirty()
+    eks._start_delete(ctx, cap)
     return 200, {"capability": view(c, cap)}
 
 

@@ -116,6 +116,27 @@ def _bad_token():
     return invalid_param("The nextToken is invalid.")
 
 
+def _paged(q, key, items, salt):
+    """-> (200, {key: one page of items, "nextToken": ... when more remain}), paged by the
+    maxResults / nextToken query parameters; salt ties a token to one list."""
+    mr, tok = _page_args(q)
+    page, nxt = paginate(items, mr, tok, salt, _bad_token)
+    out = {key: page}
+    if nxt:
+        out["nextToken"] = nxt
+    return 200, out
+
+
+def _start_delete(ctx, item):
+    """Marks a node group, add-on or capability DELETING; the clock removes it after the delay.
+    Deleting what is already being deleted changes nothing."""
+    if item["status"] != "DELETING":
+        item["status"] = "DELETING"
+        item["delete_at"] = ctx.now + ctx.cfg.delay
+        item["modifiedAt"] = ctx.now
+        ctx.dirty()
+
+
 # ---------------------------------------------------------------- idempotency
 
 def _body_hash(body):
@@ -465,13 +486,7 @@ def describe_cluster(ctx, p, q, body):
 
 
 def list_clusters(ctx, p, q, body):
-    mr, tok = _page_args(q)
-    names = sorted(_clusters(ctx))
-    page, nxt = paginate(names, mr, tok, "lc", _bad_token)
-    out = {"clusters": page}
-    if nxt:
-        out["nextToken"] = nxt
-    return 200, out
+    return _paged(q, "clusters", sorted(_clusters(ctx)), "lc")
 
 
 def delete_cluster(ctx, p, q, body):
@@ -654,12 +669,7 @@ def list_updates(ctx, p, q, body):
     scope = _scope_from_query(q)
     ids = [u["id"] for u in sorted(c["updates"].values(), key=lambda u: u["createdAt"])
            if u["scope"] == scope]
-    mr, tok = _page_args(q)
-    page, nxt = paginate(ids, mr, tok, "lu" + c["id"], _bad_token)
-    out = {"updateIds": page}
-    if nxt:
-        out["nextToken"] = nxt
-    return 200, out
+    return _paged(q, "updateIds", ids, "lu" + c["id"])
 
 
 # ---------------------------------------------------------------- node groups
@@ -789,12 +799,7 @@ def describe_nodegroup(ctx, p, q, body):
 
 def list_nodegroups(ctx, p, q, body):
     c = get_cluster(ctx, p["name"])
-    mr, tok = _page_args(q)
-    page, nxt = paginate(sorted(c["nodegroups"]), mr, tok, "ln" + c["id"], _bad_token)
-    out = {"nodegroups": page}
-    if nxt:
-        out["nextToken"] = nxt
-    return 200, out
+    return _paged(q, "nodegroups", sorted(c["nodegroups"]), "ln" + c["id"])
 
 
 def _ng_update_guard(c, ng):
@@ -895,11 +900,7 @@ def delete_nodegroup(ctx, p, q, body):
     if ng["status"] == "UPDATING":
         raise in_use("Nodegroup %s is currently being updated." % ng["nodegroupName"],
                      clusterName=c["name"], nodegroupName=ng["nodegroupName"])
-    if ng["status"] != "DELETING":
-        ng["status"] = "DELETING"
-        ng["delete_at"] = ctx.now + ctx.cfg.delay
-        ng["modifiedAt"] = ctx.now
-        ctx.dirty()
+    _start_delete(ctx, ng)
     return 200, {"nodegroup": nodegroup_view(c, ng)}
 
 
@@ -996,12 +997,7 @@ def describe_addon(ctx, p, q, body):
 
 def list_addons(ctx, p, q, body):
     c = get_cluster(ctx, p["name"])
-    mr, tok = _page_args(q)
-    page, nxt = paginate(sorted(c["addons"]), mr, tok, "ladd" + c["id"], _bad_token)
-    out = {"addons": page}
-    if nxt:
-        out["nextToken"] = nxt
-    return 200, out
+    return _paged(q, "addons", sorted(c["addons"]), "ladd" + c["id"])
 
 
 def update_addon(ctx, p, q, body):
@@ -1043,11 +1039,7 @@ def delete_addon(ctx, p, q, body):
     if a["status"] == "UPDATING":
         raise in_use("Addon %s is currently being updated." % a["addonName"],
                      clusterName=c["name"], addonName=a["addonName"])
-    if a["status"] != "DELETING":
-        a["status"] = "DELETING"
-        a["delete_at"] = ctx.now + ctx.cfg.delay
-        a["modifiedAt"] = ctx.now
-        ctx.dirty()
+    _start_delete(ctx, a)
     return 200, {"addon": addon_view(c, a)}
 
 
@@ -1070,12 +1062,7 @@ def describe_addon_versions(ctx, p, q, body):
         d = cat.describe(meta, k8s)
         if d["addonVersions"]:
             items.append(d)
-    mr, tok = _page_args(q)
-    page, nxt = paginate(items, mr, tok, "dav", _bad_token)
-    out = {"addons": page}
-    if nxt:
-        out["nextToken"] = nxt
-    return 200, out
+    return _paged(q, "addons", items, "dav")
 
 
 # ---------------------------------------------------------------- tags

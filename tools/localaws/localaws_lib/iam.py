@@ -300,11 +300,7 @@ def list_roles(ctx, params):
     prefix = params.get("PathPrefix", "/")
     roles = sorted((r for r in ctx.store.iam(ctx.account)["roles"].values()
                     if r["Path"].startswith(prefix)), key=lambda r: r["RoleName"])
-    page, marker = _page(params, [role_view(r) for r in roles])
-    out = {"Roles": page, "IsTruncated": marker is not None}
-    if marker:
-        out["Marker"] = marker
-    return out
+    return _paged(params, "Roles", [role_view(r) for r in roles])
 
 
 def update_role(ctx, params):
@@ -372,6 +368,15 @@ def detach_role_policy(ctx, params):
     return None
 
 
+def _paged(params, key, items):
+    """-> {key: one page of items, "IsTruncated": ..., "Marker": ... when more remain}."""
+    page, marker = _page(params, items)
+    out = {key: page, "IsTruncated": marker is not None}
+    if marker:
+        out["Marker"] = marker
+    return out
+
+
 def _page(params, items):
     mi = params.get("MaxItems", "100")
     if not mi.isdigit() or not 1 <= int(mi) <= 1000:
@@ -395,11 +400,7 @@ def list_attached_role_policies(ctx, params):
         path = arn.split(":policy", 1)[1].rsplit("/", 1)[0] + "/"
         if path.startswith(prefix):
             items.append({"PolicyName": _MANAGED.get(arn, arn.rsplit("/", 1)[1]), "PolicyArn": arn})
-    page, marker = _page(params, items)
-    out = {"AttachedPolicies": page, "IsTruncated": marker is not None}
-    if marker:
-        out["Marker"] = marker
-    return out
+    return _paged(params, "AttachedPolicies", items)
 
 
 def tag_role(ctx, params):
@@ -431,11 +432,7 @@ def untag_role(ctx, params):
 
 def list_role_tags(ctx, params):
     role = _get_role(ctx, params)
-    page, marker = _page(params, [{"Key": k, "Value": v} for k, v in role["Tags"].items()])
-    out = {"Tags": page, "IsTruncated": marker is not None}
-    if marker:
-        out["Marker"] = marker
-    return out
+    return _paged(params, "Tags", [{"Key": k, "Value": v} for k, v in role["Tags"].items()])
 
 
 OPERATIONS = {

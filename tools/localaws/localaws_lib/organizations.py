@@ -60,6 +60,17 @@ def _bad_token():
     return invalid("INVALID_NEXT_TOKEN", "You specified an invalid value for nextToken.")
 
 
+def _paged(body, key, items, salt, view=None):
+    """-> {key: one page of items (each through view, when given), "NextToken": ... when more
+    remain}, paged by MaxResults / NextToken in body; salt ties a token to one list."""
+    mr, tok = _page_args(body)
+    page, nxt = paginate(items, mr, tok, salt, _bad_token)
+    out = {key: [view(x) for x in page] if view else page}
+    if nxt:
+        out["NextToken"] = nxt
+    return out
+
+
 def _tags_in(raw):
     if raw is None:
         return {}
@@ -236,12 +247,7 @@ def list_create_account_status(ctx, body):
     reqs = sorted(ctx.state["create_requests"].values(), key=lambda r: r["RequestedTimestamp"])
     if states:
         reqs = [r for r in reqs if r["State"] in states]
-    mr, tok = _page_args(body)
-    page, nxt = paginate(reqs, mr, tok, "lcas", _bad_token)
-    out = {"CreateAccountStatuses": [_status_view(r) for r in page]}
-    if nxt:
-        out["NextToken"] = nxt
-    return out
+    return _paged(body, "CreateAccountStatuses", reqs, "lcas", _status_view)
 
 
 def _get_account(ctx, body, field="AccountId"):
@@ -264,12 +270,8 @@ def _sorted_accounts(st):
 
 def list_accounts(ctx, body):
     _require_mgmt(ctx)
-    mr, tok = _page_args(body)
-    page, nxt = paginate(_sorted_accounts(ctx.state), mr, tok, "la", _bad_token)
-    out = {"Accounts": [account_view(ctx.state, a) for a in page]}
-    if nxt:
-        out["NextToken"] = nxt
-    return out
+    return _paged(body, "Accounts", _sorted_accounts(ctx.state), "la",
+                  lambda a: account_view(ctx.state, a))
 
 
 def _parent_id_arg(ctx, body, name, missing_error="ParentNotFoundException"):
@@ -286,12 +288,8 @@ def list_accounts_for_parent(ctx, body):
     _require_mgmt(ctx)
     pid = _parent_id_arg(ctx, body, "ParentId")
     accts = [a for a in _sorted_accounts(ctx.state) if a["ParentId"] == pid]
-    mr, tok = _page_args(body)
-    page, nxt = paginate(accts, mr, tok, "lafp" + pid, _bad_token)
-    out = {"Accounts": [account_view(ctx.state, a) for a in page]}
-    if nxt:
-        out["NextToken"] = nxt
-    return out
+    return _paged(body, "Accounts", accts, "lafp" + pid,
+                  lambda a: account_view(ctx.state, a))
 
 
 def list_parents(ctx, body):
@@ -306,12 +304,7 @@ def list_parents(ctx, body):
                        "AWS account with the ChildId that you specified.", 400)
     pid = node["ParentId"]
     parents = [{"Id": pid, "Type": "ROOT" if pid in st["roots"] else "ORGANIZATIONAL_UNIT"}]
-    mr, tok = _page_args(body)
-    page, nxt = paginate(parents, mr, tok, "lp", _bad_token)
-    out = {"Parents": page}
-    if nxt:
-        out["NextToken"] = nxt
-    return out
+    return _paged(body, "Parents", parents, "lp")
 
 
 def list_children(ctx, body):
@@ -327,12 +320,7 @@ def list_children(ctx, body):
     else:
         kids = [{"Id": o["Id"], "Type": "ORGANIZATIONAL_UNIT"} for o in st["ous"].values()
                 if o["ParentId"] == pid]
-    mr, tok = _page_args(body)
-    page, nxt = paginate(kids, mr, tok, "lc" + pid + ctype, _bad_token)
-    out = {"Children": page}
-    if nxt:
-        out["NextToken"] = nxt
-    return out
+    return _paged(body, "Children", kids, "lc" + pid + ctype)
 
 
 def move_account(ctx, body):
@@ -453,12 +441,7 @@ def list_roots(ctx, body):
     _require_mgmt(ctx)
     roots = [{"Id": r["Id"], "Arn": r["Arn"], "Name": r["Name"], "PolicyTypes": r["PolicyTypes"]}
              for r in ctx.state["roots"].values()]
-    mr, tok = _page_args(body)
-    page, nxt = paginate(roots, mr, tok, "lr", _bad_token)
-    out = {"Roots": page}
-    if nxt:
-        out["NextToken"] = nxt
-    return out
+    return _paged(body, "Roots", roots, "lr")
 
 
 def create_organizational_unit(ctx, body):
@@ -532,12 +515,7 @@ def list_organizational_units_for_parent(ctx, body):
     _require_mgmt(ctx)
     pid = _parent_id_arg(ctx, body, "ParentId")
     ous = [_ou_view(o) for o in ctx.state["ous"].values() if o["ParentId"] == pid]
-    mr, tok = _page_args(body)
-    page, nxt = paginate(ous, mr, tok, "lou" + pid, _bad_token)
-    out = {"OrganizationalUnits": page}
-    if nxt:
-        out["NextToken"] = nxt
-    return out
+    return _paged(body, "OrganizationalUnits", ous, "lou" + pid)
 
 
 OPERATIONS = {

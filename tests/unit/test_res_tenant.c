@@ -1,0 +1,401 @@
+/* test_res_tenant.c - unicron_tenant's apply side: the plan of an environment whose account was
+ * dropped by Read (computed values unknown, the others kept), the destroy warning, import ID
+ * checks, and one lifecycle against a real tools/localaws started here (create three accounts,
+ * read back without drift, drift through tags, update removing an environment, import by name,
+ * delete in retire mode).
+ *
+ * The lifecycle test is skipped (cmocka skip) when python3 or tools/localaws cannot start.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "aws_client.h"
+#include "res_provider.h"
+#include "res_registry.h"
+#include "tf_json.h"
+
+#ifndef UNICRON_SOURCE_DIR
+#define UNICRON_SOURCE_DIR "."
+#endif
+
+extern char **environ;
+
+struct fixture {
+    struct uc_arena *a;
+    struct tf_diags d;
+    struct res_provider *provider;
+    const struct res_resource *r;
+};
+
+static struct res_provider *provider_for(struct uc_arena *a, const char *url)
+{
+    const char *json = url == NULL
+                           ? "{\"default_tags\":{\"managed-by\":\"terraform\"}}"
+                           : uc_arena_printf(a,
+                                             "{\"region\":\"us-east-1\",\"access_key\":\"test\","
+                                             "\"secret_key\":\"test\",\"default_tags\":"
+                                             "{\"managed-by\":\"terraform\"},\"endpoints\":"
+                                             "{\"organizations\":\"%s\",\"sts\":\"%s\","
+                                             "\"iam\":\"%s\"}}",
+                                             url, url, url);
+    struct tf_value *cfg = NULL;
+    struct tf_diags d;
+    tf_diags_init(&d, a);
+    if (tf_json_decode(a, json, strlen(json), res_registry_provider_type(), &cfg, NULL) != UC_OK)
+        return NULL;
+    return res_provider_new(cfg, NULL, &d);
+}
+
+static int setup(void **state)
+{
+    static struct fixture f;
+    if (res_registry_init() != UC_OK)
+        return -1;
+    f.a = uc_arena_new();
+    tf_diags_init(&f.d, f.a);
+    f.provider = provider_for(f.a, NULL);
+    f.r = res_registry_find("unicron_tenant");
+    *state = &f;
+    return f.provider && f.r ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    struct fixture *f = *state;
+    res_provider_free(f->provider);
+    uc_arena_free(f->a);
+    return 0;
+}
+
+static struct tf_value *decode(struct uc_arena *a, const struct res_resource *r, const char *json)
+{
+    struct tf_value *v = NULL;
+    const char *err = NULL;
+    if (tf_json_decode(a, json, strlen(json), res_registry_type(r), &v, &err) != UC_OK)
+        fail_msg("bad test JSON (%s): %s", err ? err : "?", json);
+    return v;
+}
+
+static struct res_ctx ctx_for(struct uc_arena *a, struct tf_diags *d,
+                              const struct res_provider *p, const struct res_resource *r)
+{
+    tf_diags_init(d, a);
+    struct res_ctx ctx = {.arena = a, .diags = d, .provider = p, .type = res_registry_type(r)};
+    return ctx;
+}
+
+static struct tf_value *plan(struct res_ctx *ctx, const struct res_resource *r,
+                             const struct tf_value *prior, const struct tf_value *config)
+{
+    struct tf_plan_result res;
+    memset(&res, 0, sizeof res);
+    /* proposed = config merged with prior computed values: the generic planner does that */
+    struct tf_plan_request req = {.block = r->schema->block, .type = res_registry_type(r),
+                                  .prior = prior, .proposed = config, .config = config};
+    assert_int_equal(res_resource_plan(ctx, r, &req, &res), UC_OK);
+    return res.planned;
+}
+
+static const char *diag_text(struct uc_arena *a, const struct tf_diags *d)
+{
+    const char *out = "";
+    for (size_t i = 0; i < d->count; i++)
+        out = uc_arena_printf(a, "%s%s: %s\n", out, d->items[i].summary, d->items[i].detail);
+    return out;
+}
+
+static const char *env_str(const struct tf_value *v, size_t i, const char *attr)
+{
+    const struct tf_value *envs = tf_value_attr(v, "environment");
+    assert_non_null(envs);
+    assert_true(i < envs->count);
+    return tf_value_str(tf_value_attr(envs->elems[i], attr));
+}
+
+#define CONFIG(envs, extra)                                                                    \
+    "{\"name\":\"data\",\"email_template\":\"aws+{tenant}-{environment}@example.com\","        \
+    "\"tags\":{\"team\":\"data\"},\"cost_center\":\"CC-7\",\"environment\":[" envs "],"       \
+    "\"access\":[{\"role\":\"admin\",\"principals\":[\"arn:aws:iam::000000000000:role/ops\"]},"  \
+    "{\"role\":\"readonly\",\"principals\":[\"arn:aws:iam::000000000000:user/audit\"],"        \
+    "\"environments\":[\"prod\"]}]" extra "}"
+
+#define STATE_ENV(name, id)                                                                   \
+    "{\"name\":\"" name "\",\"email\":\"aws+data-" name "@example.com\",\"tier\":\"standard\"," \
+    "\"account_id\":" id ",\"account_arn\":null,\"state\":null,\"access_role_arn\":null}"
+
+/* --- pure ------------------------------------------------------------------------------------ */
+
+static void test_dropped_account_is_planned_as_new(void **state)
+{
+    struct fixture *f = *state;
+    struct tf_diags d;
+    struct res_ctx ctx = ctx_for(f->a, &d, f->provider, f->r);
+    /* Read dropped prod's account (closed outside Terraform): account_id null in the state. */
+    struct tf_value *prior = decode(
+        f->a, f->r,
+        "{\"id\":\"data\",\"name\":\"data\",\"email_template\":"
+        "\"aws+{tenant}-{environment}@example.com\",\"tags\":{\"team\":\"data\"},"
+        "\"cost_center\":\"CC-7\",\"close_on_deletion\":false,\"access\":[],"
+        "\"account_ids\":{\"dev\":\"111111111111\"},\"tags_all\":{\"managed-by\":\"terraform\","
+        "\"team\":\"data\",\"unicron:cost-center\":\"CC-7\",\"unicron:tenant\":\"data\"},"
+        "\"environment\":[" STATE_ENV("dev", "\"111111111111\"") "," STATE_ENV("prod", "null")
+        "]}");
+    struct tf_value *cfg = decode(f->a, f->r,
+                                  "{\"name\":\"data\",\"email_template\":"
+                                  "\"aws+{tenant}-{environment}@example.com\",\"tags\":"
+                                  "{\"team\":\"data\"},\"cost_center\":\"CC-7\",\"access\":[],"
+                                  "\"environment\":[{\"name\":\"dev\"},{\"name\":\"prod\"}]}");
+    struct tf_value *p = plan(&ctx, f->r, prior, cfg);
+    assert_int_equal(d.count, 0);
+    const struct tf_value *prod = tf_value_attr(p, "environment")->elems[1];
+    assert_true(tf_value_is_unknown(tf_value_attr(prod, "account_id")));
+    assert_true(tf_value_is_unknown(tf_value_attr(prod, "account_arn")));
+    assert_true(tf_value_is_unknown(tf_value_attr(prod, "state")));
+    assert_true(tf_value_is_unknown(tf_value_attr(prod, "access_role_arn")));
+    assert_string_equal(env_str(p, 0, "account_id"), "111111111111");
+    assert_true(tf_value_is_unknown(tf_value_attr(p, "account_ids")));
+    assert_true(tf_value_equal(tf_value_attr(p, "tags_all"), tf_value_attr(prior, "tags_all")));
+}
+
+static void test_destroy_warning_and_import_id(void **state)
+{
+    struct fixture *f = *state;
+    struct tf_diags d;
+    struct res_ctx ctx = ctx_for(f->a, &d, f->provider, f->r);
+    struct tf_value *prior = decode(
+        f->a, f->r,
+        "{\"name\":\"data\",\"retired_parent_id\":\"ou-ab12-cdef5678\",\"close_on_deletion\":"
+        "false,\"account_ids\":{\"dev\":\"111111111111\"},\"environment\":[],\"access\":[]}");
+    f->r->plan_destroy(&ctx, prior);
+    assert_int_equal(d.count, 1);
+    assert_int_equal(d.items[0].severity, TF_SEV_WARNING);
+    assert_non_null(strstr(d.items[0].summary, "retired"));
+    assert_non_null(strstr(d.items[0].detail, "111111111111 (dev)"));
+    assert_non_null(strstr(d.items[0].detail, "ou-ab12-cdef5678"));
+
+    prior = tf_value_with_attr(f->a, prior, "close_on_deletion", tf_value_bool(f->a, true));
+    ctx = ctx_for(f->a, &d, f->provider, f->r);
+    f->r->plan_destroy(&ctx, prior);
+    assert_int_equal(d.count, 0); /* closing is what the user asked for: no warning */
+
+    ctx = ctx_for(f->a, &d, f->provider, f->r);
+    assert_null(f->r->import(&ctx, "Not A Slug"));
+    assert_int_equal(d.count, 1);
+    assert_string_equal(d.items[0].summary, "Invalid import ID");
+}
+
+/* --- against tools/localaws ------------------------------------------------------------------ */
+
+static pid_t server_pid = -1;
+
+static bool start_localaws(char *url, size_t n)
+{
+    char script[1024];
+    int fds[2];
+    snprintf(script, sizeof script, "%s/tools/localaws/localaws.py", UNICRON_SOURCE_DIR);
+    if (access(script, R_OK) != 0 || pipe(fds) != 0)
+        return false;
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
+    posix_spawn_file_actions_addclose(&fa, fds[0]);
+    char *argv[] = {"python3",           script, "--port", "0", "--async-delay-ms", "50",
+                    "--role-propagation-ms", "50", NULL};
+    int rc = posix_spawnp(&server_pid, "python3", &fa, NULL, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    close(fds[1]);
+    if (rc != 0) {
+        server_pid = -1;
+        close(fds[0]);
+        return false;
+    }
+    char line[256];
+    size_t len = 0;
+    for (int waited = 0; waited < 100 && len < sizeof line - 1;) {
+        struct pollfd p = {fds[0], POLLIN, 0};
+        if (poll(&p, 1, 100) <= 0) {
+            waited++;
+            continue;
+        }
+        if (read(fds[0], line + len, 1) <= 0 || line[len] == '\n')
+            break;
+        len++;
+    }
+    line[len] = '\0';
+    close(fds[0]);
+    const char *pfx = "localaws ready on ";
+    if (strncmp(line, pfx, strlen(pfx)) != 0)
+        return false;
+    snprintf(url, n, "%s", line + strlen(pfx));
+    return true;
+}
+
+static void stop_localaws(void)
+{
+    if (server_pid > 0) {
+        kill(server_pid, SIGTERM);
+        waitpid(server_pid, NULL, 0);
+        server_pid = -1;
+    }
+}
+
+/* One Organizations call with the provider's client (for out-of-band changes and checks). */
+static json_t *org(struct res_provider *p, const char *op, json_t *in)
+{
+    struct aws_error err;
+    json_t *out = NULL;
+    struct aws_call_opts o = {.deadline_ms = uc_clock_monotonic_ms() + 30000};
+    uc_status st = aws_json_call(aws_client_session(p->client), AWS_SVC_ORGANIZATIONS, op, in,
+                                 &o, &out, &err);
+    json_decref(in);
+    if (st != UC_OK)
+        fail_msg("%s: %s %s", op, err.code, err.message);
+    return out;
+}
+
+static const char *tag_of(struct res_provider *p, const char *account, const char *key,
+                          char *buf, size_t n)
+{
+    json_t *out = org(p, "ListTagsForResource", json_pack("{s:s}", "ResourceId", account));
+    size_t i;
+    json_t *t;
+    buf[0] = '\0';
+    json_array_foreach(json_object_get(out, "Tags"), i, t) {
+        if (strcmp(json_string_value(json_object_get(t, "Key")), key) == 0)
+            snprintf(buf, n, "%s", json_string_value(json_object_get(t, "Value")));
+    }
+    json_decref(out);
+    return buf[0] ? buf : NULL;
+}
+
+static void test_lifecycle_against_localaws(void **state)
+{
+    (void)state;
+    char url[256];
+    if (!start_localaws(url, sizeof url)) {
+        stop_localaws();
+        skip();
+    }
+    struct uc_arena *a = uc_arena_new();
+    struct res_provider *p = provider_for(a, url);
+    const struct res_resource *r = res_registry_find("unicron_tenant");
+    struct tf_diags d;
+    char buf[128];
+    assert_non_null(p);
+
+    /* create: dev and prod, admin everywhere, readonly in prod */
+    struct res_ctx ctx = ctx_for(a, &d, p, r);
+    struct tf_value *cfg = decode(a, r, CONFIG("{\"name\":\"dev\"},{\"name\":\"prod\"}", ""));
+    struct tf_value *planned = plan(&ctx, r, NULL, cfg);
+    assert_int_equal(d.count, 0);
+    struct tf_value *created = r->create(&ctx, planned, cfg);
+    if (d.count)
+        fail_msg("create: %s", diag_text(a, &d));
+    assert_non_null(created);
+    assert_true(tf_value_is_wholly_known(created));
+    const char *dev = env_str(created, 0, "account_id");
+    const char *prod = env_str(created, 1, "account_id");
+    assert_non_null(dev);
+    assert_non_null(prod);
+    assert_string_equal(env_str(created, 1, "state"), "ACTIVE");
+    assert_string_equal(env_str(created, 1, "access_role_arn"),
+                        uc_arena_printf(a, "arn:aws:iam::%s:role/OrganizationAccountAccessRole",
+                                        prod));
+    assert_string_equal(tag_of(p, prod, "unicron:tier", buf, sizeof buf), "standard");
+    assert_string_equal(tag_of(p, dev, "unicron:tenant", buf, sizeof buf), "data");
+
+    /* create again (an interrupted apply): the accounts are adopted, not duplicated */
+    ctx = ctx_for(a, &d, p, r);
+    struct tf_value *again = r->create(&ctx, planned, cfg);
+    if (d.count)
+        fail_msg("second create: %s", diag_text(a, &d));
+    assert_string_equal(env_str(again, 0, "account_id"), dev);
+    assert_string_equal(env_str(again, 1, "account_id"), prod);
+
+    /* read: no drift */
+    ctx = ctx_for(a, &d, p, r);
+    struct tf_value *read = r->read(&ctx, created);
+    if (d.count)
+        fail_msg("read: %s", diag_text(a, &d));
+    if (!tf_value_equal(read, created))
+        fail_msg("read differs:\n%s\n%s", tf_value_debug(a, read), tf_value_debug(a, created));
+
+    /* drift: a tag changed out of band shows in tags_all */
+    json_decref(org(p, "TagResource",
+                    json_pack("{s:s,s:[{s:s,s:s}]}", "ResourceId", prod, "Tags", "Key", "team",
+                              "Value", "other")));
+    ctx = ctx_for(a, &d, p, r);
+    read = r->read(&ctx, created);
+    assert_int_equal(d.count, 0);
+    assert_string_equal(tf_value_str(tf_value_map_get(tf_value_attr(read, "tags_all"), "team")),
+                        "other");
+
+    /* import by name gives the configuration back */
+    ctx = ctx_for(a, &d, p, r);
+    struct tf_value *imported = r->import(&ctx, "data");
+    if (d.count)
+        fail_msg("import: %s", diag_text(a, &d));
+    assert_string_equal(tf_value_str(tf_value_attr(imported, "email_template")),
+                        "aws+{tenant}-{environment}@example.com");
+    assert_int_equal(tf_value_attr(imported, "environment")->count, 2);
+    assert_string_equal(env_str(imported, 1, "account_id"), prod);
+    assert_int_equal(tf_value_attr(imported, "access")->count, 2);
+    assert_true(tf_value_equal(tf_value_attr(imported, "access"), tf_value_attr(cfg, "access")));
+
+    /* update: restore the tag, remove prod (retired: tagged, kept) */
+    ctx = ctx_for(a, &d, p, r);
+    struct tf_value *cfg2 = decode(a, r, CONFIG("{\"name\":\"dev\"}", ""));
+    cfg2 = tf_value_with_attr(a, cfg2, "access", tf_value_list(a, tf_value_attr(cfg2, "access")
+                                                                      ->type,
+                                                               tf_value_attr(cfg2, "access")
+                                                                   ->elems,
+                                                               1));
+    struct tf_value *planned2 = plan(&ctx, r, read, cfg2);
+    assert_int_equal(d.count, 0);
+    struct tf_value *updated = r->update(&ctx, read, planned2, cfg2);
+    if (d.count)
+        fail_msg("update: %s", diag_text(a, &d));
+    assert_int_equal(tf_value_attr(updated, "environment")->count, 1);
+    assert_string_equal(tag_of(p, prod, "unicron:retired", buf, sizeof buf), "true");
+    assert_string_equal(tag_of(p, dev, "team", buf, sizeof buf), "data");
+
+    /* delete (retire mode) */
+    ctx = ctx_for(a, &d, p, r);
+    assert_true(r->delete(&ctx, updated));
+    assert_int_equal(d.count, 0);
+    assert_string_equal(tag_of(p, dev, "unicron:retired", buf, sizeof buf), "true");
+    json_t *acct = org(p, "DescribeAccount", json_pack("{s:s}", "AccountId", dev));
+    assert_string_equal(json_string_value(json_object_get(json_object_get(acct, "Account"),
+                                                          "State")),
+                        "ACTIVE");
+    json_decref(acct);
+
+    res_provider_free(p);
+    uc_arena_free(a);
+    stop_localaws();
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_dropped_account_is_planned_as_new),
+        cmocka_unit_test(test_destroy_warning_and_import_id),
+        cmocka_unit_test(test_lifecycle_against_localaws),
+    };
+    int rc = cmocka_run_group_tests(tests, setup, teardown);
+    stop_localaws();
+    return rc;
+}

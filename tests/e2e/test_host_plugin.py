@@ -69,6 +69,32 @@ resource "unicron_addon" "coredns" {
 }
 """
 
+# A resource whose apply does not exist yet, with nothing it depends on.
+CLUSTER_ONLY_CONFIG = """
+terraform {
+  required_providers {
+    unicron = { source = "unicron/unicron" }
+  }
+}
+
+provider "unicron" {
+  region = "eu-west-1"
+}
+
+resource "unicron_cluster" "dev" {
+  account_id         = "123456789012"
+  name               = "data-dev"
+  kubernetes_version = "1.33"
+  subnet_ids         = ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"]
+
+  node_group {
+    name     = "general"
+    min_size = 1
+    max_size = 3
+  }
+}
+"""
+
 
 def example_files():
     """examples/*.tf when the resources helper has written them, else OWN_CONFIG."""
@@ -121,7 +147,9 @@ class TerraformTest(harness.ProviderTestCase):
         self.run_protocol(5)
 
     def test_apply_is_refused_with_a_diagnostic(self):
-        w = self.workdir(example_files(), protocol=6)
+        # unicron_tenant applies for real since issue 5 (it would try to reach AWS here), so the
+        # guard is checked on a resource that has no apply yet: a cluster on its own.
+        w = self.workdir({"main.tf": CLUSTER_ONLY_CONFIG}, protocol=6)
         r = w.tf("apply", "-auto-approve", "-no-color", "-input=false")
         self.assertEqual(r.returncode, 1)
         self.assertIn("Apply is not available yet", r.stdout + r.stderr)

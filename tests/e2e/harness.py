@@ -39,6 +39,7 @@ class LocalAWS:
 
     def __init__(self, *extra_args, async_delay_ms=50):
         self.port = free_port()
+        self.stderr_text = ""
         self.url = "http://127.0.0.1:%d" % self.port
         args = [sys.executable, os.path.join(REPO, "tools", "localaws", "localaws.py"),
                 "--port", str(self.port), "--async-delay-ms", str(async_delay_ms)]
@@ -50,7 +51,7 @@ class LocalAWS:
         if line != expected:
             self.stop()
             raise RuntimeError("localaws did not start: %r, stderr: %s"
-                               % (line, self.proc.stderr.read()))
+                               % (line, self.stderr_text))
 
     def stop(self):
         if self.proc.poll() is None:
@@ -60,6 +61,12 @@ class LocalAWS:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+        # the process is gone: keep what it said on stderr, then close both pipes
+        if self.proc.stderr is not None and not self.proc.stderr.closed:
+            self.stderr_text = self.proc.stderr.read()
+        for pipe in (self.proc.stdout, self.proc.stderr):
+            if pipe is not None:
+                pipe.close()
 
     def __enter__(self):
         return self

@@ -423,6 +423,21 @@ class TenantLifecycleTest(TenantTestCase):
             self.check_aws(t, ids)
             self.assertNoChanges(w)
 
+    def test_existing_account_with_the_email_is_adopted_not_duplicated(self):
+        # An account left by an interrupted apply: the right e-mail, still under the root,
+        # none of the tenant's tags or roles.
+        self.start_localaws()
+        t = Tenant(parent_id=self.api.create_ou(self.root, "data"))
+        left = self.api.create_account(t.email("staging"), "leftover", {"note": "interrupted"})
+        w, ids = self.create(t)
+        self.assertEqual(ids["staging"], left)
+        requests = self.api.state()["create_requests"].values()
+        self.assertEqual(sorted(r["Email"] for r in requests),
+                         sorted(t.email(e) for e in ALL_ENVS),
+                         "one CreateAccount per environment, none for the adopted one again")
+        self.assertEqual([r["State"] for r in requests], ["SUCCEEDED"] * 3)
+        self.assertNoChanges(w)
+
     def test_trust_policy_compared_semantically_and_principal_drift_planned(self):
         self.start_localaws()
         t = Tenant(parent_id=self.api.create_ou(self.root, "data"),
@@ -522,6 +537,15 @@ class TenantLifecycleTest(TenantTestCase):
                    retired_parent_id=retired)
         w, ids = self.create(t)
 
+        # the destroy plan itself carries the warning
+        rc, out = self.tf(w, "plan", "-destroy")
+        self.assertEqual(rc, 0, out)
+        self.assertIn("Plan: 0 to add, 0 to change, 1 to destroy.", out)
+        m = re.search(r"Warning: (.*)", out)
+        self.assertIsNotNone(m, "the destroy plan must warn that accounts are kept:\n" + out)
+        self.assertRegex(out[m.start():].lower(), r"retire", out)
+        self.assertEqual(len(self.api.list_accounts()), 4, "the plan changed nothing")
+
         rc, out = self.tf(w, "destroy", "-auto-approve")
         self.assertEqual(rc, 0, out)
         self.assertIn("Destroy complete! Resources: 1 destroyed.", out)
@@ -586,7 +610,7 @@ class TenantBadInputTest(TenantTestCase):
         self.check_plan_error(Tenant(access=access), "Invalid IAM principal",
                               'principals = [%s, "alice"]' % q(ADMINS))
 
-    def test_unknown_ou_is_an_apply_diagnostic_then_fixing_it_adopts(self):
+    def test_unknown_ou_is_an_apply_diagnostic_then_fixing_it_applies(self):
         self.start_localaws()
         real = self.api.create_ou(self.root, "data")
         missing = real[:real.rindex("-") + 1] + "zzzzzzzz"
@@ -604,7 +628,8 @@ class TenantBadInputTest(TenantTestCase):
         self.assertIn(missing, diag)
         self.assertRegex(diag, r"\d+:\s+parent_id = " + re.escape(q(missing)))
 
-        # With an existing OU the next apply finishes the job without a second account.
+        # With an existing OU the next apply finishes the job, with one account (whether or not
+        # the failed apply created it already).
         t.parent_id = real
         self.write_config(w, t)
         rc, out = self.tf(w, "apply", "-auto-approve")

@@ -39,10 +39,11 @@ void res_aws_diag(struct tf_diags *d, const struct tf_path *path, const char *wh
     const char *w = where != NULL && where[0] ? where : NULL;
     if (err->status == UC_CANCELED)
         tf_diag_error(d, path, summary,
-                      "%s%sThe provider was asked to stop (Ctrl-C or StopProvider) while %s. "
-                      "What was done so far is saved in the state; apply again to finish.",
-                      w ? w : "", w ? ": " : "",
-                      err->operation[0] ? err->operation : "waiting for AWS");
+                      "%s%sThe provider was asked to stop (Ctrl-C or StopProvider) during AWS "
+                      "%s%s%s%s. What was done so far is saved in the state; apply again to "
+                      "finish.",
+                      w ? w : "", w ? ": " : "", err->operation[0] ? err->operation : "call",
+                      err->message[0] ? " (" : "", err->message, err->message[0] ? ")" : "");
     else if (err->status == UC_TIMEOUT)
         tf_diag_error(d, path, summary,
                       "%s%s%s. The operation's timeout ran out; raise it in the timeouts block "

@@ -51,11 +51,6 @@ struct host_method {
 
 struct host_server_config {
     const char *socket_path;        /* absolute; created by the server, removed by the caller */
-    /* TLS: all three set = mTLS with client certificates required and verified against
-     * client_ca_pem; all NULL = plaintext. */
-    const char *cert_pem;
-    const char *key_pem;
-    const char *client_ca_pem;
     const struct host_method *methods; /* borrowed; must outlive the server */
     size_t nmethods;
     /* Called on the server's thread once the reply of an exit_after method has been sent; it
@@ -71,10 +66,27 @@ struct host_server_config {
 
 struct host_server;
 
-/* Calls grpc_init, routes gRPC's log through uc_log, binds the socket and starts serving on a
- * thread of its own. The config is copied (its strings and methods stay borrowed). Returns NULL
- * on failure with *st set (UC_IO: could not bind; UC_CRYPTO: credentials rejected). */
-struct host_server *host_server_start(const struct host_server_config *cfg, uc_status *st);
+/* mTLS material for host_server_listen: the server's certificate and key, and the one
+ * certificate a client must present (client certificates are required and verified). Strings
+ * are borrowed for the call only (gRPC copies them). */
+struct host_server_tls {
+    const char *cert_pem;
+    const char *key_pem;
+    const char *client_ca_pem;
+};
+
+/* Start-up comes in two steps so that the caller can generate its certificate on another
+ * thread while gRPC starts (main.c does):
+ * host_server_new calls grpc_init, routes gRPC's log through uc_log and creates the completion
+ * queue and the server; no socket exists yet. The config is copied (its strings and methods
+ * stay borrowed). NULL when out of memory (*st = UC_NOMEM). */
+struct host_server *host_server_new(const struct host_server_config *cfg, uc_status *st);
+
+/* Binds the socket with tls (NULL = plaintext), starts serving on a thread of its own. Once per
+ * server. UC_INVALID: tls incomplete or called twice; UC_CRYPTO: credentials rejected; UC_IO:
+ * could not bind; UC_INTERNAL: could not start. After a failure only host_server_free is
+ * allowed. */
+uc_status host_server_listen(struct host_server *s, const struct host_server_tls *tls);
 
 /* Stops serving, cancels open calls, joins the server thread and releases everything (calls
  * grpc_shutdown). Handlers still running on workers finish first. Accepts NULL. */
@@ -84,7 +96,7 @@ void host_server_free(struct host_server *s);
 size_t host_server_workers(const struct host_server *s);
 
 /* Routes gpr_log output through uc_log and sets gRPC's verbosity from uc_log's level. Called by
- * host_server_start; exposed for the process code to call before anything else logs. */
+ * host_server_new; exposed for the process code to call before anything else logs. */
 void host_server_route_grpc_log(void);
 
 #endif

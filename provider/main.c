@@ -4,6 +4,7 @@
  * and must remove its socket on every exit path. See docs/internals/plugin-host.md.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,10 +66,56 @@ static const char *env(const char *name)
     return (v && *v) ? v : NULL;
 }
 
+/* The TLS material is made on a thread of its own while the core and gRPC start, which do not
+ * need it until the socket is bound: OpenSSL's first-use set-up, the check of Terraform's
+ * certificate and the key generation then overlap grpc_init (docs/internals/plugin-host.md,
+ * "Start-up time"). */
+struct cert_job {
+    const char *client_pem; /* in: PLUGIN_CLIENT_CERT */
+    struct host_cert cert;  /* out */
+    uc_status st;           /* out: UC_DECODE = client_pem is not a PEM certificate */
+    pthread_t thread;
+    bool threaded;
+};
+
+static void cert_job_run(struct cert_job *j)
+{
+    j->st = host_tls_check_pem_cert(j->client_pem, strlen(j->client_pem));
+    if (j->st == UC_OK) {
+        j->st = host_cert_generate(&j->cert);
+        if (j->st == UC_DECODE)
+            j->st = UC_CRYPTO;
+    }
+}
+
+static void *cert_main(void *arg)
+{
+    cert_job_run(arg);
+    return NULL;
+}
+
+static void cert_job_start(struct cert_job *j)
+{
+    j->threaded = pthread_create(&j->thread, NULL, cert_main, j) == 0;
+    if (!j->threaded)
+        cert_job_run(j); /* no thread to be had: do it here */
+}
+
+/* The job's result; j->cert is complete (or empty) afterwards. Safe to call more than once and
+ * on a job never started. */
+static uc_status cert_job_wait(struct cert_job *j)
+{
+    if (j->threaded) {
+        pthread_join(j->thread, NULL);
+        j->threaded = false;
+    }
+    return j->st;
+}
+
 int main(void)
 {
     static struct host_method methods[NMETHODS];
-    struct host_cert cert;
+    struct cert_job job = {.st = UC_OK};
     struct uc_cancel *cancel = NULL;
     struct host_core *core = NULL;
     struct host_server *srv = NULL;
@@ -112,26 +159,21 @@ int main(void)
     if (getppid() != parent)
         return 1;
 
-    host_cert_init(&cert);
+    host_cert_init(&job.cert);
     uc_buf_init(&line);
+    const char *client_pem = env("PLUGIN_CLIENT_CERT");
+    bool tls = client_pem && !env("TF_DISABLE_PLUGIN_TLS");
+    if (tls) {
+        job.client_pem = client_pem;
+        cert_job_start(&job);
+    }
+
     cancel = uc_cancel_new();
     core = cancel ? host_core_new(cancel) : NULL;
     if (!core) {
         uc_log(UC_LOG_ERROR, "host", "cannot initialise the provider core", NULL);
+        cert_job_wait(&job); /* exit() must not run OpenSSL's clean-up under the thread */
         return 1;
-    }
-
-    const char *client_pem = env("PLUGIN_CLIENT_CERT");
-    bool tls = client_pem && !env("TF_DISABLE_PLUGIN_TLS");
-    if (tls) {
-        if (host_tls_check_pem_cert(client_pem, strlen(client_pem)) != UC_OK) {
-            uc_log(UC_LOG_ERROR, "host", "PLUGIN_CLIENT_CERT is not a PEM certificate", NULL);
-            return 1;
-        }
-        if (host_cert_generate(&cert) != UC_OK) {
-            uc_log(UC_LOG_ERROR, "host", "cannot generate the TLS server certificate", NULL);
-            return 1;
-        }
     }
 
     uint32_t tag = 0;
@@ -144,6 +186,7 @@ int main(void)
                          getenv("TMPDIR"), cwd, (long)getpid(), tag) != UC_OK) {
         socket_path[0] = '\0';
         uc_log(UC_LOG_ERROR, "host", "socket directory path is too long", NULL);
+        cert_job_wait(&job);
         return 1;
     }
 
@@ -157,9 +200,6 @@ int main(void)
                "method", block, NULL);
     struct host_server_config cfg = {
         .socket_path = socket_path,
-        .cert_pem = tls ? cert.cert_pem : NULL,
-        .key_pem = tls ? cert.key_pem : NULL,
-        .client_ca_pem = tls ? client_pem : NULL,
         .methods = methods,
         .nmethods = n,
         .on_exit = on_shutdown_rpc,
@@ -167,14 +207,28 @@ int main(void)
         .cancel = cancel,
     };
     uc_status st;
-    srv = host_server_start(&cfg, &st);
-    if (!srv) {
+    srv = host_server_new(&cfg, &st);
+    if (tls && cert_job_wait(&job) != UC_OK) {
+        uc_log(UC_LOG_ERROR, "host",
+               job.st == UC_DECODE ? "PLUGIN_CLIENT_CERT is not a PEM certificate"
+                                   : "cannot generate the TLS server certificate",
+               NULL);
+        leave(1);
+    }
+    struct host_server_tls mtls = {
+        .cert_pem = job.cert.cert_pem,
+        .key_pem = job.cert.key_pem,
+        .client_ca_pem = client_pem,
+    };
+    if (srv)
+        st = host_server_listen(srv, tls ? &mtls : NULL);
+    if (!srv || st != UC_OK) {
         uc_log(UC_LOG_ERROR, "host", "cannot start the gRPC server", "socket", socket_path,
                "error", uc_status_text(st), NULL);
         leave(1);
     }
-    if (host_handshake_line(&line, version, socket_path, tls ? cert.der : NULL,
-                            tls ? cert.der_len : 0) != UC_OK ||
+    if (host_handshake_line(&line, version, socket_path, tls ? job.cert.der : NULL,
+                            tls ? job.cert.der_len : 0) != UC_OK ||
         !write_all(1, line.data, line.len)) {
         uc_log(UC_LOG_ERROR, "host", "cannot write the handshake line", NULL);
         leave(1);
@@ -183,7 +237,7 @@ int main(void)
            version == 5 ? "5" : "6", "tls", tls ? "true" : "false", NULL);
 
     /* The key stays in gRPC's credentials; our copy is no longer needed. */
-    host_cert_release(&cert);
+    host_cert_release(&job.cert);
     uc_buf_release(&line);
 
     for (;;) {

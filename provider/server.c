@@ -47,6 +47,7 @@ struct host_server {
     grpc_server *server;
     grpc_completion_queue *cq;
     pthread_t poller;
+    bool listening; /* host_server_listen has added the port and started the server */
     bool poller_started;
     struct call shutdown_tag;
 
@@ -359,7 +360,7 @@ static void *poller_main(void *arg)
 
 /* --- lifecycle -------------------------------------------------------------------------- */
 
-struct host_server *host_server_start(const struct host_server_config *cfg, uc_status *st)
+struct host_server *host_server_new(const struct host_server_config *cfg, uc_status *st)
 {
     *st = UC_NOMEM;
     struct host_server *s = calloc(1, sizeof *s);
@@ -389,44 +390,42 @@ struct host_server *host_server_start(const struct host_server_config *cfg, uc_s
     s->cq = grpc_completion_queue_create_for_next(NULL);
     s->server = grpc_server_create(&chargs, NULL);
     grpc_server_register_completion_queue(s->server, s->cq, NULL);
+    *st = UC_OK;
+    return s;
+}
 
+uc_status host_server_listen(struct host_server *s, const struct host_server_tls *tls)
+{
+    if (s->listening)
+        return UC_INVALID;
     grpc_server_credentials *creds;
-    if (cfg->cert_pem && cfg->key_pem && cfg->client_ca_pem) {
-        grpc_ssl_pem_key_cert_pair pair = {.private_key = cfg->key_pem,
-                                           .cert_chain = cfg->cert_pem};
+    if (tls) {
+        if (!tls->cert_pem || !tls->key_pem || !tls->client_ca_pem)
+            return UC_INVALID;
+        grpc_ssl_pem_key_cert_pair pair = {.private_key = tls->key_pem,
+                                           .cert_chain = tls->cert_pem};
         creds = grpc_ssl_server_credentials_create_ex(
-            cfg->client_ca_pem, &pair, 1, GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY,
-            NULL);
+            tls->client_ca_pem, &pair, 1,
+            GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY, NULL);
     } else {
         creds = grpc_insecure_server_credentials_create();
     }
-    if (!creds) {
-        *st = UC_CRYPTO;
-        goto fail;
-    }
+    if (!creds)
+        return UC_CRYPTO;
     char addr[160];
-    snprintf(addr, sizeof addr, "unix:%s", cfg->socket_path);
+    snprintf(addr, sizeof addr, "unix:%s", s->cfg.socket_path);
     int port = grpc_server_add_http2_port(s->server, addr, creds);
     grpc_server_credentials_release(creds);
-    if (!port) {
-        *st = UC_IO;
-        goto fail;
-    }
+    if (!port)
+        return UC_IO;
+    s->listening = true;
     grpc_server_start(s->server);
-    if (!request_next(s)) {
-        *st = UC_INTERNAL;
-        goto fail;
-    }
-    if (pthread_create(&s->poller, NULL, poller_main, s) != 0) {
-        *st = UC_INTERNAL;
-        goto fail;
-    }
+    if (!request_next(s))
+        return UC_INTERNAL;
+    if (pthread_create(&s->poller, NULL, poller_main, s) != 0)
+        return UC_INTERNAL;
     s->poller_started = true;
-    *st = UC_OK;
-    return s;
-fail:
-    host_server_free(s);
-    return NULL;
+    return UC_OK;
 }
 
 void host_server_free(struct host_server *s)

@@ -33,7 +33,9 @@ def expect_error(code, fn, *a, **kw):
     raise AssertionError("expected %s, call succeeded" % code)
 
 
-def wait(fn, timeout=5):
+def wait(fn, timeout=30):
+    # A generous bound: the states change after --async-delay-ms (50 ms), but a loaded CI
+    # machine can stall this process for seconds; the bound only catches a state that never moves.
     end = time.time() + timeout
     while time.time() < end:
         v = fn()

@@ -772,6 +772,18 @@ static uc_status list_accounts(const struct tenant_op *op, json_t **accounts,
 static uc_status check_parent(const struct tenant_op *op, const char *id, bool *exists,
                               struct aws_error *err);
 
+/* The partition of an ARN ("aws", "aws-cn", "aws-us-gov") into buf; "aws" when unparsable. */
+static const char *arn_partition(const char *arn, char *buf, size_t n)
+{
+    const char *p = strncmp(arn, "arn:", 4) == 0 ? arn + 4 : NULL;
+    const char *e = p ? strchr(p, ':') : NULL;
+    if (e != NULL && e > p && (size_t)(e - p) < n)
+        snprintf(buf, n, "%.*s", (int)(e - p), p);
+    else
+        snprintf(buf, n, "aws");
+    return buf;
+}
+
 static struct tf_path env_path(size_t index, const char *attr)
 {
     struct tf_path p = tf_path_attr(NULL, "environment");
@@ -844,7 +856,6 @@ static void ensure_environment(struct env_work *w)
         snprintf(w->account, sizeof w->account, "%s", w->account_id);
     else if (find_or_create_account(w, &err) != UC_OK)
         goto out; /* diagnosed */
-    bool adopted = w->account_id == NULL && w->arn[0] == '\0';
     if (describe_account(op, w->account, &acct, &err) != UC_OK) {
         work_fail(w, NULL, &err);
         goto out;
@@ -873,7 +884,6 @@ static void ensure_environment(struct env_work *w)
                       work_where(w), w->email, TAG_TENANT, owner);
         goto out;
     }
-    (void)adopted;
     if (w->parent != NULL) {
         char cur[80];
         if (account_parent(op, w->account, cur, sizeof cur, &err) != UC_OK ||
@@ -905,12 +915,12 @@ static void ensure_environment(struct env_work *w)
             work_fail(w, NULL, &err);
             goto out;
         }
+        char part[32];
         for (int k = 0; k < N_ROLES; k++) {
             if (w->roles[k].wanted) {
                 char policy[128];
-                const char *part = "aws";
-                snprintf(policy, sizeof policy, "arn:%s:iam::aws:policy/%s", part,
-                         role_policies[k]);
+                snprintf(policy, sizeof policy, "arn:%s:iam::aws:policy/%s",
+                         arn_partition(w->arn, part, sizeof part), role_policies[k]);
                 struct res_iam_role_spec spec = {
                     .name = role_names[k],
                     .trust_policy = w->roles[k].trust,
@@ -1237,13 +1247,9 @@ static struct tf_value *env_result(struct uc_arena *a, const struct env_work *w,
     bool have = w->account[0] != '\0';
     char role_arn[320] = "";
     if (have) {
-        char part[32] = "aws";
-        const char *p = strncmp(w->arn, "arn:", 4) == 0 ? w->arn + 4 : NULL;
-        const char *e = p ? strchr(p, ':') : NULL;
-        if (e != NULL && (size_t)(e - p) < sizeof part)
-            snprintf(part, sizeof part, "%.*s", (int)(e - p), p);
-        snprintf(role_arn, sizeof role_arn, "arn:%s:iam::%s:role/%s", part, w->account,
-                 access_role);
+        char part[32];
+        snprintf(role_arn, sizeof role_arn, "arn:%s:iam::%s:role/%s",
+                 arn_partition(w->arn, part, sizeof part), w->account, access_role);
     }
     struct tf_value *vals[4] = {
         str_or_null(a, have ? w->account : NULL), str_or_null(a, have ? w->arn : NULL),

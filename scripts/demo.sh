@@ -1,21 +1,23 @@
 #!/usr/bin/env bash
 # README's demo command: builds the provider, installs it into a local filesystem mirror so that
-# `terraform init` works offline, starts tools/localaws, and runs Terraform on a copy of
-# examples/. Leaves nothing running; the working copy is printed so it can be inspected.
+# `terraform init` works offline, starts tools/localaws, applies examples/tenant (three AWS
+# accounts with tags and access roles), prints the outputs, and runs a drift check
+# (`terraform plan -detailed-exitcode`, which must find no changes). Leaves nothing running; the
+# working copy and the emulator's state file are kept so they can be inspected.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 VERSION=0.1.0
 
 scripts/deps.sh
-cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DUNICRON_TESTS=OFF >/dev/null
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j"$(nproc 2>/dev/null || echo 2)" --target terraform-provider-unicron >/dev/null
 
 work=$(mktemp -d /tmp/unicron-demo.XXXXXX)
 mirror="$work/mirror/registry.terraform.io/unicron/unicron/$VERSION/linux_amd64"
 mkdir -p "$mirror" "$work/config"
 cp build/terraform-provider-unicron "$mirror/terraform-provider-unicron_v$VERSION"
-cp examples/*.tf "$work/config/"
+cp examples/tenant/*.tf "$work/config/"
 cat >"$work/terraformrc" <<EOT
 provider_installation {
   filesystem_mirror {
@@ -35,15 +37,25 @@ for _ in $(seq 1 100); do
   grep -q "localaws ready on" "$work/localaws.log" 2>/dev/null && break
   sleep 0.05
 done
-export AWS_ENDPOINT_URL="http://127.0.0.1:$port" AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test \
-  AWS_REGION=us-east-1
+grep -q "localaws ready on" "$work/localaws.log" || { cat "$work/localaws.log"; exit 1; }
+endpoint="http://127.0.0.1:$port"
 
 cd "$work/config"
 echo "== terraform init (offline, from the filesystem mirror in $work/mirror)"
 terraform init -input=false -no-color
-echo "== terraform validate"
-terraform validate -no-color
-echo "== terraform plan"
-terraform plan -input=false -no-color
+echo "== terraform apply (tools/localaws at $endpoint)"
+terraform apply -input=false -no-color -auto-approve -var "aws_endpoint=$endpoint"
+echo "== terraform output"
+terraform output -no-color
+echo "== drift check: terraform plan -detailed-exitcode"
+set +e
+terraform plan -input=false -no-color -detailed-exitcode -var "aws_endpoint=$endpoint"
+rc=$?
+set -e
+case $rc in
+  0) echo "drift check: no changes" ;;
+  2) echo "drift check: changes found (unexpected right after apply)" >&2; exit 1 ;;
+  *) echo "drift check: terraform plan failed" >&2; exit 1 ;;
+esac
 echo
-echo "demo working directory: $work/config"
+echo "demo working directory: $work/config (emulator state: $work/localaws-state.json)"

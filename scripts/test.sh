@@ -39,7 +39,7 @@ count_unittest() {
 
 build() { # build DIR CMAKE-ARGS...
   local dir=$1; shift
-  cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >"$log_dir/cmake-$(basename "$dir").log" 2>&1 &&
+  cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DUNICRON_TESTS=ON "$@" >"$log_dir/cmake-$(basename "$dir").log" 2>&1 &&
     cmake --build "$dir" -j"$JOBS" >>"$log_dir/cmake-$(basename "$dir").log" 2>&1
   local rc=$?
   if [ $rc -ne 0 ]; then

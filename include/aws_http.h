@@ -65,7 +65,8 @@ enum aws_net_error {
     AWS_NET_TIMEOUT, /* timed out: the server may have acted on it */
     AWS_NET_IO,      /* reset or broken mid-exchange: the server may have acted on it */
     AWS_NET_TLS,     /* certificate or handshake failure: never retried */
-    AWS_NET_OTHER
+    AWS_NET_OTHER,
+    AWS_NET_UNAVAILABLE /* the transport itself cannot work (libcurl not loadable): never retried */
 };
 
 /* Caller-owned: aws_http_response_init before send, aws_http_response_release after. */
@@ -98,8 +99,9 @@ struct aws_transport {
 
 /* A libcurl transport: shared connection/DNS/TLS-session cache across threads, TLS verification
  * always on, http and https only, no redirects. ca_bundle (e.g. AWS_CA_BUNDLE; NULL = system
- * store) is copied. Returns NULL when out of memory or libcurl fails to initialise. Free with
- * aws_transport_free. Creating it does no network or file I/O. */
+ * store) is copied. Returns NULL only when out of memory. Free with aws_transport_free. Creating
+ * it does no network or file I/O and does not load libcurl: the first send() does (aws_curl.h),
+ * and answers UC_TRANSPORT with net AWS_NET_UNAVAILABLE and the loader's message when it cannot. */
 struct aws_transport *aws_transport_curl_new(const char *ca_bundle);
 /* Calls t->destroy. Accepts NULL. */
 void aws_transport_free(struct aws_transport *t);

@@ -2,32 +2,29 @@
  * by every thread (CURLSH + mutexes), TLS verification always on, http/https only, no redirects,
  * bounded bodies, and cancellation through the progress callback.
  *
- * It sends exactly the headers it is given and never logs them (they carry Authorization and
- * security tokens). It knows nothing about AWS.
+ * libcurl is reached only through the table of aws_curl.h, loaded by the first send(), never when
+ * the transport is made. It sends exactly the headers it is given and never logs them (they carry
+ * Authorization and security tokens). It knows nothing about AWS.
  */
-#include <curl/curl.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "aws_curl.h"
 #include "aws_http.h"
 
 struct curl_transport {
     struct aws_transport base;
+    pthread_mutex_t start_mu; /* guards api and share until started */
+    bool started;             /* api and share are set; never unset */
+    const struct aws_curl *api;
     CURLSH *share;
     pthread_mutex_t locks[CURL_LOCK_DATA_LAST];
     char *ca_bundle;
 };
-
-static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-static CURLcode curl_init_rc = CURLE_FAILED_INIT;
-
-static void curl_init(void)
-{
-    curl_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
-}
 
 static void share_lock(CURL *h, curl_lock_data data, curl_lock_access acc, void *user)
 {
@@ -106,7 +103,36 @@ static int on_progress(void *user, curl_off_t dt, curl_off_t dn, curl_off_t ut, 
     return uc_cancel_is_set(x->cancel) ? 1 : 0;
 }
 
-static enum aws_net_error classify(CURLcode rc, CURL *h)
+/* Typed wrappers for curl_easy_setopt's variadic argument: each option takes exactly a long, a
+ * curl_off_t, a data pointer or a callback (the type checks of <curl/curl.h> only see direct
+ * curl_easy_setopt calls). Results are ignored as before: every option exists in libcurl 7.85+. */
+static void opt_long(const struct aws_curl *api, CURL *h, CURLoption o, long v)
+{
+    api->easy_setopt(h, o, v);
+}
+
+static void opt_off(const struct aws_curl *api, CURL *h, CURLoption o, curl_off_t v)
+{
+    api->easy_setopt(h, o, v);
+}
+
+static void opt_ptr(const struct aws_curl *api, CURL *h, CURLoption o, const void *v)
+{
+    api->easy_setopt(h, o, v);
+}
+
+static void opt_write_cb(const struct aws_curl *api, CURL *h, CURLoption o, curl_write_callback f)
+{
+    api->easy_setopt(h, o, f);
+}
+
+static void opt_xferinfo_cb(const struct aws_curl *api, CURL *h, CURLoption o,
+                            curl_xferinfo_callback f)
+{
+    api->easy_setopt(h, o, f);
+}
+
+static enum aws_net_error classify(const struct aws_curl *api, CURLcode rc, CURL *h)
 {
     switch (rc) {
     case CURLE_COULDNT_RESOLVE_HOST:
@@ -115,7 +141,7 @@ static enum aws_net_error classify(CURLcode rc, CURL *h)
         return AWS_NET_CONNECT;
     case CURLE_OPERATION_TIMEDOUT: {
         curl_off_t ct = 0;
-        if (curl_easy_getinfo(h, CURLINFO_CONNECT_TIME_T, &ct) == CURLE_OK && ct == 0)
+        if (api->easy_getinfo(h, CURLINFO_CONNECT_TIME_T, &ct) == CURLE_OK && ct == 0)
             return AWS_NET_CONNECT; /* never connected: nothing was sent */
         return AWS_NET_TIMEOUT;
     }
@@ -139,15 +165,57 @@ static enum aws_net_error classify(CURLcode rc, CURL *h)
     }
 }
 
+/* First send on t: load libcurl (once per process) and make the share handle (once per
+ * transport). UC_TRANSPORT with resp->net AWS_NET_UNAVAILABLE when libcurl cannot be loaded,
+ * UC_NOMEM when the share cannot be made (tried again on the next send). */
+static uc_status curl_start(struct curl_transport *t, struct aws_http_response *resp)
+{
+    uc_status st = UC_OK;
+    struct aws_error err;
+    aws_error_clear(&err);
+    pthread_mutex_lock(&t->start_mu);
+    if (t->started)
+        goto out;
+    const struct aws_curl *api = aws_curl_get(&err);
+    if (!api) {
+        resp->status = 0;
+        resp->net = AWS_NET_UNAVAILABLE;
+        snprintf(resp->net_message, sizeof(resp->net_message), "%.*s",
+                 (int)sizeof(resp->net_message) - 1, err.message);
+        st = UC_TRANSPORT;
+        goto out;
+    }
+    CURLSH *sh = api->share_init();
+    if (!sh) {
+        st = UC_NOMEM;
+        goto out;
+    }
+    api->share_setopt(sh, CURLSHOPT_LOCKFUNC, share_lock);
+    api->share_setopt(sh, CURLSHOPT_UNLOCKFUNC, share_unlock);
+    api->share_setopt(sh, CURLSHOPT_USERDATA, (void *)t);
+    api->share_setopt(sh, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
+    api->share_setopt(sh, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
+    api->share_setopt(sh, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+    t->api = api;
+    t->share = sh;
+    t->started = true;
+out:
+    pthread_mutex_unlock(&t->start_mu);
+    return st;
+}
+
 static uc_status curl_send(struct aws_transport *tp, const struct aws_http_request *req,
                            const struct uc_cancel *cancel, struct aws_http_response *resp)
 {
     struct curl_transport *t = (struct curl_transport *)tp;
+    uc_status st = curl_start(t, resp);
+    if (st != UC_OK)
+        return st;
+    const struct aws_curl *api = t->api;
     struct curl_slist *hl = NULL;
     struct xfer x = {resp, cancel};
     char errbuf[CURL_ERROR_SIZE] = "";
-    uc_status st = UC_OK;
-    CURL *h = curl_easy_init();
+    CURL *h = api->easy_init();
     if (!h)
         return UC_NOMEM;
     for (size_t i = 0; i < req->headers.len; i++) {
@@ -162,7 +230,7 @@ static uc_status curl_send(struct aws_transport *tp, const struct aws_http_reque
             snprintf(line, l, "%s: %s", hd->name, hd->value);
         else
             snprintf(line, l, "%s;", hd->name);
-        struct curl_slist *n = curl_slist_append(hl, line);
+        struct curl_slist *n = api->slist_append(hl, line);
         memset(line, 0, l);
         free(line);
         if (!n) {
@@ -171,56 +239,56 @@ static uc_status curl_send(struct aws_transport *tp, const struct aws_http_reque
         }
         hl = n;
     }
-    struct curl_slist *n = curl_slist_append(hl, "Expect:");
+    struct curl_slist *n = api->slist_append(hl, "Expect:");
     if (!n) {
         st = UC_NOMEM;
         goto out;
     }
     hl = n;
-    curl_easy_setopt(h, CURLOPT_URL, req->url);
-    curl_easy_setopt(h, CURLOPT_SHARE, t->share);
-    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
-    curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
-    curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+    opt_ptr(api, h, CURLOPT_URL, req->url);
+    opt_ptr(api, h, CURLOPT_SHARE, t->share);
+    opt_long(api, h, CURLOPT_NOSIGNAL, 1L);
+    opt_ptr(api, h, CURLOPT_PROTOCOLS_STR, "http,https");
+    opt_long(api, h, CURLOPT_FOLLOWLOCATION, 0L);
+    opt_long(api, h, CURLOPT_SSL_VERIFYPEER, 1L);
+    opt_long(api, h, CURLOPT_SSL_VERIFYHOST, 2L);
     if (req->ca_pem && req->ca_pem_len) {
         struct curl_blob blob = {(void *)req->ca_pem, req->ca_pem_len, CURL_BLOB_COPY};
-        curl_easy_setopt(h, CURLOPT_CAINFO_BLOB, &blob);
+        opt_ptr(api, h, CURLOPT_CAINFO_BLOB, &blob);
     } else if (t->ca_bundle) {
-        curl_easy_setopt(h, CURLOPT_CAINFO, t->ca_bundle);
+        opt_ptr(api, h, CURLOPT_CAINFO, t->ca_bundle);
     }
-    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
-                     (long)(req->connect_timeout_ms ? req->connect_timeout_ms : 10000));
-    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)(req->timeout_ms ? req->timeout_ms : 60000));
-    curl_easy_setopt(h, CURLOPT_HTTPHEADER, hl);
-    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, &x);
-    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
-    curl_easy_setopt(h, CURLOPT_HEADERDATA, &x);
-    curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
-    curl_easy_setopt(h, CURLOPT_XFERINFODATA, &x);
-    curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
-    curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
+    opt_long(api, h, CURLOPT_CONNECTTIMEOUT_MS,
+             (long)(req->connect_timeout_ms ? req->connect_timeout_ms : 10000));
+    opt_long(api, h, CURLOPT_TIMEOUT_MS, (long)(req->timeout_ms ? req->timeout_ms : 60000));
+    opt_ptr(api, h, CURLOPT_HTTPHEADER, hl);
+    opt_ptr(api, h, CURLOPT_ERRORBUFFER, errbuf);
+    opt_write_cb(api, h, CURLOPT_WRITEFUNCTION, on_body);
+    opt_ptr(api, h, CURLOPT_WRITEDATA, &x);
+    opt_write_cb(api, h, CURLOPT_HEADERFUNCTION, on_header);
+    opt_ptr(api, h, CURLOPT_HEADERDATA, &x);
+    opt_xferinfo_cb(api, h, CURLOPT_XFERINFOFUNCTION, on_progress);
+    opt_ptr(api, h, CURLOPT_XFERINFODATA, &x);
+    opt_long(api, h, CURLOPT_NOPROGRESS, 0L);
+    opt_ptr(api, h, CURLOPT_ACCEPT_ENCODING, "");
     const char *m = req->method ? req->method : "GET";
     bool body = req->body != NULL || strcmp(m, "POST") == 0 || strcmp(m, "PUT") == 0 ||
                 strcmp(m, "PATCH") == 0;
     if (strcmp(m, "GET") == 0 && !req->body) {
-        curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+        opt_long(api, h, CURLOPT_HTTPGET, 1L);
     } else {
         if (strcmp(m, "POST") != 0)
-            curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, m);
+            opt_ptr(api, h, CURLOPT_CUSTOMREQUEST, m);
         if (body) {
-            curl_easy_setopt(h, CURLOPT_POST, 1L);
-            curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
-            curl_easy_setopt(h, CURLOPT_POSTFIELDS, req->body ? req->body : "");
+            opt_long(api, h, CURLOPT_POST, 1L);
+            opt_off(api, h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
+            opt_ptr(api, h, CURLOPT_POSTFIELDS, req->body ? req->body : "");
         }
     }
-    CURLcode rc = curl_easy_perform(h);
+    CURLcode rc = api->easy_perform(h);
     if (rc == CURLE_OK) {
         long code = 0;
-        curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
+        api->easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
         resp->status = code;
         st = UC_OK;
     } else if (rc == CURLE_ABORTED_BY_CALLBACK) {
@@ -229,14 +297,14 @@ static uc_status curl_send(struct aws_transport *tp, const struct aws_http_reque
         st = UC_RANGE;
     } else {
         resp->status = 0;
-        resp->net = classify(rc, h);
+        resp->net = classify(api, rc, h);
         snprintf(resp->net_message, sizeof(resp->net_message), "%s",
-                 errbuf[0] ? errbuf : curl_easy_strerror(rc));
+                 errbuf[0] ? errbuf : api->easy_strerror(rc));
         st = UC_TRANSPORT;
     }
 out:
-    curl_slist_free_all(hl);
-    curl_easy_cleanup(h);
+    api->slist_free_all(hl);
+    api->easy_cleanup(h);
     return st;
 }
 
@@ -244,38 +312,27 @@ static void curl_destroy(struct aws_transport *tp)
 {
     struct curl_transport *t = (struct curl_transport *)tp;
     if (t->share)
-        curl_share_cleanup(t->share);
+        t->api->share_cleanup(t->share);
     for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)
         pthread_mutex_destroy(&t->locks[i]);
+    pthread_mutex_destroy(&t->start_mu);
     free(t->ca_bundle);
     free(t);
 }
 
 struct aws_transport *aws_transport_curl_new(const char *ca_bundle)
 {
-    pthread_once(&curl_once, curl_init);
-    if (curl_init_rc != CURLE_OK)
-        return NULL;
     struct curl_transport *t = calloc(1, sizeof(*t));
     if (!t)
         return NULL;
+    pthread_mutex_init(&t->start_mu, NULL);
     for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)
         pthread_mutex_init(&t->locks[i], NULL);
     t->base.send = curl_send;
     t->base.destroy = curl_destroy;
-    if (ca_bundle && *ca_bundle && !(t->ca_bundle = strdup(ca_bundle)))
-        goto fail;
-    t->share = curl_share_init();
-    if (!t->share)
-        goto fail;
-    curl_share_setopt(t->share, CURLSHOPT_LOCKFUNC, share_lock);
-    curl_share_setopt(t->share, CURLSHOPT_UNLOCKFUNC, share_unlock);
-    curl_share_setopt(t->share, CURLSHOPT_USERDATA, t);
-    curl_share_setopt(t->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
-    curl_share_setopt(t->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
-    curl_share_setopt(t->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+    if (ca_bundle && *ca_bundle && !(t->ca_bundle = strdup(ca_bundle))) {
+        curl_destroy(&t->base);
+        return NULL;
+    }
     return &t->base;
-fail:
-    curl_destroy(&t->base);
-    return NULL;
 }

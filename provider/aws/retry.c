@@ -60,6 +60,7 @@ enum aws_error_class aws_retry_classify(long http_status, const char *code,
         case AWS_NET_CONNECT:
             return AWS_ERRC_NOT_SENT;
         case AWS_NET_TLS:
+        case AWS_NET_UNAVAILABLE:
             return AWS_ERRC_FATAL;
         case AWS_NET_NONE:
             return AWS_ERRC_FATAL;

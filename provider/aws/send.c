@@ -248,6 +248,15 @@ uc_status aws_send(struct aws_client *c, const struct aws_req *r, const struct a
                 err->status = UC_REMOTE;
             st = UC_REMOTE;
             cls = aws_retry_classify(resp->status, err ? err->code : NULL, AWS_NET_NONE);
+        } else if (st == UC_TRANSPORT && resp->net == AWS_NET_UNAVAILABLE) {
+            /* No HTTP at all (libcurl cannot be loaded): the loader's message, as is. */
+            aws_error_set(err, UC_TRANSPORT, "transport", "load", "%s", resp->net_message);
+            if (err) {
+                err->http_status = 0;
+                err->code[0] = '\0';
+                err->request_id[0] = '\0';
+            }
+            cls = aws_retry_classify(0, NULL, resp->net);
         } else if (st == UC_TRANSPORT) {
             aws_error_set(err, UC_TRANSPORT, service, r->operation, "%s %s: %s", r->method,
                           u.host, resp->net_message[0] ? resp->net_message : "transport error");

@@ -50,6 +50,7 @@ static const struct classify_row classify_rows[] = {
     {0, NULL, AWS_NET_TIMEOUT, AWS_ERRC_TRANSIENT},
     {0, NULL, AWS_NET_IO, AWS_ERRC_TRANSIENT},
     {0, NULL, AWS_NET_TLS, AWS_ERRC_FATAL},
+    {0, NULL, AWS_NET_UNAVAILABLE, AWS_ERRC_FATAL}, /* libcurl cannot be loaded */
 };
 
 static void test_classify(void **state)
@@ -272,6 +273,14 @@ static void test_idempotency_rules(void **state)
     fake_push(&e->ft, 400, NULL, "{\"__type\":\"InvalidInputException\",\"Message\":\"bad\"}");
     assert_int_equal(org(e, "DescribeAccount", NULL, &err), UC_REMOTE);
     assert_int_equal(e->ft.nreq, 11);
+    /* No transport at all (libcurl not loadable): never retried, reported as the transport's. */
+    fake_push_net(&e->ft, AWS_NET_UNAVAILABLE);
+    assert_int_equal(org(e, "DescribeAccount", NULL, &err), UC_TRANSPORT);
+    assert_int_equal(e->ft.nreq, 12);
+    assert_int_equal(err.attempts, 1);
+    assert_string_equal(err.service, "transport");
+    assert_string_equal(err.operation, "load");
+    assert_string_equal(err.message, "fake network error");
 }
 
 static void test_max_retries(void **state)

@@ -17,6 +17,7 @@
 #include "aws_waiter.h"
 #include "res_aws_diag.h"
 #include "res_iam_role.h"
+#include "res_org_account.h"
 #include "res_provider.h"
 #include "res_registry.h"
 #include "res_schema.h"
@@ -754,24 +755,6 @@ struct env_work {
     struct res_iam_role_state role_out[N_ROLES];
 };
 
-static uc_status find_or_create_account(struct env_work *w, struct aws_error *err);
-static uc_status describe_account(const struct tenant_op *op, const char *id, json_t **acct,
-                                  struct aws_error *err);
-static uc_status account_parent(const struct tenant_op *op, const char *id, char *out, size_t n,
-                                struct aws_error *err);
-static uc_status move_account(const struct tenant_op *op, const char *id, const char *to,
-                              struct aws_error *err);
-static uc_status list_account_tags(const struct tenant_op *op, const char *id, json_t **tags,
-                                   struct aws_error *err);
-static uc_status set_account_tags(const struct tenant_op *op, const char *id,
-                                  const json_t *want, bool exact, struct aws_error *err);
-static uc_status close_account(const struct tenant_op *op, const char *id,
-                               struct aws_error *err);
-static uc_status list_accounts(const struct tenant_op *op, json_t **accounts,
-                               struct aws_error *err);
-static uc_status check_parent(const struct tenant_op *op, const char *id, bool *exists,
-                              struct aws_error *err);
-
 /* The partition of an ARN ("aws", "aws-cn", "aws-us-gov") into buf; "aws" when unparsable. */
 static const char *arn_partition(const char *arn, char *buf, size_t n)
 {
@@ -846,6 +829,45 @@ static bool drop_roles(struct env_work *w)
     return true;
 }
 
+/* The environment's account by its e-mail, adopted or created (res_org_ensure_account), into
+ * w->account; a failure is diagnosed here. */
+static bool create_or_adopt(struct env_work *w)
+{
+    const struct tenant_op *op = w->op;
+    struct res_org_account_result r;
+    struct aws_error err;
+    char name[96];
+    aws_error_clear(&err);
+    snprintf(name, sizeof name, "%s-%s", op->tenant, w->name);
+    struct res_org_account_spec spec = {w->email, name, op->access_role, w->tags};
+    if (res_org_ensure_account(op->org, &spec, &op->opts, &r, &err) == UC_OK) {
+        snprintf(w->account, sizeof w->account, "%s", r.id);
+        return true;
+    }
+    struct tf_path email_path = env_path(w->index, "email");
+    if (r.closed_id[0]) {
+        tf_diag_error(&w->diags, &email_path, "E-mail belongs to a closed account",
+                      "Environment \"%s\": the e-mail %s belongs to account %s, which is %s. "
+                      "AWS does not reuse the e-mail of a closed account; give this environment "
+                      "another email.",
+                      w->name, w->email, r.closed_id, r.closed_state);
+    } else if (r.failure[0]) {
+        bool taken = strcmp(r.failure, "EMAIL_ALREADY_EXISTS") == 0;
+        bool bad_email = taken || strcmp(r.failure, "INVALID_EMAIL") == 0 ||
+                         strcmp(r.failure, "INVALID_ADDRESS") == 0;
+        tf_diag_error(&w->diags, bad_email ? &email_path : NULL, "Account creation failed",
+                      "Environment \"%s\": AWS Organizations could not create account \"%s\" "
+                      "(%s, request %s): %s.%s",
+                      w->name, name, w->email, r.request, r.failure,
+                      taken ? " The e-mail is used by another AWS account (outside this "
+                              "organization, or closed); choose another."
+                            : "");
+    } else {
+        work_fail(w, NULL, &err);
+    }
+    return false;
+}
+
 static void ensure_environment(struct env_work *w)
 {
     const struct tenant_op *op = w->op;
@@ -854,9 +876,9 @@ static void ensure_environment(struct env_work *w)
     aws_error_clear(&err);
     if (w->account_id != NULL)
         snprintf(w->account, sizeof w->account, "%s", w->account_id);
-    else if (find_or_create_account(w, &err) != UC_OK)
-        goto out; /* diagnosed */
-    if (describe_account(op, w->account, &acct, &err) != UC_OK) {
+    else if (!create_or_adopt(w))
+        goto out;
+    if (res_org_describe_account(op->org, w->account, &op->opts, &acct, &err) != UC_OK) {
         work_fail(w, NULL, &err);
         goto out;
     }
@@ -871,7 +893,7 @@ static void ensure_environment(struct env_work *w)
         goto out;
     }
     /* An adopted account must not belong to another tenant. */
-    if (list_account_tags(op, w->account, &tags, &err) != UC_OK) {
+    if (res_org_account_tags(op->org, w->account, &op->opts, &tags, &err) != UC_OK) {
         work_fail(w, NULL, &err);
         goto out;
     }
@@ -885,10 +907,7 @@ static void ensure_environment(struct env_work *w)
         goto out;
     }
     if (w->parent != NULL) {
-        char cur[80];
-        if (account_parent(op, w->account, cur, sizeof cur, &err) != UC_OK ||
-            (strcmp(cur, w->parent) != 0 && move_account(op, w->account, w->parent, &err) !=
-                                                 UC_OK)) {
+        if (res_org_move_account(op->org, w->account, w->parent, &op->opts, &err) != UC_OK) {
             if (aws_error_is(&err, "DestinationParentNotFoundException")) {
                 struct tf_path p = w->parent_from_env ? env_path(w->index, "parent_id")
                                                       : tf_path_attr(NULL, "parent_id");
@@ -900,7 +919,7 @@ static void ensure_environment(struct env_work *w)
         }
         snprintf(w->parent_out, sizeof w->parent_out, "%s", w->parent);
     }
-    if (set_account_tags(op, w->account, w->tags, true, &err) != UC_OK) {
+    if (res_org_tag_account(op->org, w->account, w->tags, true, &op->opts, &err) != UC_OK) {
         work_fail(w, "tier", &err);
         goto out;
     }
@@ -955,7 +974,7 @@ static void retire_environment(struct env_work *w, bool close)
     json_t *acct = NULL;
     aws_error_clear(&err);
     snprintf(w->account, sizeof w->account, "%s", w->account_id);
-    if (describe_account(op, w->account, &acct, &err) != UC_OK) {
+    if (res_org_describe_account(op->org, w->account, &op->opts, &acct, &err) != UC_OK) {
         if (aws_error_is_not_found(&err))
             w->ok = true; /* already gone */
         else
@@ -970,7 +989,7 @@ static void retire_environment(struct env_work *w, bool close)
     if (!drop_roles(w))
         goto out;
     if (close) {
-        if (close_account(op, w->account, &err) != UC_OK) {
+        if (res_org_close_account(op->org, w->account, &op->opts, &err) != UC_OK) {
             if (aws_error_is(&err, "ConstraintViolationException") &&
                 strstr(err.message, "quota") != NULL) {
                 struct tf_path p = tf_path_attr(NULL, "close_on_deletion");
@@ -991,17 +1010,15 @@ static void retire_environment(struct env_work *w, bool close)
         goto out;
     }
     json_t *tag = json_pack("{s:s}", TAG_RETIRED, "true");
-    uc_status st = tag ? set_account_tags(op, w->account, tag, false, &err) : UC_NOMEM;
+    uc_status st = tag ? res_org_tag_account(op->org, w->account, tag, false, &op->opts, &err) : UC_NOMEM;
     json_decref(tag);
     if (st != UC_OK) {
         work_fail(w, NULL, &err);
         goto out;
     }
     if (op->retired_parent != NULL) {
-        char cur[80];
-        if (account_parent(op, w->account, cur, sizeof cur, &err) != UC_OK ||
-            (strcmp(cur, op->retired_parent) != 0 &&
-             move_account(op, w->account, op->retired_parent, &err) != UC_OK)) {
+        if (res_org_move_account(op->org, w->account, op->retired_parent, &op->opts, &err) !=
+            UC_OK) {
             struct tf_path p = tf_path_attr(NULL, "retired_parent_id");
             res_aws_diag(&w->diags, &p, work_where(w), &err);
             goto out;
@@ -1019,7 +1036,7 @@ static void read_environment(struct env_work *w)
     json_t *acct = NULL;
     aws_error_clear(&err);
     snprintf(w->account, sizeof w->account, "%s", w->account_id);
-    if (describe_account(op, w->account, &acct, &err) != UC_OK) {
+    if (res_org_describe_account(op->org, w->account, &op->opts, &acct, &err) != UC_OK) {
         if (aws_error_is_not_found(&err)) {
             w->gone = true;
             w->ok = true;
@@ -1034,8 +1051,9 @@ static void read_environment(struct env_work *w)
         w->ok = true;
         goto out;
     }
-    if (account_parent(op, w->account, w->parent_out, sizeof w->parent_out, &err) != UC_OK ||
-        list_account_tags(op, w->account, &w->tags_out, &err) != UC_OK) {
+    if (res_org_account_parent(op->org, w->account, &op->opts, w->parent_out,
+                               sizeof w->parent_out, &err) != UC_OK ||
+        res_org_account_tags(op->org, w->account, &op->opts, &w->tags_out, &err) != UC_OK) {
         work_fail(w, NULL, &err);
         goto out;
     }
@@ -1187,7 +1205,7 @@ static bool check_parents(struct res_ctx *ctx, const struct tenant_op *op,
         }
         const char *where = wb.err == UC_OK ? uc_arena_strdup(ctx->arena, uc_buf_str(&wb)) : id;
         uc_buf_release(&wb);
-        if (check_parent(op, id, &exists, &err) != UC_OK) {
+        if (res_org_parent_exists(op->org, id, &op->opts, &exists, &err) != UC_OK) {
             res_aws_diag(ctx->diags, &p, where, &err);
             ok = false;
         } else if (!exists) {
@@ -1791,7 +1809,7 @@ static struct tf_value *tenant_import(struct res_ctx *ctx, const char *id)
     op.opts = res_call_opts(ctx, NULL, "read", RES_READ_TIMEOUT_NS, true);
     op.tenant = id;
     op.access_role = ctx->provider->account_access_role_name;
-    if (all_tags == NULL || list_accounts(&op, &accounts, &err) != UC_OK)
+    if (all_tags == NULL || res_org_list_accounts(op.org, &op.opts, &accounts, &err) != UC_OK)
         goto aws_fail;
     size_t i;
     json_t *acct;
@@ -1801,7 +1819,7 @@ static struct tf_value *tenant_import(struct res_ctx *ctx, const char *id)
         json_t *tags = NULL;
         if (aid == NULL || (state != NULL && strcmp(state, "ACTIVE") != 0))
             continue;
-        if (list_account_tags(&op, aid, &tags, &err) != UC_OK)
+        if (res_org_account_tags(op.org, aid, &op.opts, &tags, &err) != UC_OK)
             goto aws_fail;
         json_array_append_new(all_tags, tags);
         const char *ten = json_string_value(json_object_get(tags, TAG_TENANT));
@@ -1920,7 +1938,7 @@ static struct tf_value *tenant_import(struct res_ctx *ctx, const char *id)
         const char *fm = found[j].meta ? found[j].meta : "";
         json_t *d = NULL;
         char parent[80] = "";
-        if (describe_account(&op, found[j].account, &d, &err) != UC_OK)
+        if (res_org_describe_account(op.org, found[j].account, &op.opts, &d, &err) != UC_OK)
             goto aws_fail;
         const char *email = json_string_value(json_object_get(d, "Email"));
         struct tf_value *e = null_object(a, env_list_t->elem);
@@ -1931,7 +1949,8 @@ static struct tf_value *tenant_import(struct res_ctx *ctx, const char *id)
               : NULL;
         json_decref(d);
         if (e != NULL && meta_field(a, fm, "ep") != NULL) {
-            if (account_parent(&op, found[j].account, parent, sizeof parent, &err) != UC_OK)
+            if (res_org_account_parent(op.org, found[j].account, &op.opts, parent,
+                                       sizeof parent, &err) != UC_OK)
                 goto aws_fail;
             e = tf_value_with_attr(a, e, "parent_id", str_or_null(a, parent));
         }
@@ -2036,462 +2055,6 @@ out:
     json_decref(accounts);
     json_decref(all_tags);
     return result;
-}
-
-/* --- find / status / wait helpers ------------------------------------------------------------ */
-
-static uc_status org_call(const struct tenant_op *op, const char *operation, json_t *in,
-                          json_t **out, struct aws_error *err)
-{
-    uc_status st = in != NULL ? aws_json_call(op->org, AWS_SVC_ORGANIZATIONS, operation, in,
-                                              &op->opts, out, err)
-                              : aws_error_set(err, UC_NOMEM, "organizations", operation,
-                                              "no memory");
-    json_decref(in);
-    return st;
-}
-
-/* Every page of a paginated Organizations list (member `key`) into one new array. */
-static uc_status org_list(const struct tenant_op *op, const char *operation, json_t *base,
-                          const char *key, json_t **items, struct aws_error *err)
-{
-    json_t *all = json_array();
-    char token[2048] = "";
-    uc_status st = UC_OK;
-    *items = NULL;
-    for (int page = 0; all != NULL && page < 1000; page++) {
-        json_t *in = base ? json_deep_copy(base) : json_object();
-        json_t *out = NULL;
-        if (in != NULL && token[0])
-            json_object_set_new(in, "NextToken", json_string(token));
-        if ((st = org_call(op, operation, in, &out, err)) != UC_OK)
-            break;
-        json_array_extend(all, json_is_array(json_object_get(out, key))
-                                   ? json_object_get(out, key)
-                                   : json_array());
-        const char *next = json_string_value(json_object_get(out, "NextToken"));
-        bool more = next != NULL && next[0] && strlen(next) < sizeof token;
-        if (more)
-            snprintf(token, sizeof token, "%s", next);
-        json_decref(out);
-        if (!more)
-            break;
-    }
-    if (all == NULL && st == UC_OK)
-        st = aws_error_set(err, UC_NOMEM, "organizations", operation, "no memory");
-    if (st == UC_OK)
-        *items = all;
-    else
-        json_decref(all);
-    return st;
-}
-
-static uc_status list_accounts(const struct tenant_op *op, json_t **accounts,
-                               struct aws_error *err)
-{
-    return org_list(op, "ListAccounts", NULL, "Accounts", accounts, err);
-}
-
-static uc_status describe_account(const struct tenant_op *op, const char *id, json_t **acct,
-                                  struct aws_error *err)
-{
-    json_t *out = NULL;
-    uc_status st = org_call(op, "DescribeAccount", json_pack("{s:s}", "AccountId", id), &out,
-                            err);
-    *acct = NULL;
-    if (st == UC_OK) {
-        *acct = json_incref(json_object_get(out, "Account"));
-        json_decref(out);
-        if (*acct == NULL)
-            st = aws_error_set(err, UC_DECODE, "organizations", "DescribeAccount",
-                               "the answer has no Account");
-    }
-    return st;
-}
-
-static uc_status account_parent(const struct tenant_op *op, const char *id, char *out, size_t n,
-                                struct aws_error *err)
-{
-    json_t *parents = NULL;
-    json_t *base = json_pack("{s:s}", "ChildId", id);
-    uc_status st = base ? org_list(op, "ListParents", base, "Parents", &parents, err)
-                        : aws_error_set(err, UC_NOMEM, "organizations", "ListParents", "no memory");
-    json_decref(base);
-    if (st != UC_OK)
-        return st;
-    const char *p = json_string_value(json_object_get(json_array_get(parents, 0), "Id"));
-    snprintf(out, n, "%s", p ? p : "");
-    json_decref(parents);
-    return UC_OK;
-}
-
-/* MoveAccount from wherever it is now; a repeat after an unknown outcome finds it moved. */
-static uc_status move_account(const struct tenant_op *op, const char *id, const char *to,
-                              struct aws_error *err)
-{
-    for (int attempt = 0; attempt < 3; attempt++) {
-        char cur[80];
-        uc_status st = account_parent(op, id, cur, sizeof cur, err);
-        if (st != UC_OK)
-            return st;
-        if (strcmp(cur, to) == 0)
-            return UC_OK;
-        st = org_call(op, "MoveAccount",
-                      json_pack("{s:s,s:s,s:s}", "AccountId", id, "SourceParentId", cur,
-                                "DestinationParentId", to),
-                      NULL, err);
-        if (st == UC_OK || aws_error_is(err, "DuplicateAccountException"))
-            return UC_OK;
-        if (!aws_error_is(err, "SourceParentNotFoundException") &&
-            !aws_error_is(err, "ConcurrentModificationException"))
-            return st;
-    }
-    return UC_REMOTE;
-}
-
-static uc_status list_account_tags(const struct tenant_op *op, const char *id, json_t **tags,
-                                   struct aws_error *err)
-{
-    json_t *list = NULL;
-    json_t *base = json_pack("{s:s}", "ResourceId", id);
-    uc_status st = base ? org_list(op, "ListTagsForResource", base, "Tags", &list, err)
-                        : aws_error_set(err, UC_NOMEM, "organizations", "ListTagsForResource",
-                                        "no memory");
-    json_decref(base);
-    *tags = NULL;
-    if (st != UC_OK)
-        return st;
-    json_t *o = json_object();
-    size_t i;
-    json_t *t;
-    json_array_foreach(list, i, t) {
-        const char *k = json_string_value(json_object_get(t, "Key"));
-        const char *v = json_string_value(json_object_get(t, "Value"));
-        if (o != NULL && k != NULL)
-            json_object_set_new(o, k, json_string(v ? v : ""));
-    }
-    json_decref(list);
-    if (o == NULL)
-        return aws_error_set(err, UC_NOMEM, "organizations", "ListTagsForResource",
-                             "no memory");
-    *tags = o;
-    return UC_OK;
-}
-
-/* Sets the tags in want (TagResource for new or different values); exact also removes every
- * other key (UntagResource). */
-static uc_status set_account_tags(const struct tenant_op *op, const char *id,
-                                  const json_t *want, bool exact, struct aws_error *err)
-{
-    json_t *cur = NULL, *add = json_array(), *del = json_array();
-    uc_status st = list_account_tags(op, id, &cur, err);
-    const char *k;
-    json_t *v;
-    if (st != UC_OK || add == NULL || del == NULL)
-        goto out;
-    json_object_foreach((json_t *)want, k, v) {
-        const char *have = json_string_value(json_object_get(cur, k));
-        if (have == NULL || strcmp(have, json_string_value(v)) != 0)
-            json_array_append_new(add, json_pack("{s:s,s:O}", "Key", k, "Value", v));
-    }
-    json_object_foreach(cur, k, v) {
-        if (exact && json_object_get(want, k) == NULL)
-            json_array_append_new(del, json_string(k));
-    }
-    if (json_array_size(del) > 0 &&
-        (st = org_call(op, "UntagResource",
-                       json_pack("{s:s,s:O}", "ResourceId", id, "TagKeys", del), NULL, err)) !=
-            UC_OK)
-        goto out;
-    if (json_array_size(add) > 0)
-        st = org_call(op, "TagResource", json_pack("{s:s,s:O}", "ResourceId", id, "Tags", add),
-                      NULL, err);
-out:
-    if (st == UC_OK && (add == NULL || del == NULL))
-        st = aws_error_set(err, UC_NOMEM, "organizations", "TagResource", "no memory");
-    json_decref(cur);
-    json_decref(add);
-    json_decref(del);
-    return st;
-}
-
-struct account_wait {
-    const struct tenant_op *op;
-    const char *id;
-};
-
-static uc_status poll_closing(void *ctx, const struct aws_call_opts *o, char *status, size_t n,
-                              enum aws_wait_result *result, struct aws_error *err)
-{
-    struct account_wait *w = ctx;
-    json_t *acct = NULL;
-    (void)o;
-    uc_status st = describe_account(w->op, w->id, &acct, err);
-    if (st != UC_OK) {
-        if (aws_error_is_not_found(err)) {
-            aws_error_clear(err);
-            snprintf(status, n, "gone");
-            *result = AWS_WAIT_SUCCESS;
-            return UC_OK;
-        }
-        return st;
-    }
-    const char *s = json_string_value(json_object_get(acct, "State"));
-    if (s == NULL)
-        s = json_string_value(json_object_get(acct, "Status"));
-    snprintf(status, n, "%s", s ? s : "");
-    json_decref(acct);
-    return UC_OK;
-}
-
-/* CloseAccount, then wait until AWS reports it closing or closed (PENDING_CLOSURE, SUSPENDED
- * and CLOSED all count as done: the state flaps and AWS finishes on its own). */
-static uc_status close_account(const struct tenant_op *op, const char *id,
-                               struct aws_error *err)
-{
-    uc_status st = org_call(op, "CloseAccount", json_pack("{s:s}", "AccountId", id), NULL, err);
-    if (st != UC_OK && !aws_error_is(err, "AccountAlreadyClosedException"))
-        return st;
-    aws_error_clear(err);
-    static const char *const done[] = {"PENDING_CLOSURE", "SUSPENDED", "CLOSED", "gone", NULL};
-    struct account_wait ctx = {op, id};
-    char desc[96];
-    snprintf(desc, sizeof desc, "account %s to close", id);
-    struct aws_waiter w = {desc, poll_closing, &ctx, done, NULL, 1000, 10000};
-    return aws_wait(op->client, &w, &op->opts, NULL, 0, err);
-}
-
-static uc_status check_parent(const struct tenant_op *op, const char *id, bool *exists,
-                              struct aws_error *err)
-{
-    json_t *out = NULL;
-    *exists = false;
-    if (strncmp(id, "r-", 2) == 0) {
-        json_t *roots = NULL;
-        uc_status st = org_list(op, "ListRoots", NULL, "Roots", &roots, err);
-        size_t i;
-        json_t *r;
-        json_array_foreach(roots, i, r) {
-            const char *rid = json_string_value(json_object_get(r, "Id"));
-            *exists |= rid != NULL && strcmp(rid, id) == 0;
-        }
-        json_decref(roots);
-        if (st == UC_OK && !*exists) {
-            aws_error_set(err, UC_NOTFOUND, "organizations", "ListRoots",
-                          "The organization has no root with id %s.", id);
-            snprintf(err->code, sizeof err->code, "ParentNotFoundException");
-        }
-        return st;
-    }
-    uc_status st = org_call(op, "DescribeOrganizationalUnit",
-                            json_pack("{s:s}", "OrganizationalUnitId", id), &out, err);
-    json_decref(out);
-    if (st == UC_OK) {
-        *exists = true;
-        return UC_OK;
-    }
-    if (aws_error_is_not_found(err) || aws_error_is(err, "InvalidInputException"))
-        return UC_OK; /* err keeps the answer for the diagnostic */
-    return st;
-}
-
-struct create_wait {
-    const struct tenant_op *op;
-    const char *request;
-    char account[16];
-    char reason[96];
-};
-
-static uc_status poll_create(void *ctx, const struct aws_call_opts *o, char *status, size_t n,
-                             enum aws_wait_result *result, struct aws_error *err)
-{
-    struct create_wait *w = ctx;
-    json_t *out = NULL;
-    (void)o;
-    (void)result;
-    uc_status st = org_call(w->op, "DescribeCreateAccountStatus",
-                            json_pack("{s:s}", "CreateAccountRequestId", w->request), &out, err);
-    if (st != UC_OK)
-        return st;
-    json_t *cs = json_object_get(out, "CreateAccountStatus");
-    const char *state = json_string_value(json_object_get(cs, "State"));
-    const char *id = json_string_value(json_object_get(cs, "AccountId"));
-    const char *why = json_string_value(json_object_get(cs, "FailureReason"));
-    snprintf(status, n, "%s", state ? state : "");
-    if (id != NULL)
-        snprintf(w->account, sizeof w->account, "%s", id);
-    if (why != NULL)
-        snprintf(w->reason, sizeof w->reason, "%s", why);
-    json_decref(out);
-    return UC_OK;
-}
-
-/* The id of a CreateAccount request for this account name that is still IN_PROGRESS (an apply
- * killed while it waited), into car ("" = none). */
-static uc_status find_pending_request(const struct tenant_op *op, const char *account_name,
-                                      char *car, size_t n, struct aws_error *err)
-{
-    json_t *reqs = NULL;
-    json_t *base = json_pack("{s:[s]}", "States", "IN_PROGRESS");
-    uc_status st = base ? org_list(op, "ListCreateAccountStatus", base, "CreateAccountStatuses",
-                                   &reqs, err)
-                        : aws_error_set(err, UC_NOMEM, "organizations",
-                                        "ListCreateAccountStatus", "no memory");
-    json_decref(base);
-    car[0] = '\0';
-    size_t i;
-    json_t *r;
-    json_array_foreach(reqs, i, r) {
-        const char *name = json_string_value(json_object_get(r, "AccountName"));
-        const char *id = json_string_value(json_object_get(r, "Id"));
-        if (name != NULL && id != NULL && strcmp(name, account_name) == 0)
-            snprintf(car, n, "%s", id);
-    }
-    json_decref(reqs);
-    return st;
-}
-
-/* An answer that may or may not have created the account (5xx, connection lost). */
-static bool outcome_unknown(const struct aws_error *err)
-{
-    return err->status == UC_TRANSPORT || err->http_status >= 500;
-}
-
-/* Adopt-or-create by natural key: the account with this e-mail, else the pending request with
- * this account name, else CreateAccount; then wait for the request. Never creates a second
- * account for an e-mail: after an answer of unknown outcome it looks again before retrying. */
-static uc_status find_or_create_account(struct env_work *w, struct aws_error *err)
-{
-    const struct tenant_op *op = w->op;
-    char account_name[96], car[96];
-    struct tf_path email_path = env_path(w->index, "email");
-    snprintf(account_name, sizeof account_name, "%s-%s", op->tenant, w->name);
-    for (int attempt = 0; attempt < 6; attempt++) {
-        json_t *accounts = NULL;
-        if (list_accounts(op, &accounts, err) != UC_OK) {
-            work_fail(w, NULL, err);
-            return err->status;
-        }
-        size_t i;
-        json_t *acct, *hit = NULL;
-        json_array_foreach(accounts, i, acct) {
-            const char *e = json_string_value(json_object_get(acct, "Email"));
-            if (e != NULL && strcasecmp(e, w->email) == 0)
-                hit = acct;
-        }
-        if (hit != NULL) {
-            const char *id = json_string_value(json_object_get(hit, "Id"));
-            const char *state = json_string_value(json_object_get(hit, "State"));
-            snprintf(w->account, sizeof w->account, "%s", id ? id : "");
-            if (state != NULL && strcmp(state, "ACTIVE") != 0) {
-                tf_diag_error(&w->diags, &email_path, "E-mail belongs to a closed account",
-                              "Environment \"%s\": the e-mail %s belongs to account %s, which "
-                              "is %s. AWS does not reuse the e-mail of a closed account; give "
-                              "this environment another email.",
-                              w->name, w->email, id ? id : "?", state);
-                w->account[0] = '\0';
-                json_decref(accounts);
-                return aws_error_set(err, UC_REMOTE, "organizations", "ListAccounts",
-                                     "closed account");
-            }
-            uc_logf(UC_LOG_INFO, "tenant", "environment %s: adopting account %s (e-mail %s)",
-                    w->name, w->account, w->email);
-            json_decref(accounts);
-            return UC_OK;
-        }
-        json_decref(accounts);
-        if (find_pending_request(op, account_name, car, sizeof car, err) != UC_OK) {
-            work_fail(w, NULL, err);
-            return err->status;
-        }
-        if (car[0] == '\0') {
-            json_t *tags = json_array();
-            const char *k;
-            json_t *v;
-            json_object_foreach(w->tags, k, v) {
-                json_array_append_new(tags, json_pack("{s:s,s:O}", "Key", k, "Value", v));
-            }
-            json_t *in = json_pack("{s:s,s:s,s:s,s:o}", "Email", w->email, "AccountName",
-                                   account_name, "RoleName", op->access_role, "Tags", tags);
-            json_t *out = NULL;
-            struct aws_call_opts once = op->opts;
-            once.retry_non_idempotent = false; /* no idempotency token: look again instead */
-            uc_status st = in ? aws_json_call(op->org, AWS_SVC_ORGANIZATIONS, "CreateAccount",
-                                              in, &once, &out, err)
-                              : aws_error_set(err, UC_NOMEM, "organizations", "CreateAccount",
-                                              "no memory");
-            json_decref(in);
-            if (st != UC_OK) {
-                if (outcome_unknown(err) && attempt + 1 < 6) {
-                    uc_logf(UC_LOG_WARN, "tenant",
-                            "environment %s: CreateAccount outcome unknown (%s); looking again",
-                            w->name, err->code);
-                    if (uc_cancel_sleep_ms(op->opts.cancel, 500u << attempt) != UC_OK) {
-                        aws_error_set(err, UC_CANCELED, "organizations", "CreateAccount",
-                                      "canceled");
-                        work_fail(w, NULL, err);
-                        return UC_CANCELED;
-                    }
-                    continue;
-                }
-                work_fail(w, NULL, err);
-                return st;
-            }
-            const char *id = json_string_value(
-                json_object_get(json_object_get(out, "CreateAccountStatus"), "Id"));
-            snprintf(car, sizeof car, "%s", id ? id : "");
-            json_decref(out);
-            uc_logf(UC_LOG_INFO, "tenant", "environment %s: CreateAccount request %s", w->name,
-                    car);
-        } else {
-            uc_logf(UC_LOG_INFO, "tenant",
-                    "environment %s: resuming CreateAccount request %s (interrupted apply)",
-                    w->name, car);
-        }
-        struct create_wait cw;
-        memset(&cw, 0, sizeof cw);
-        cw.op = op;
-        cw.request = car;
-        static const char *const ok[] = {"SUCCEEDED", NULL};
-        static const char *const bad[] = {"FAILED", NULL};
-        char desc[256];
-        snprintf(desc, sizeof desc, "account %s (%s) to be created", account_name, car);
-        struct aws_waiter waiter = {desc, poll_create, &cw, ok, bad, 1000, 10000};
-        uc_status st = aws_wait(op->client, &waiter, &op->opts, NULL, 0, err);
-        if (st == UC_OK && cw.account[0]) {
-            snprintf(w->account, sizeof w->account, "%s", cw.account);
-            return UC_OK;
-        }
-        if (st == UC_REMOTE && strcmp(cw.reason, "EMAIL_ALREADY_EXISTS") == 0 && attempt < 5) {
-            /* perhaps our own earlier request won: the account list has it now */
-            aws_error_clear(err);
-            attempt = attempt < 4 ? 4 : attempt;
-            continue;
-        }
-        if (st == UC_REMOTE && cw.reason[0]) {
-            tf_diag_error(&w->diags,
-                          strcmp(cw.reason, "EMAIL_ALREADY_EXISTS") == 0 ||
-                                  strcmp(cw.reason, "INVALID_EMAIL") == 0 ||
-                                  strcmp(cw.reason, "INVALID_ADDRESS") == 0
-                              ? &email_path
-                              : NULL,
-                          "Account creation failed",
-                          "Environment \"%s\": AWS Organizations could not create account "
-                          "\"%s\" (%s, request %s): %s.%s",
-                          w->name, account_name, w->email, car, cw.reason,
-                          strcmp(cw.reason, "EMAIL_ALREADY_EXISTS") == 0
-                              ? " The e-mail is used by another AWS account (outside this "
-                                "organization, or closed); choose another."
-                              : "");
-            return st;
-        }
-        work_fail(w, NULL, err);
-        return st;
-    }
-    aws_error_set(err, UC_REMOTE, "organizations", "CreateAccount",
-                  "gave up after repeated answers of unknown outcome");
-    work_fail(w, NULL, err);
-    return UC_REMOTE;
 }
 
 /* --- resource ------------------------------------------------------------------------------- */

@@ -1,0 +1,465 @@
+/* org_account.c - AWS Organizations member accounts for the resources: list / describe, find by
+ * e-mail or create-and-wait (resuming an interrupted request), parents, tags, close-and-wait,
+ * for the resources that own accounts.
+ *
+ * AWS calls only: it must not build Terraform values or diagnostics, know any resource's
+ * attribute names, or keep state between calls (everything comes in through the arguments).
+ */
+#include "res_org_account.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "aws_waiter.h"
+#include "uc_log.h"
+
+#define LOG_MODULE "org"
+
+/* One Organizations call; takes ownership of in (NULL = out of memory). */
+static uc_status org_call(struct aws_session *s, const char *operation, json_t *in,
+                          const struct aws_call_opts *o, json_t **out, struct aws_error *err)
+{
+    uc_status st = in != NULL
+                       ? aws_json_call(s, AWS_SVC_ORGANIZATIONS, operation, in, o, out, err)
+                       : aws_error_set(err, UC_NOMEM, "organizations", operation, "no memory");
+    json_decref(in);
+    return st;
+}
+
+/* Every page of a paginated Organizations list (member `key`) into one new array. base is the
+ * request without NextToken, taken over like org_call's input (NULL = out of memory). */
+static uc_status org_list(struct aws_session *s, const char *operation, json_t *base,
+                          const char *key, const struct aws_call_opts *o, json_t **items,
+                          struct aws_error *err)
+{
+    json_t *all = base != NULL ? json_array() : NULL;
+    char token[2048] = "";
+    uc_status st = UC_OK;
+    *items = NULL;
+    for (int page = 0; all != NULL && page < 1000; page++) {
+        json_t *in = json_deep_copy(base);
+        json_t *out = NULL;
+        if (in != NULL && token[0])
+            json_object_set_new(in, "NextToken", json_string(token));
+        if ((st = org_call(s, operation, in, o, &out, err)) != UC_OK)
+            break;
+        if (json_is_array(json_object_get(out, key)))
+            json_array_extend(all, json_object_get(out, key));
+        const char *next = json_string_value(json_object_get(out, "NextToken"));
+        bool more = next != NULL && next[0] && strlen(next) < sizeof token;
+        if (more)
+            snprintf(token, sizeof token, "%s", next);
+        json_decref(out);
+        if (!more)
+            break;
+    }
+    json_decref(base);
+    if (all == NULL && st == UC_OK)
+        st = aws_error_set(err, UC_NOMEM, "organizations", operation, "no memory");
+    if (st == UC_OK)
+        *items = all;
+    else
+        json_decref(all);
+    return st;
+}
+
+/* --- reading -------------------------------------------------------------------------------- */
+
+uc_status res_org_list_accounts(struct aws_session *s, const struct aws_call_opts *o,
+                                json_t **accounts, struct aws_error *err)
+{
+    return org_list(s, "ListAccounts", json_object(), "Accounts", o, accounts, err);
+}
+
+uc_status res_org_describe_account(struct aws_session *s, const char *id,
+                                   const struct aws_call_opts *o, json_t **acct,
+                                   struct aws_error *err)
+{
+    json_t *out = NULL;
+    uc_status st =
+        org_call(s, "DescribeAccount", json_pack("{s:s}", "AccountId", id), o, &out, err);
+    *acct = NULL;
+    if (st == UC_OK) {
+        *acct = json_incref(json_object_get(out, "Account"));
+        json_decref(out);
+        if (*acct == NULL)
+            st = aws_error_set(err, UC_DECODE, "organizations", "DescribeAccount",
+                               "the answer has no Account");
+    }
+    return st;
+}
+
+const char *res_org_account_state(const json_t *acct)
+{
+    const char *v = json_string_value(json_object_get(acct, "State"));
+    if (v == NULL)
+        v = json_string_value(json_object_get(acct, "Status"));
+    return v ? v : "";
+}
+
+uc_status res_org_account_parent(struct aws_session *s, const char *id,
+                                 const struct aws_call_opts *o, char *out, size_t n,
+                                 struct aws_error *err)
+{
+    json_t *parents = NULL;
+    uc_status st =
+        org_list(s, "ListParents", json_pack("{s:s}", "ChildId", id), "Parents", o, &parents, err);
+    if (st != UC_OK)
+        return st;
+    const char *p = json_string_value(json_object_get(json_array_get(parents, 0), "Id"));
+    snprintf(out, n, "%s", p ? p : "");
+    json_decref(parents);
+    return UC_OK;
+}
+
+uc_status res_org_parent_exists(struct aws_session *s, const char *id,
+                                const struct aws_call_opts *o, bool *exists, struct aws_error *err)
+{
+    *exists = false;
+    if (strncmp(id, "r-", 2) == 0) {
+        json_t *roots = NULL;
+        uc_status st = org_list(s, "ListRoots", json_object(), "Roots", o, &roots, err);
+        size_t i;
+        json_t *r;
+        json_array_foreach(roots, i, r) {
+            const char *rid = json_string_value(json_object_get(r, "Id"));
+            *exists |= rid != NULL && strcmp(rid, id) == 0;
+        }
+        json_decref(roots);
+        if (st == UC_OK && !*exists) {
+            aws_error_set(err, UC_NOTFOUND, "organizations", "ListRoots",
+                          "The organization has no root with id %s.", id);
+            snprintf(err->code, sizeof err->code, "ParentNotFoundException");
+        }
+        return st;
+    }
+    json_t *out = NULL;
+    uc_status st = org_call(s, "DescribeOrganizationalUnit",
+                            json_pack("{s:s}", "OrganizationalUnitId", id), o, &out, err);
+    json_decref(out);
+    if (st == UC_OK) {
+        *exists = true;
+        return UC_OK;
+    }
+    if (aws_error_is_not_found(err) || aws_error_is(err, "InvalidInputException"))
+        return UC_OK; /* err keeps the answer for the diagnostic */
+    return st;
+}
+
+uc_status res_org_account_tags(struct aws_session *s, const char *id, const struct aws_call_opts *o,
+                               json_t **tags, struct aws_error *err)
+{
+    json_t *list = NULL;
+    uc_status st = org_list(s, "ListTagsForResource", json_pack("{s:s}", "ResourceId", id), "Tags",
+                            o, &list, err);
+    *tags = NULL;
+    if (st != UC_OK)
+        return st;
+    json_t *obj = json_object();
+    size_t i;
+    json_t *t;
+    json_array_foreach(list, i, t) {
+        const char *k = json_string_value(json_object_get(t, "Key"));
+        const char *v = json_string_value(json_object_get(t, "Value"));
+        if (obj != NULL && k != NULL)
+            json_object_set_new(obj, k, json_string(v ? v : ""));
+    }
+    json_decref(list);
+    if (obj == NULL)
+        return aws_error_set(err, UC_NOMEM, "organizations", "ListTagsForResource", "no memory");
+    *tags = obj;
+    return UC_OK;
+}
+
+/* --- changing ------------------------------------------------------------------------------- */
+
+uc_status res_org_tag_account(struct aws_session *s, const char *id, const json_t *want, bool exact,
+                              const struct aws_call_opts *o, struct aws_error *err)
+{
+    json_t *cur = NULL, *add = json_array(), *del = json_array();
+    uc_status st = res_org_account_tags(s, id, o, &cur, err);
+    const char *k;
+    json_t *v;
+    if (st != UC_OK || add == NULL || del == NULL)
+        goto out;
+    json_object_foreach((json_t *)want, k, v) {
+        const char *have = json_string_value(json_object_get(cur, k));
+        if (have == NULL || strcmp(have, json_string_value(v)) != 0)
+            json_array_append_new(add, json_pack("{s:s,s:O}", "Key", k, "Value", v));
+    }
+    json_object_foreach(cur, k, v) {
+        if (exact && json_object_get(want, k) == NULL)
+            json_array_append_new(del, json_string(k));
+    }
+    if (json_array_size(del) > 0 &&
+        (st = org_call(s, "UntagResource", json_pack("{s:s,s:O}", "ResourceId", id, "TagKeys", del),
+                       o, NULL, err)) != UC_OK)
+        goto out;
+    if (json_array_size(add) > 0)
+        st = org_call(s, "TagResource", json_pack("{s:s,s:O}", "ResourceId", id, "Tags", add), o,
+                      NULL, err);
+out:
+    if (st == UC_OK && (add == NULL || del == NULL))
+        st = aws_error_set(err, UC_NOMEM, "organizations", "TagResource", "no memory");
+    json_decref(cur);
+    json_decref(add);
+    json_decref(del);
+    return st;
+}
+
+uc_status res_org_move_account(struct aws_session *s, const char *id, const char *to,
+                               const struct aws_call_opts *o, struct aws_error *err)
+{
+    for (int attempt = 0; attempt < 3; attempt++) {
+        char cur[80];
+        uc_status st = res_org_account_parent(s, id, o, cur, sizeof cur, err);
+        if (st != UC_OK)
+            return st;
+        if (strcmp(cur, to) == 0)
+            return UC_OK;
+        st = org_call(s, "MoveAccount",
+                      json_pack("{s:s,s:s,s:s}", "AccountId", id, "SourceParentId", cur,
+                                "DestinationParentId", to),
+                      o, NULL, err);
+        if (st == UC_OK || aws_error_is(err, "DuplicateAccountException"))
+            return UC_OK;
+        if (!aws_error_is(err, "SourceParentNotFoundException") &&
+            !aws_error_is(err, "ConcurrentModificationException"))
+            return st;
+    }
+    return UC_REMOTE;
+}
+
+struct close_wait {
+    struct aws_session *s;
+    const char *id;
+};
+
+static uc_status poll_closing(void *ctx, const struct aws_call_opts *o, char *status, size_t n,
+                              enum aws_wait_result *result, struct aws_error *err)
+{
+    struct close_wait *w = ctx;
+    json_t *acct = NULL;
+    uc_status st = res_org_describe_account(w->s, w->id, o, &acct, err);
+    if (st != UC_OK) {
+        if (aws_error_is_not_found(err)) {
+            aws_error_clear(err);
+            snprintf(status, n, "gone");
+            *result = AWS_WAIT_SUCCESS;
+            return UC_OK;
+        }
+        return st;
+    }
+    snprintf(status, n, "%s", res_org_account_state(acct));
+    json_decref(acct);
+    return UC_OK;
+}
+
+uc_status res_org_close_account(struct aws_session *s, const char *id,
+                                const struct aws_call_opts *o, struct aws_error *err)
+{
+    uc_status st = org_call(s, "CloseAccount", json_pack("{s:s}", "AccountId", id), o, NULL, err);
+    if (st != UC_OK && !aws_error_is(err, "AccountAlreadyClosedException"))
+        return st;
+    aws_error_clear(err);
+    /* the state flaps between these and AWS finishes on its own */
+    static const char *const done[] = {"PENDING_CLOSURE", "SUSPENDED", "CLOSED", "gone", NULL};
+    struct close_wait ctx = {s, id};
+    char desc[96];
+    snprintf(desc, sizeof desc, "account %s to close", id);
+    struct aws_waiter w = {desc, poll_closing, &ctx, done, NULL, 1000, 10000};
+    return aws_wait(aws_session_client(s), &w, o, NULL, 0, err);
+}
+
+/* --- find or create ------------------------------------------------------------------------- */
+
+struct create_wait {
+    struct aws_session *s;
+    const char *request;
+    char account[16];
+    char reason[96];
+};
+
+static uc_status poll_create(void *ctx, const struct aws_call_opts *o, char *status, size_t n,
+                             enum aws_wait_result *result, struct aws_error *err)
+{
+    struct create_wait *w = ctx;
+    json_t *out = NULL;
+    (void)result;
+    uc_status st = org_call(w->s, "DescribeCreateAccountStatus",
+                            json_pack("{s:s}", "CreateAccountRequestId", w->request), o, &out, err);
+    if (st != UC_OK)
+        return st;
+    json_t *cs = json_object_get(out, "CreateAccountStatus");
+    const char *state = json_string_value(json_object_get(cs, "State"));
+    const char *id = json_string_value(json_object_get(cs, "AccountId"));
+    const char *why = json_string_value(json_object_get(cs, "FailureReason"));
+    snprintf(status, n, "%s", state ? state : "");
+    if (id != NULL)
+        snprintf(w->account, sizeof w->account, "%s", id);
+    if (why != NULL)
+        snprintf(w->reason, sizeof w->reason, "%s", why);
+    json_decref(out);
+    return UC_OK;
+}
+
+/* The id of a CreateAccount request for account_name that is still IN_PROGRESS (an apply killed
+ * while it waited), into out ("" = none). */
+static uc_status find_pending_request(struct aws_session *s, const char *account_name,
+                                      const struct aws_call_opts *o, char *out, size_t n,
+                                      struct aws_error *err)
+{
+    json_t *reqs = NULL;
+    uc_status st =
+        org_list(s, "ListCreateAccountStatus", json_pack("{s:[s]}", "States", "IN_PROGRESS"),
+                 "CreateAccountStatuses", o, &reqs, err);
+    out[0] = '\0';
+    size_t i;
+    json_t *r;
+    json_array_foreach(reqs, i, r) {
+        const char *name = json_string_value(json_object_get(r, "AccountName"));
+        const char *id = json_string_value(json_object_get(r, "Id"));
+        if (name != NULL && id != NULL && strcmp(name, account_name) == 0)
+            snprintf(out, n, "%s", id);
+    }
+    json_decref(reqs);
+    return st;
+}
+
+/* The account with this e-mail in the organization, into out (id, or closed_id / closed_state
+ * when it is not ACTIVE); *found says whether there is one. */
+static uc_status find_by_email(struct aws_session *s, const char *email,
+                               const struct aws_call_opts *o, struct res_org_account_result *out,
+                               bool *found, struct aws_error *err)
+{
+    json_t *accounts = NULL, *acct, *hit = NULL;
+    size_t i;
+    *found = false;
+    if (res_org_list_accounts(s, o, &accounts, err) != UC_OK)
+        return err->status;
+    json_array_foreach(accounts, i, acct) {
+        const char *e = json_string_value(json_object_get(acct, "Email"));
+        if (e != NULL && strcasecmp(e, email) == 0)
+            hit = acct;
+    }
+    if (hit != NULL) {
+        const char *id = json_string_value(json_object_get(hit, "Id"));
+        const char *state = json_string_value(json_object_get(hit, "State"));
+        *found = true;
+        if (state != NULL && strcmp(state, "ACTIVE") != 0) {
+            snprintf(out->closed_id, sizeof out->closed_id, "%s", id ? id : "?");
+            snprintf(out->closed_state, sizeof out->closed_state, "%s", state);
+        } else {
+            snprintf(out->id, sizeof out->id, "%s", id ? id : "");
+        }
+    }
+    json_decref(accounts);
+    return UC_OK;
+}
+
+/* CreateAccount once (no idempotency token: after an unknown outcome the caller looks again),
+ * its request id into out->request. */
+static uc_status start_create(struct aws_session *s, const struct res_org_account_spec *spec,
+                              const struct aws_call_opts *o, struct res_org_account_result *out,
+                              struct aws_error *err)
+{
+    json_t *tags = json_array();
+    const char *k;
+    json_t *v;
+    json_object_foreach((json_t *)spec->tags, k, v) {
+        json_array_append_new(tags, json_pack("{s:s,s:O}", "Key", k, "Value", v));
+    }
+    json_t *in = json_pack("{s:s,s:s,s:s,s:o}", "Email", spec->email, "AccountName", spec->name,
+                           "RoleName", spec->role_name, "Tags", tags);
+    json_t *res = NULL;
+    struct aws_call_opts once = *o;
+    once.retry_non_idempotent = false;
+    uc_status st = org_call(s, "CreateAccount", in, &once, &res, err);
+    if (st != UC_OK)
+        return st;
+    const char *id =
+        json_string_value(json_object_get(json_object_get(res, "CreateAccountStatus"), "Id"));
+    snprintf(out->request, sizeof out->request, "%s", id ? id : "");
+    json_decref(res);
+    uc_logf(UC_LOG_INFO, LOG_MODULE, "account %s: CreateAccount request %s", spec->name,
+            out->request);
+    return UC_OK;
+}
+
+/* An answer that may or may not have created the account (5xx, connection lost). */
+static bool outcome_unknown(const struct aws_error *err)
+{
+    return err->status == UC_TRANSPORT || err->http_status >= 500;
+}
+
+#define CREATE_ATTEMPTS 6
+
+uc_status res_org_ensure_account(struct aws_session *s, const struct res_org_account_spec *spec,
+                                 const struct aws_call_opts *o, struct res_org_account_result *out,
+                                 struct aws_error *err)
+{
+    memset(out, 0, sizeof *out);
+    for (int attempt = 0; attempt < CREATE_ATTEMPTS; attempt++) {
+        bool found = false;
+        if (find_by_email(s, spec->email, o, out, &found, err) != UC_OK)
+            return err->status;
+        if (found && out->closed_id[0])
+            return aws_error_set(err, UC_REMOTE, "organizations", "ListAccounts", "closed account");
+        if (found) {
+            out->adopted = true;
+            uc_logf(UC_LOG_INFO, LOG_MODULE, "account %s: adopting %s (e-mail %s)", spec->name,
+                    out->id, spec->email);
+            return UC_OK;
+        }
+        if (find_pending_request(s, spec->name, o, out->request, sizeof out->request, err) != UC_OK)
+            return err->status;
+        if (out->request[0] != '\0') {
+            uc_logf(UC_LOG_INFO, LOG_MODULE,
+                    "account %s: resuming CreateAccount request %s (interrupted apply)", spec->name,
+                    out->request);
+        } else {
+            uc_status st = start_create(s, spec, o, out, err);
+            if (st != UC_OK && outcome_unknown(err) && attempt + 1 < CREATE_ATTEMPTS) {
+                uc_logf(UC_LOG_WARN, LOG_MODULE,
+                        "account %s: CreateAccount outcome unknown (%s); looking again", spec->name,
+                        err->code);
+                if (uc_cancel_sleep_ms(o->cancel, 500u << attempt) != UC_OK)
+                    return aws_error_set(err, UC_CANCELED, "organizations", "CreateAccount",
+                                         "canceled");
+                continue;
+            }
+            if (st != UC_OK)
+                return st;
+        }
+        struct create_wait cw;
+        memset(&cw, 0, sizeof cw);
+        cw.s = s;
+        cw.request = out->request;
+        static const char *const ok[] = {"SUCCEEDED", NULL};
+        static const char *const bad[] = {"FAILED", NULL};
+        char desc[256];
+        snprintf(desc, sizeof desc, "account %s (%s) to be created", spec->name, out->request);
+        struct aws_waiter waiter = {desc, poll_create, &cw, ok, bad, 1000, 10000};
+        uc_status st = aws_wait(aws_session_client(s), &waiter, o, NULL, 0, err);
+        if (st == UC_OK && cw.account[0]) {
+            snprintf(out->id, sizeof out->id, "%s", cw.account);
+            return UC_OK;
+        }
+        if (st == UC_OK) /* SUCCEEDED without an account id */
+            return aws_error_set(err, UC_DECODE, "organizations", "DescribeCreateAccountStatus",
+                                 "request %s succeeded without an AccountId", out->request);
+        if (st == UC_REMOTE && strcmp(cw.reason, "EMAIL_ALREADY_EXISTS") == 0 &&
+            attempt < CREATE_ATTEMPTS - 1) {
+            /* perhaps our own earlier request won: the account list has it now */
+            aws_error_clear(err);
+            attempt = attempt < CREATE_ATTEMPTS - 2 ? CREATE_ATTEMPTS - 2 : attempt;
+            continue;
+        }
+        if (st == UC_REMOTE && cw.reason[0])
+            snprintf(out->failure, sizeof out->failure, "%s", cw.reason);
+        return st;
+    }
+    return aws_error_set(err, UC_REMOTE, "organizations", "CreateAccount",
+                         "gave up after repeated answers of unknown outcome");
+}

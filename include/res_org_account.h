@@ -1,6 +1,7 @@
 /* res_org_account.h - AWS Organizations member accounts as the resources work on them: list,
  * describe, find by e-mail or create-and-wait (resuming a CreateAccount request an interrupted
- * apply left IN_PROGRESS), parent (OU) check and move, tag diff, and close-and-wait.
+ * apply left IN_PROGRESS), parent (OU) check and move, tag diff, close-and-wait, and the session
+ * inside a member account that knows how long its access role may take to appear.
  *
  * Used by unicron_tenant; meant for every resource that works on accounts. Every function takes
  * the management account's borrowed struct aws_session (aws_client_session) and borrowed call
@@ -32,6 +33,9 @@ uc_status res_org_describe_account(struct aws_session *s, const char *id,
 /* The account's State ("ACTIVE", "PENDING_CLOSURE", ...; older answers' Status) from a
  * DescribeAccount / ListAccounts object; "" when absent. Borrowed from acct. */
 const char *res_org_account_state(const json_t *acct);
+
+/* The account's JoinedTimestamp in epoch seconds; 0 when absent or not a number. */
+double res_org_account_joined(const json_t *acct);
 
 /* The id of the account's parent (OU or root) into out ("" when AWS names none). */
 uc_status res_org_account_parent(struct aws_session *s, const char *id,
@@ -92,5 +96,27 @@ struct res_org_account_result {
 uc_status res_org_ensure_account(struct aws_session *s, const struct res_org_account_spec *spec,
                                  const struct aws_call_opts *o, struct res_org_account_result *out,
                                  struct aws_error *err);
+
+/* ---- inside a member account --------------------------------------------------------------- */
+
+/* How old an account must be (seconds since it joined) before its access role counts as settled:
+ * AWS makes a new account's role assumable within minutes, so after this an AccessDenied from
+ * AssumeRole means the role is gone or changed, not still propagating. */
+#define RES_ORG_ROLE_SETTLED_S (60 * 60)
+/* How long a settled account's AccessDenied is retried (IAM's eventual consistency only). */
+#define RES_ORG_SETTLED_ROLE_WAIT_MS (10 * 1000)
+
+/* Whether the access role of an account that joined at `joined` (epoch seconds; 0 = unknown)
+ * counts as settled at `now` (epoch seconds). Unknown or future times are not settled. Pure. */
+bool res_org_role_settled(double joined, double now);
+
+/* The session inside member account id (aws_client_account_session), borrowed from client c.
+ * When settled is true its credentials are assumed now with AccessDenied retried for at most
+ * RES_ORG_SETTLED_ROLE_WAIT_MS (within o's deadline), instead of the client's
+ * account_role_wait_ms (minutes, for new accounts): a deleted access role fails fast. When false
+ * nothing is fetched yet and the first call waits as long as the client allows. NULL with err
+ * filled on failure (an AccessDenied err then names the role). */
+struct aws_session *res_org_member_session(struct aws_client *c, const char *id, bool settled,
+                                           const struct aws_call_opts *o, struct aws_error *err);
 
 #endif

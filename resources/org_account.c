@@ -1,6 +1,6 @@
 /* org_account.c - AWS Organizations member accounts for the resources: list / describe, find by
  * e-mail or create-and-wait (resuming an interrupted request), parents, tags, close-and-wait,
- * for the resources that own accounts.
+ * and the session inside a member account that tells a propagating role from a deleted one.
  *
  * AWS calls only: it must not build Terraform values or diagnostics, know any resource's
  * attribute names, or keep state between calls (everything comes in through the arguments).
@@ -96,6 +96,12 @@ const char *res_org_account_state(const json_t *acct)
     if (v == NULL)
         v = json_string_value(json_object_get(acct, "Status"));
     return v ? v : "";
+}
+
+double res_org_account_joined(const json_t *acct)
+{
+    const json_t *t = json_object_get(acct, "JoinedTimestamp");
+    return json_is_number(t) ? json_number_value(t) : 0;
 }
 
 uc_status res_org_account_parent(struct aws_session *s, const char *id,
@@ -462,4 +468,30 @@ uc_status res_org_ensure_account(struct aws_session *s, const struct res_org_acc
     }
     return aws_error_set(err, UC_REMOTE, "organizations", "CreateAccount",
                          "gave up after repeated answers of unknown outcome");
+}
+
+/* --- inside a member account ---------------------------------------------------------------- */
+
+bool res_org_role_settled(double joined, double now)
+{
+    return joined > 0 && now >= joined && now - joined >= RES_ORG_ROLE_SETTLED_S;
+}
+
+struct aws_session *res_org_member_session(struct aws_client *c, const char *id, bool settled,
+                                           const struct aws_call_opts *o, struct aws_error *err)
+{
+    struct aws_session *s = aws_client_account_session(c, id, err);
+    if (s == NULL || !settled)
+        return s;
+    /* Assume the role now, with a short AccessDenied budget: the credentials are cached, so the
+     * calls that follow use them with the caller's own options. */
+    struct aws_call_opts quick = o != NULL ? *o : (struct aws_call_opts){0};
+    uint64_t limit = uc_clock_monotonic_ms() + RES_ORG_SETTLED_ROLE_WAIT_MS;
+    if (quick.deadline_ms == 0 || quick.deadline_ms > limit)
+        quick.deadline_ms = limit;
+    struct aws_credentials *creds = NULL;
+    if (aws_session_credentials(s, &quick, &creds, err) != UC_OK)
+        return NULL;
+    aws_credentials_unref(creds);
+    return s;
 }

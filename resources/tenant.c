@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "aws_waiter.h"
 #include "res_aws_diag.h"
@@ -750,6 +751,8 @@ struct env_work {
     struct tf_diags diags;
     bool ok;
     bool gone;                  /* account missing, closed or closing */
+    bool made_here;             /* this call created or adopted the account */
+    double joined;              /* the account's JoinedTimestamp (epoch s; 0 = unknown) */
     char account[16], arn[256], state[32], email_out[128], parent_out[80];
     json_t *tags_out;           /* WORK_READ: the account's tags */
     struct res_iam_role_state role_out[N_ROLES];
@@ -797,11 +800,24 @@ static void account_fields(struct env_work *w, const json_t *acct)
     snprintf(w->state, sizeof w->state, "%s", v ? v : "");
     if ((v = json_string_value(json_object_get(acct, "Email"))) != NULL)
         snprintf(w->email_out, sizeof w->email_out, "%s", v);
+    w->joined = res_org_account_joined(acct);
 }
 
+/* The session inside the environment's account. A new account's access role takes minutes to
+ * become assumable and the AWS client waits that long; an account that has been around for a
+ * while (and was not made by this call) fails fast instead, so that a refresh of an account
+ * whose role was deleted outside Terraform does not hang. */
 static struct aws_session *work_session(struct env_work *w, struct aws_error *err)
 {
-    return aws_client_account_session(w->op->client, w->account, err);
+    bool settled = !w->made_here && res_org_role_settled(w->joined, (double)time(NULL));
+    struct aws_session *s =
+        res_org_member_session(w->op->client, w->account, settled, &w->op->opts, err);
+    if (s == NULL && settled && aws_error_is(err, "AccessDenied"))
+        snprintf(err->message + strlen(err->message), sizeof err->message - strlen(err->message),
+                 " (the account's access role %s may have been deleted or its trust policy "
+                 "changed outside Terraform)",
+                 w->op->access_role);
+    return s;
 }
 
 static bool drop_roles(struct env_work *w)
@@ -842,6 +858,7 @@ static bool create_or_adopt(struct env_work *w)
     struct res_org_account_spec spec = {w->email, name, op->access_role, w->tags};
     if (res_org_ensure_account(op->org, &spec, &op->opts, &r, &err) == UC_OK) {
         snprintf(w->account, sizeof w->account, "%s", r.id);
+        w->made_here = true;
         return true;
     }
     struct tf_path email_path = env_path(w->index, "email");
@@ -1843,7 +1860,9 @@ static struct tf_value *tenant_import(struct res_ctx *ctx, const char *id)
         found[nf].account = uc_arena_strdup(a, aid);
         found[nf].tags = tags;
         {
-            struct aws_session *s = aws_client_account_session(op.client, aid, &err);
+            bool settled = res_org_role_settled(res_org_account_joined(acct), (double)time(NULL));
+            struct aws_session *s =
+                res_org_member_session(op.client, aid, settled, &op.opts, &err);
             struct res_iam_role_state r;
             if (s == NULL || res_iam_role_read(s, op.access_role, &op.opts, &r, &err) != UC_OK)
                 goto aws_fail;

@@ -2,7 +2,8 @@
  * dropped by Read (computed values unknown, the others kept), the destroy warning, import ID
  * checks, and one lifecycle against a real tools/localaws started here (create three accounts,
  * read back without drift, drift through tags, update removing an environment, import by name,
- * delete in retire mode).
+ * delete in retire mode); the Organizations account helpers (adopt-or-create by e-mail, when an
+ * account's access role counts as settled, and a deleted access role failing fast).
  *
  * The lifecycle test is skipped (cmocka skip) when python3 or tools/localaws cannot start.
  */
@@ -23,6 +24,8 @@
 #include <unistd.h>
 
 #include "aws_client.h"
+#include "res_iam_role.h"
+#include "res_org_account.h"
 #include "res_provider.h"
 #include "res_registry.h"
 #include "tf_json.h"
@@ -388,12 +391,85 @@ static void test_lifecycle_against_localaws(void **state)
     stop_localaws();
 }
 
+/* When AccessDenied from an account's access role means "gone" rather than "still propagating". */
+static void test_role_settled_by_account_age(void **state)
+{
+    (void)state;
+    static const struct {
+        double joined, now;
+        bool settled;
+    } rows[] = {
+        {0, 1.7e9, false},                                   /* unknown join time */
+        {1.7e9, 1.7e9 + 10, false},                          /* just created */
+        {1.7e9, 1.7e9 + RES_ORG_ROLE_SETTLED_S - 1, false},  /* still young */
+        {1.7e9, 1.7e9 + RES_ORG_ROLE_SETTLED_S, true},       /* an hour old */
+        {1.7e9, 1.7e9 + 400 * 86400.0, true},                /* a year old */
+        {1.7e9 + 3600, 1.7e9, false},                        /* joined in our future (skew) */
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
+        if (res_org_role_settled(rows[i].joined, rows[i].now) != rows[i].settled)
+            fail_msg("row %zu: joined %.0f now %.0f", i, rows[i].joined, rows[i].now);
+}
+
+/* Adopt-or-create by e-mail, then a settled account whose access role was deleted: the session
+ * fails with AccessDenied in seconds instead of the client's account_role_wait_ms (5 minutes). */
+static void test_org_account_and_deleted_access_role_against_localaws(void **state)
+{
+    (void)state;
+    char url[256];
+    if (!start_localaws(url, sizeof url)) {
+        stop_localaws();
+        skip();
+    }
+    struct uc_arena *a = uc_arena_new();
+    struct res_provider *p = provider_for(a, url);
+    struct aws_error err;
+    struct aws_call_opts o = {.deadline_ms = uc_clock_monotonic_ms() + 120000};
+    struct res_org_account_result made, again;
+    assert_non_null(p);
+    struct res_org_account_spec spec = {"solo@example.com", "solo", "OrganizationAccountAccessRole",
+                                        NULL};
+    if (res_org_ensure_account(aws_client_session(p->client), &spec, &o, &made, &err) != UC_OK)
+        fail_msg("create: %s %s", err.code, err.message);
+    assert_false(made.adopted);
+    assert_true(made.request[0] != '\0');
+    assert_int_equal(strlen(made.id), 12);
+    if (res_org_ensure_account(aws_client_session(p->client), &spec, &o, &again, &err) != UC_OK)
+        fail_msg("adopt: %s %s", err.code, err.message);
+    assert_true(again.adopted);
+    assert_string_equal(again.id, made.id);
+
+    /* delete the access role from inside the account (waits for it to propagate first) */
+    struct aws_session *s = aws_client_account_session(p->client, made.id, &err);
+    assert_non_null(s);
+    if (res_iam_role_delete(s, "OrganizationAccountAccessRole", &o, &err) != UC_OK)
+        fail_msg("delete role: %s %s", err.code, err.message);
+
+    /* a fresh client (as in a new terraform plan), the account treated as settled */
+    struct res_provider *fresh = provider_for(a, url);
+    assert_non_null(fresh);
+    uint64_t t0 = uc_clock_monotonic_ms();
+    s = res_org_member_session(fresh->client, made.id, true, &o, &err);
+    uint64_t took = uc_clock_monotonic_ms() - t0;
+    assert_null(s);
+    assert_true(aws_error_is(&err, "AccessDenied"));
+    if (took > RES_ORG_SETTLED_ROLE_WAIT_MS + 10000)
+        fail_msg("a deleted access role took %llu ms to report", (unsigned long long)took);
+
+    res_provider_free(fresh);
+    res_provider_free(p);
+    uc_arena_free(a);
+    stop_localaws();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_dropped_account_is_planned_as_new),
         cmocka_unit_test(test_destroy_warning_and_import_id),
         cmocka_unit_test(test_lifecycle_against_localaws),
+        cmocka_unit_test(test_role_settled_by_account_age),
+        cmocka_unit_test(test_org_account_and_deleted_access_role_against_localaws),
     };
     int rc = cmocka_run_group_tests(tests, setup, teardown);
     stop_localaws();

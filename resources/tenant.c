@@ -2,30 +2,28 @@
  * placement, cost tags and IAM access roles inside each account.
  *
  * Reads top to bottom: schema table, plan-time validation, plan hooks, conversions between
- * Terraform values and AWS objects, create / read / update / delete / import, then the find /
- * status / wait helpers. No AWS call may happen at validate or plan; apply works on the
- * environments in parallel (one thread each) and never leaves an account it made untracked.
+ * Terraform values and AWS objects, create / read / update / delete / import. The work on one
+ * environment is in tenant_env.c (one thread each), the Organizations calls in org_account.c.
+ * No AWS call may happen at validate or plan; apply never leaves an account it made untracked.
  */
 #include <ctype.h>
 #include <jansson.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
 
-#include "aws_waiter.h"
 #include "res_aws_diag.h"
 #include "res_iam_role.h"
 #include "res_org_account.h"
 #include "res_provider.h"
 #include "res_registry.h"
 #include "res_schema.h"
+#include "res_tenant_env.h"
 #include "res_timeouts.h"
 #include "res_validate.h"
 #include "uc_buf.h"
-#include "uc_log.h"
 
 /* --- schema ------------------------------------------------------------------------------- */
 
@@ -33,7 +31,7 @@ static const char *const environment_names[] = {"dev", "staging", "prod", NULL};
 static const char *const tiers[] = {"critical", "standard", "economy", NULL};
 static const char *const access_roles[] = {"admin", "developer", "readonly", NULL};
 
-#define MAX_ENVIRONMENTS 3
+#define RES_TENANT_MAX_ENVS 3
 
 static const struct tf_attr environment_attrs[] = {
     {"name", &tf_type_string, TF_REQUIRED, "Environment: dev, staging or prod.",
@@ -108,7 +106,7 @@ static const struct tf_attr tenant_attrs[] = {
 };
 
 static const struct tf_block_type tenant_blocks[] = {
-    {"environment", TF_NEST_LIST, &environment_block, 1, MAX_ENVIRONMENTS,
+    {"environment", TF_NEST_LIST, &environment_block, 1, RES_TENANT_MAX_ENVS,
      "One to three environments, each its own AWS account."},
     {"access", TF_NEST_LIST, &access_block, 0, 0,
      "IAM access roles created in the tenant's accounts."},
@@ -161,10 +159,10 @@ static void validate_environments(struct res_ctx *ctx, const struct tf_value *co
                                   const struct tf_value *envs)
 {
     struct tf_path base = tf_path_attr(NULL, "environment");
-    const char *emails[MAX_ENVIRONMENTS] = {NULL};
+    const char *emails[RES_TENANT_MAX_ENVS] = {NULL};
     /* More than three blocks: Terraform (and tf_block_validate, max_items) already says "Too
      * many environment blocks"; pairing e-mails beyond that would only add noise. */
-    if (envs->count > MAX_ENVIRONMENTS)
+    if (envs->count > RES_TENANT_MAX_ENVS)
         return;
     for (size_t i = 0; i < envs->count; i++) {
         const struct tf_value *env = envs->elems[i];
@@ -439,7 +437,7 @@ static const struct tf_plan_hooks tenant_hooks = {tenant_element_key, tenant_mod
  *
  * Names. Each environment is one account named "<tenant>-<environment>" (the name also finds a
  * CreateAccount request still IN_PROGRESS after an interrupted apply). Access roles are
- * "unicron-<role>" with the AWS managed policy of role_policies[].
+ * "unicron-<role>" with the AWS managed policy of res_tenant_role_policies[] (res_tenant_env.h).
  *
  * What AWS cannot give back is written where import can find it, without touching the
  * account's own tags (those are exactly tags_all plus unicron:environment and unicron:tier):
@@ -450,22 +448,11 @@ static const struct tf_plan_hooks tenant_hooks = {tenant_element_key, tenant_mod
  * Import turns them back into configuration.
  */
 
-#define N_ROLES 3
-#define TAG_TENANT "unicron:tenant"
-#define TAG_ENV "unicron:environment"
-#define TAG_TIER "unicron:tier"
-#define TAG_IMPORT "unicron:import"
-#define TAG_RETIRED "unicron:retired"
 #define META_MAX 256 /* Organizations / IAM tag value limit */
-
-static const char *const role_names[N_ROLES] = {"unicron-admin", "unicron-developer",
-                                                "unicron-readonly"};
-static const char *const role_policies[N_ROLES] = {"AdministratorAccess", "PowerUserAccess",
-                                                   "ReadOnlyAccess"};
 
 static int role_kind(const char *role)
 {
-    for (int k = 0; role != NULL && k < N_ROLES; k++)
+    for (int k = 0; role != NULL && k < RES_TENANT_N_ROLES; k++)
         if (strcmp(access_roles[k], role) == 0)
             return k;
     return -1;
@@ -473,8 +460,8 @@ static int role_kind(const char *role)
 
 static bool is_meta_tag(const char *key, const char *value, const char *env)
 {
-    return strcmp(key, TAG_TIER) == 0 || strcmp(key, TAG_IMPORT) == 0 ||
-           (strcmp(key, TAG_ENV) == 0 && env != NULL && value != NULL &&
+    return strcmp(key, RES_TAG_TIER) == 0 || strcmp(key, RES_TAG_IMPORT) == 0 ||
+           (strcmp(key, RES_TAG_ENV) == 0 && env != NULL && value != NULL &&
             strcmp(value, env) == 0);
 }
 
@@ -607,26 +594,20 @@ static json_t *account_tags(struct uc_arena *a, const struct tf_value *tenant,
     for (size_t i = 0; res_is_set(all) && i < all->count; i++)
         if (tf_value_str(all->elems[i]) != NULL)
             json_object_set_new(o, all->keys[i], json_string(tf_value_str(all->elems[i])));
-    json_object_set_new(o, TAG_TENANT, json_string(tf_value_str(tf_value_attr(tenant, "name"))));
-    json_object_set_new(o, TAG_ENV, json_string(tf_value_str(tf_value_attr(env, "name"))));
+    json_object_set_new(o, RES_TAG_TENANT,
+                        json_string(tf_value_str(tf_value_attr(tenant, "name"))));
+    json_object_set_new(o, RES_TAG_ENV, json_string(tf_value_str(tf_value_attr(env, "name"))));
     const char *tier = tf_value_str(tf_value_attr(env, "tier"));
-    json_object_set_new(o, TAG_TIER, json_string(tier ? tier : "standard"));
+    json_object_set_new(o, RES_TAG_TIER, json_string(tier ? tier : "standard"));
     return o;
 }
 
-/* What one access role must be in one environment. */
-struct role_want {
-    bool wanted;
-    const char *trust;   /* trust policy JSON (arena) */
-    json_t *tags;        /* role tags (owned by the work item) */
-};
-
 /* The access roles of environment env (name) under access list acc. */
 static bool role_wants(struct uc_arena *a, const struct tf_value *tenant, const char *env,
-                       struct role_want out[N_ROLES])
+                       struct res_tenant_role out[RES_TENANT_N_ROLES])
 {
     const struct tf_value *acc = tf_value_attr(tenant, "access");
-    memset(out, 0, N_ROLES * sizeof *out);
+    memset(out, 0, RES_TENANT_N_ROLES * sizeof *out);
     for (size_t i = 0; res_is_set(acc) && i < acc->count; i++) {
         const struct tf_value *b = acc->elems[i];
         int k = role_kind(tf_value_str(tf_value_attr(b, "role")));
@@ -648,9 +629,9 @@ static bool role_wants(struct uc_arena *a, const struct tf_value *tenant, const 
             uc_buf_putc(&m, '*');
         for (size_t j = 0; res_is_set(envs) && j < envs->count; j++)
             uc_buf_printf(&m, "%s%s", j ? ":" : "", tf_value_str(envs->elems[j]));
-        out[k].tags = json_pack("{s:s,s:s,s:s}", TAG_TENANT,
-                                tf_value_str(tf_value_attr(tenant, "name")), TAG_ENV, env,
-                                TAG_IMPORT, m.err == UC_OK ? uc_buf_str(&m) : "");
+        out[k].tags = json_pack("{s:s,s:s,s:s}", RES_TAG_TENANT,
+                                tf_value_str(tf_value_attr(tenant, "name")), RES_TAG_ENV, env,
+                                RES_TAG_IMPORT, m.err == UC_OK ? uc_buf_str(&m) : "");
         uc_buf_release(&m);
         if (out[k].trust == NULL || out[k].tags == NULL)
             return false;
@@ -660,10 +641,11 @@ static bool role_wants(struct uc_arena *a, const struct tf_value *tenant, const 
 }
 
 /* Kinds whose role the access list covers in environment env. */
-static void roles_covered(const struct tf_value *tenant, const char *env, bool out[N_ROLES])
+static void roles_covered(const struct tf_value *tenant, const char *env,
+                          bool out[RES_TENANT_N_ROLES])
 {
     const struct tf_value *acc = tf_value_attr(tenant, "access");
-    memset(out, 0, N_ROLES * sizeof *out);
+    memset(out, 0, RES_TENANT_N_ROLES * sizeof *out);
     for (size_t i = 0; res_is_set(acc) && i < acc->count; i++) {
         int k = role_kind(tf_value_str(tf_value_attr(acc->elems[i], "role")));
         if (k >= 0 && access_covers(acc->elems[i], env))
@@ -718,452 +700,7 @@ static const struct tf_type *attr_type(const struct tf_type *t, const char *name
     return i < 0 ? NULL : t->members[i];
 }
 
-/* --- the work on one environment (runs on its own thread) ----------------------------------- */
-
-enum work_kind { WORK_ENSURE, WORK_RETIRE, WORK_CLOSE, WORK_READ };
-
-struct tenant_op {
-    struct aws_client *client;
-    struct aws_session *org;        /* the management account (the provider's credentials) */
-    struct aws_call_opts opts;
-    const char *tenant;
-    const char *access_role;        /* account_access_role_name */
-    const char *retired_parent;     /* WORK_RETIRE: move here when set */
-};
-
-struct env_work {
-    /* in: borrowed, read-only while the thread runs */
-    const struct tenant_op *op;
-    enum work_kind kind;
-    size_t index;               /* position in the environment list of the value worked on */
-    const char *name;
-    const char *email;
-    const char *parent;         /* effective parent; NULL = leave it where it is */
-    bool parent_from_env;
-    const char *account_id;     /* known account; NULL = find or create (WORK_ENSURE) */
-    json_t *tags;               /* WORK_ENSURE: the account's tags (owned) */
-    const char *meta;           /* WORK_ENSURE: unicron:import of the account-access role */
-    struct role_want roles[N_ROLES];
-    bool drop_role[N_ROLES];    /* delete when present */
-    bool read_role[N_ROLES];    /* WORK_READ */
-    /* out: written by the thread only */
-    struct uc_arena *arena;     /* the thread's scratch and diagnostics */
-    struct tf_diags diags;
-    bool ok;
-    bool gone;                  /* account missing, closed or closing */
-    bool made_here;             /* this call created or adopted the account */
-    double joined;              /* the account's JoinedTimestamp (epoch s; 0 = unknown) */
-    char account[16], arn[256], state[32], email_out[128], parent_out[80];
-    json_t *tags_out;           /* WORK_READ: the account's tags */
-    struct res_iam_role_state role_out[N_ROLES];
-};
-
-/* The partition of an ARN ("aws", "aws-cn", "aws-us-gov") into buf; "aws" when unparsable. */
-static const char *arn_partition(const char *arn, char *buf, size_t n)
-{
-    const char *p = strncmp(arn, "arn:", 4) == 0 ? arn + 4 : NULL;
-    const char *e = p ? strchr(p, ':') : NULL;
-    if (e != NULL && e > p && (size_t)(e - p) < n)
-        snprintf(buf, n, "%.*s", (int)(e - p), p);
-    else
-        snprintf(buf, n, "aws");
-    return buf;
-}
-
-static struct tf_path env_path(size_t index, const char *attr)
-{
-    struct tf_path p = tf_path_attr(NULL, "environment");
-    p = tf_path_index(&p, (int64_t)index);
-    return attr ? tf_path_attr(&p, attr) : p;
-}
-
-static const char *work_where(struct env_work *w)
-{
-    const char *acct = w->account[0] ? w->account : w->account_id;
-    return acct ? uc_arena_printf(w->arena, "Environment \"%s\" (account %s)", w->name, acct)
-                : uc_arena_printf(w->arena, "Environment \"%s\"", w->name);
-}
-
-static void work_fail(struct env_work *w, const char *attr, const struct aws_error *err)
-{
-    struct tf_path p = env_path(w->index, attr);
-    res_aws_diag(&w->diags, &p, work_where(w), err);
-}
-
-static void account_fields(struct env_work *w, const json_t *acct)
-{
-    const char *v;
-    if ((v = json_string_value(json_object_get(acct, "Arn"))) != NULL)
-        snprintf(w->arn, sizeof w->arn, "%s", v);
-    if ((v = json_string_value(json_object_get(acct, "State"))) == NULL)
-        v = json_string_value(json_object_get(acct, "Status"));
-    snprintf(w->state, sizeof w->state, "%s", v ? v : "");
-    if ((v = json_string_value(json_object_get(acct, "Email"))) != NULL)
-        snprintf(w->email_out, sizeof w->email_out, "%s", v);
-    w->joined = res_org_account_joined(acct);
-}
-
-/* The session inside the environment's account. A new account's access role takes minutes to
- * become assumable and the AWS client waits that long; an account that has been around for a
- * while (and was not made by this call) fails fast instead, so that a refresh of an account
- * whose role was deleted outside Terraform does not hang. */
-static struct aws_session *work_session(struct env_work *w, struct aws_error *err)
-{
-    bool settled = !w->made_here && res_org_role_settled(w->joined, (double)time(NULL));
-    struct aws_session *s =
-        res_org_member_session(w->op->client, w->account, settled, &w->op->opts, err);
-    if (s == NULL && settled && aws_error_is(err, "AccessDenied"))
-        snprintf(err->message + strlen(err->message), sizeof err->message - strlen(err->message),
-                 " (the account's access role %s may have been deleted or its trust policy "
-                 "changed outside Terraform)",
-                 w->op->access_role);
-    return s;
-}
-
-static bool drop_roles(struct env_work *w)
-{
-    bool any = false;
-    for (int k = 0; k < N_ROLES; k++)
-        any |= w->drop_role[k];
-    if (!any)
-        return true;
-    struct aws_error err;
-    aws_error_clear(&err);
-    struct aws_session *s = work_session(w, &err);
-    for (int k = 0; s != NULL && k < N_ROLES; k++) {
-        if (!w->drop_role[k])
-            continue;
-        if (res_iam_role_delete(s, role_names[k], &w->op->opts, &err) != UC_OK) {
-            work_fail(w, NULL, &err);
-            return false;
-        }
-    }
-    if (s == NULL) {
-        work_fail(w, NULL, &err);
-        return false;
-    }
-    return true;
-}
-
-/* The environment's account by its e-mail, adopted or created (res_org_ensure_account), into
- * w->account; a failure is diagnosed here. */
-static bool create_or_adopt(struct env_work *w)
-{
-    const struct tenant_op *op = w->op;
-    struct res_org_account_result r;
-    struct aws_error err;
-    char name[96];
-    aws_error_clear(&err);
-    snprintf(name, sizeof name, "%s-%s", op->tenant, w->name);
-    struct res_org_account_spec spec = {w->email, name, op->access_role, w->tags};
-    if (res_org_ensure_account(op->org, &spec, &op->opts, &r, &err) == UC_OK) {
-        snprintf(w->account, sizeof w->account, "%s", r.id);
-        w->made_here = true;
-        return true;
-    }
-    struct tf_path email_path = env_path(w->index, "email");
-    if (r.closed_id[0]) {
-        tf_diag_error(&w->diags, &email_path, "E-mail belongs to a closed account",
-                      "Environment \"%s\": the e-mail %s belongs to account %s, which is %s. "
-                      "AWS does not reuse the e-mail of a closed account; give this environment "
-                      "another email.",
-                      w->name, w->email, r.closed_id, r.closed_state);
-    } else if (r.failure[0]) {
-        bool taken = strcmp(r.failure, "EMAIL_ALREADY_EXISTS") == 0;
-        bool bad_email = taken || strcmp(r.failure, "INVALID_EMAIL") == 0 ||
-                         strcmp(r.failure, "INVALID_ADDRESS") == 0;
-        tf_diag_error(&w->diags, bad_email ? &email_path : NULL, "Account creation failed",
-                      "Environment \"%s\": AWS Organizations could not create account \"%s\" "
-                      "(%s, request %s): %s.%s",
-                      w->name, name, w->email, r.request, r.failure,
-                      taken ? " The e-mail is used by another AWS account (outside this "
-                              "organization, or closed); choose another."
-                            : "");
-    } else {
-        work_fail(w, NULL, &err);
-    }
-    return false;
-}
-
-static void ensure_environment(struct env_work *w)
-{
-    const struct tenant_op *op = w->op;
-    struct aws_error err;
-    json_t *acct = NULL, *tags = NULL;
-    aws_error_clear(&err);
-    if (w->account_id != NULL)
-        snprintf(w->account, sizeof w->account, "%s", w->account_id);
-    else if (!create_or_adopt(w))
-        goto out;
-    if (res_org_describe_account(op->org, w->account, &op->opts, &acct, &err) != UC_OK) {
-        work_fail(w, NULL, &err);
-        goto out;
-    }
-    account_fields(w, acct);
-    if (strcmp(w->state, "ACTIVE") != 0) {
-        struct tf_path p = env_path(w->index, NULL);
-        tf_diag_error(&w->diags, &p, "Account is not active",
-                      "%s is %s: it was closed outside Terraform. AWS keeps a closed account "
-                      "(and its e-mail) for 90 days; give this environment a new email to "
-                      "create a new account.",
-                      work_where(w), w->state);
-        goto out;
-    }
-    /* An adopted account must not belong to another tenant. */
-    if (res_org_account_tags(op->org, w->account, &op->opts, &tags, &err) != UC_OK) {
-        work_fail(w, NULL, &err);
-        goto out;
-    }
-    const char *owner = json_string_value(json_object_get(tags, TAG_TENANT));
-    if (owner != NULL && strcmp(owner, op->tenant) != 0) {
-        struct tf_path p = env_path(w->index, "email");
-        tf_diag_error(&w->diags, &p, "Account belongs to another tenant",
-                      "%s with e-mail %s is tagged %s = \"%s\"; unicron does not take over "
-                      "another tenant's account. Use another e-mail.",
-                      work_where(w), w->email, TAG_TENANT, owner);
-        goto out;
-    }
-    if (w->parent != NULL) {
-        if (res_org_move_account(op->org, w->account, w->parent, &op->opts, &err) != UC_OK) {
-            if (aws_error_is(&err, "DestinationParentNotFoundException")) {
-                struct tf_path p = w->parent_from_env ? env_path(w->index, "parent_id")
-                                                      : tf_path_attr(NULL, "parent_id");
-                res_aws_diag(&w->diags, &p, work_where(w), &err);
-            } else {
-                work_fail(w, NULL, &err);
-            }
-            goto out;
-        }
-        snprintf(w->parent_out, sizeof w->parent_out, "%s", w->parent);
-    }
-    if (res_org_tag_account(op->org, w->account, w->tags, true, &op->opts, &err) != UC_OK) {
-        work_fail(w, "tier", &err);
-        goto out;
-    }
-    {
-        struct aws_session *s = work_session(w, &err);
-        json_t *meta = json_pack("{s:s}", TAG_IMPORT, w->meta ? w->meta : "");
-        uc_status st = s != NULL && meta != NULL
-                           ? res_iam_role_tag(s, op->access_role, meta, &op->opts, &err)
-                           : UC_NOMEM;
-        json_decref(meta);
-        if (s == NULL || st != UC_OK) {
-            work_fail(w, NULL, &err);
-            goto out;
-        }
-        char part[32];
-        for (int k = 0; k < N_ROLES; k++) {
-            if (w->roles[k].wanted) {
-                char policy[128];
-                snprintf(policy, sizeof policy, "arn:%s:iam::aws:policy/%s",
-                         arn_partition(w->arn, part, sizeof part), role_policies[k]);
-                struct res_iam_role_spec spec = {
-                    .name = role_names[k],
-                    .trust_policy = w->roles[k].trust,
-                    .policy_arn = policy,
-                    .tags = w->roles[k].tags,
-                    .description = "unicron_tenant access role",
-                };
-                if (res_iam_role_ensure(s, &spec, &op->opts, NULL, 0, NULL, &err) != UC_OK) {
-                    struct tf_path p = tf_path_attr(NULL, "access");
-                    res_aws_diag(&w->diags, &p, work_where(w), &err);
-                    goto out;
-                }
-            } else if (w->drop_role[k] &&
-                       res_iam_role_delete(s, role_names[k], &op->opts, &err) != UC_OK) {
-                struct tf_path p = tf_path_attr(NULL, "access");
-                res_aws_diag(&w->diags, &p, work_where(w), &err);
-                goto out;
-            }
-        }
-    }
-    w->ok = true;
-out:
-    json_decref(acct);
-    json_decref(tags);
-}
-
-/* Delete of one environment: access roles first, then retire (move + tag) or close. */
-static void retire_environment(struct env_work *w, bool close)
-{
-    const struct tenant_op *op = w->op;
-    struct aws_error err;
-    json_t *acct = NULL;
-    aws_error_clear(&err);
-    snprintf(w->account, sizeof w->account, "%s", w->account_id);
-    if (res_org_describe_account(op->org, w->account, &op->opts, &acct, &err) != UC_OK) {
-        if (aws_error_is_not_found(&err))
-            w->ok = true; /* already gone */
-        else
-            work_fail(w, NULL, &err);
-        goto out;
-    }
-    account_fields(w, acct);
-    if (strcmp(w->state, "ACTIVE") != 0) {
-        w->ok = true; /* PENDING_CLOSURE, SUSPENDED, CLOSED: nothing left to do */
-        goto out;
-    }
-    if (!drop_roles(w))
-        goto out;
-    if (close) {
-        if (res_org_close_account(op->org, w->account, &op->opts, &err) != UC_OK) {
-            if (aws_error_is(&err, "ConstraintViolationException") &&
-                strstr(err.message, "quota") != NULL) {
-                struct tf_path p = tf_path_attr(NULL, "close_on_deletion");
-                tf_diag_error(&w->diags, &p, "Account close quota reached",
-                              "%s could not be closed: AWS Organizations allows closing only a "
-                              "limited number of accounts per rolling 30 days (10%% of the "
-                              "member accounts, at least 10; a few at a time). AWS said: %s. "
-                              "The account is still open and still in the state; run destroy "
-                              "again when the quota allows, or set close_on_deletion = false "
-                              "to retire it instead.",
-                              work_where(w), err.message);
-            } else {
-                work_fail(w, NULL, &err);
-            }
-            goto out;
-        }
-        w->ok = true;
-        goto out;
-    }
-    json_t *tag = json_pack("{s:s}", TAG_RETIRED, "true");
-    uc_status st = tag ? res_org_tag_account(op->org, w->account, tag, false, &op->opts, &err) : UC_NOMEM;
-    json_decref(tag);
-    if (st != UC_OK) {
-        work_fail(w, NULL, &err);
-        goto out;
-    }
-    if (op->retired_parent != NULL) {
-        if (res_org_move_account(op->org, w->account, op->retired_parent, &op->opts, &err) !=
-            UC_OK) {
-            struct tf_path p = tf_path_attr(NULL, "retired_parent_id");
-            res_aws_diag(&w->diags, &p, work_where(w), &err);
-            goto out;
-        }
-    }
-    w->ok = true;
-out:
-    json_decref(acct);
-}
-
-static void read_environment(struct env_work *w)
-{
-    const struct tenant_op *op = w->op;
-    struct aws_error err;
-    json_t *acct = NULL;
-    aws_error_clear(&err);
-    snprintf(w->account, sizeof w->account, "%s", w->account_id);
-    if (res_org_describe_account(op->org, w->account, &op->opts, &acct, &err) != UC_OK) {
-        if (aws_error_is_not_found(&err)) {
-            w->gone = true;
-            w->ok = true;
-        } else {
-            work_fail(w, NULL, &err);
-        }
-        goto out;
-    }
-    account_fields(w, acct);
-    if (strcmp(w->state, "ACTIVE") != 0) {
-        w->gone = true;
-        w->ok = true;
-        goto out;
-    }
-    if (res_org_account_parent(op->org, w->account, &op->opts, w->parent_out,
-                               sizeof w->parent_out, &err) != UC_OK ||
-        res_org_account_tags(op->org, w->account, &op->opts, &w->tags_out, &err) != UC_OK) {
-        work_fail(w, NULL, &err);
-        goto out;
-    }
-    bool any = false;
-    for (int k = 0; k < N_ROLES; k++)
-        any |= w->read_role[k];
-    if (any) {
-        struct aws_session *s = work_session(w, &err);
-        if (s == NULL) {
-            work_fail(w, NULL, &err);
-            goto out;
-        }
-        for (int k = 0; k < N_ROLES; k++) {
-            if (w->read_role[k] &&
-                res_iam_role_read(s, role_names[k], &op->opts, &w->role_out[k], &err) !=
-                    UC_OK) {
-                work_fail(w, NULL, &err);
-                goto out;
-            }
-        }
-    }
-    w->ok = true;
-out:
-    json_decref(acct);
-}
-
-static void *work_main(void *arg)
-{
-    struct env_work *w = arg;
-    switch (w->kind) {
-    case WORK_ENSURE:
-        ensure_environment(w);
-        break;
-    case WORK_RETIRE:
-        retire_environment(w, false);
-        break;
-    case WORK_CLOSE:
-        retire_environment(w, true);
-        break;
-    case WORK_READ:
-        read_environment(w);
-        break;
-    }
-    return NULL;
-}
-
-/* Sets up n work items (zeroed, each with its own arena). False when out of memory. */
-static bool works_init(struct env_work *ws, size_t n, const struct tenant_op *op)
-{
-    for (size_t i = 0; i < n; i++) {
-        memset(&ws[i], 0, sizeof ws[i]);
-        ws[i].op = op;
-        ws[i].arena = uc_arena_new();
-        if (ws[i].arena == NULL)
-            return false;
-        tf_diags_init(&ws[i].diags, ws[i].arena);
-    }
-    return true;
-}
-
-/* Runs every work item on its own thread (inline when a thread cannot start), waits for all,
- * and copies their diagnostics into d in order. */
-static void works_run(struct env_work *ws, size_t n, struct tf_diags *d)
-{
-    pthread_t th[MAX_ENVIRONMENTS * 2];
-    bool started[MAX_ENVIRONMENTS * 2] = {false};
-    for (size_t i = 0; i < n; i++) {
-        if (n > 1 && i < sizeof th / sizeof th[0])
-            started[i] = pthread_create(&th[i], NULL, work_main, &ws[i]) == 0;
-        if (!started[i])
-            work_main(&ws[i]);
-    }
-    for (size_t i = 0; i < n; i++)
-        if (started[i])
-            pthread_join(th[i], NULL);
-    for (size_t i = 0; i < n; i++)
-        tf_diags_append(d, &ws[i].diags);
-}
-
-static void works_release(struct env_work *ws, size_t n)
-{
-    for (size_t i = 0; ws != NULL && i < n; i++) {
-        json_decref(ws[i].tags);
-        json_decref(ws[i].tags_out);
-        for (int k = 0; k < N_ROLES; k++) {
-            json_decref(ws[i].roles[k].tags);
-            res_iam_role_state_release(&ws[i].role_out[k]);
-        }
-        uc_arena_free(ws[i].arena);
-    }
-}
-
-static bool op_init(struct tenant_op *op, struct res_ctx *ctx, const struct tf_value *obj,
+static bool op_init(struct res_tenant_op *op, struct res_ctx *ctx, const struct tf_value *obj,
                     const char *timeout, int64_t dflt_ns)
 {
     memset(op, 0, sizeof *op);
@@ -1183,11 +720,11 @@ static bool op_init(struct tenant_op *op, struct res_ctx *ctx, const struct tf_v
 
 /* Checks every distinct parent the planned tenant names before anything is created, so that a
  * wrong OU id is an error on its attribute and no account is made. */
-static bool check_parents(struct res_ctx *ctx, const struct tenant_op *op,
+static bool check_parents(struct res_ctx *ctx, const struct res_tenant_op *op,
                           const struct tf_value *planned)
 {
     const struct tf_value *envs = tf_value_attr(planned, "environment");
-    const char *seen[MAX_ENVIRONMENTS + 2] = {NULL};
+    const char *seen[RES_TENANT_MAX_ENVS + 2] = {NULL};
     size_t nseen = 0;
     bool ok = true;
     for (size_t i = 0; i <= (res_is_set(envs) ? envs->count : 0); i++) {
@@ -1198,7 +735,7 @@ static bool check_parents(struct res_ctx *ctx, const struct tenant_op *op,
             p = tf_path_attr(NULL, "parent_id");
         } else {
             id = tf_value_str(tf_value_attr(envs->elems[i - 1], "parent_id"));
-            p = env_path(i - 1, "parent_id");
+            p = res_tenant_env_path(i - 1, "parent_id");
         }
         bool dup = false;
         for (size_t j = 0; id != NULL && j < nseen; j++)
@@ -1240,10 +777,11 @@ static bool check_parents(struct res_ctx *ctx, const struct tenant_op *op,
 }
 
 /* Fills the ensure work for planned environment env (index i). */
-static bool ensure_work(struct env_work *w, struct uc_arena *a, const struct tf_value *planned,
-                        const struct tf_value *env, size_t i, const struct tf_value *prior)
+static bool ensure_work(struct res_tenant_env *w, struct uc_arena *a,
+                        const struct tf_value *planned, const struct tf_value *env, size_t i,
+                        const struct tf_value *prior)
 {
-    w->kind = WORK_ENSURE;
+    w->step = RES_TENANT_ENSURE;
     w->index = i;
     w->name = tf_value_str(tf_value_attr(env, "name"));
     w->email = tf_value_str(tf_value_attr(env, "email"));
@@ -1257,18 +795,18 @@ static bool ensure_work(struct env_work *w, struct uc_arena *a, const struct tf_
     if (!role_wants(a, planned, w->name, w->roles))
         return false;
     if (old != NULL && w->account_id != NULL) {
-        bool had[N_ROLES];
+        bool had[RES_TENANT_N_ROLES];
         roles_covered(prior, w->name, had);
-        for (int k = 0; k < N_ROLES; k++)
+        for (int k = 0; k < RES_TENANT_N_ROLES; k++)
             w->drop_role[k] = had[k] && !w->roles[k].wanted;
     }
     return true;
 }
 
-static void retire_work(struct env_work *w, const struct tf_value *tenant,
+static void retire_work(struct res_tenant_env *w, const struct tf_value *tenant,
                         const struct tf_value *env, size_t i, bool close)
 {
-    w->kind = close ? WORK_CLOSE : WORK_RETIRE;
+    w->step = close ? RES_TENANT_CLOSE : RES_TENANT_RETIRE;
     w->index = i;
     w->name = tf_value_str(tf_value_attr(env, "name"));
     w->account_id = tf_value_str(tf_value_attr(env, "account_id"));
@@ -1276,7 +814,7 @@ static void retire_work(struct env_work *w, const struct tf_value *tenant,
 }
 
 /* The planned environment with what apply learned filled in (nulls where it failed). */
-static struct tf_value *env_result(struct uc_arena *a, const struct env_work *w,
+static struct tf_value *env_result(struct uc_arena *a, const struct res_tenant_env *w,
                                    struct tf_value *env, const char *access_role)
 {
     bool have = w->account[0] != '\0';
@@ -1284,7 +822,7 @@ static struct tf_value *env_result(struct uc_arena *a, const struct env_work *w,
     if (have) {
         char part[32];
         snprintf(role_arn, sizeof role_arn, "arn:%s:iam::%s:role/%s",
-                 arn_partition(w->arn, part, sizeof part), w->account, access_role);
+                 res_arn_partition(w->arn, part, sizeof part), w->account, access_role);
     }
     struct tf_value *vals[4] = {
         str_or_null(a, have ? w->account : NULL), str_or_null(a, have ? w->arn : NULL),
@@ -1336,22 +874,22 @@ static struct tf_value *tenant_create(struct res_ctx *ctx, const struct tf_value
                                       const struct tf_value *config)
 {
     struct uc_arena *a = ctx->arena;
-    struct tenant_op op;
-    struct env_work ws[MAX_ENVIRONMENTS];
+    struct res_tenant_op op;
+    struct res_tenant_env ws[RES_TENANT_MAX_ENVS];
     const struct tf_value *envs = tf_value_attr(planned, "environment");
     size_t n = res_is_set(envs) ? envs->count : 0;
     struct tf_value *result = NULL;
     (void)config;
-    if (n > MAX_ENVIRONMENTS || !op_init(&op, ctx, planned, "create", RES_DEFAULT_TIMEOUT_NS))
+    if (n > RES_TENANT_MAX_ENVS || !op_init(&op, ctx, planned, "create", RES_DEFAULT_TIMEOUT_NS))
         return NULL;
-    if (!works_init(ws, n, &op))
+    if (!res_tenant_envs_init(ws, n, &op))
         goto oom;
     if (!check_parents(ctx, &op, planned))
         goto out; /* nothing created */
     for (size_t i = 0; i < n; i++)
         if (!ensure_work(&ws[i], a, planned, envs->elems[i], i, NULL))
             goto oom;
-    works_run(ws, n, ctx->diags);
+    res_tenant_envs_run(ws, n, ctx->diags);
 
     struct tf_value **elems = uc_arena_calloc(a, n + 1, sizeof *elems);
     if (elems == NULL)
@@ -1375,7 +913,7 @@ oom:
     tf_diag_error(ctx->diags, NULL, "Out of memory", "Creating unicron_tenant ran out of memory.");
     result = NULL;
 out:
-    works_release(ws, n);
+    res_tenant_envs_release(ws, n);
     return result;
 }
 
@@ -1383,7 +921,7 @@ out:
 
 /* The access role principals of kind k in a read environment; NULL = role missing (or without
  * its managed policy). */
-static json_t *read_principals(const struct env_work *w, int k)
+static json_t *read_principals(const struct res_tenant_env *w, int k)
 {
     const struct res_iam_role_state *r = &w->role_out[k];
     if (!r->exists || r->trust == NULL)
@@ -1394,7 +932,7 @@ static json_t *read_principals(const struct env_work *w, int k)
     json_array_foreach(r->attached, i, p) {
         const char *arn = json_string_value(p);
         const char *slash = arn ? strrchr(arn, '/') : NULL;
-        if (slash != NULL && strcmp(slash + 1, role_policies[k]) == 0 &&
+        if (slash != NULL && strcmp(slash + 1, res_tenant_role_policies[k]) == 0 &&
             strstr(arn, ":iam::aws:policy/") != NULL)
             attached = true;
     }
@@ -1421,7 +959,7 @@ static bool set_equals_json(const struct tf_value *set, const json_t *arr)
 
 struct role_group {
     json_t *principals; /* borrowed from a work item */
-    const char *envs[MAX_ENVIRONMENTS];
+    const char *envs[RES_TENANT_MAX_ENVS];
     size_t n;
 };
 
@@ -1431,12 +969,12 @@ struct role_group {
  * its managed policy) drop out of it. Environments without a live account keep the state's
  * view. */
 static struct tf_value *read_access(struct uc_arena *a, const struct tf_value *cur,
-                                    const struct tf_value *envs, const struct env_work *ws,
+                                    const struct tf_value *envs, const struct res_tenant_env *ws,
                                     const bool *live)
 {
     const struct tf_value *acc = tf_value_attr(cur, "access");
     size_t n = res_is_set(acc) ? acc->count : 0;
-    struct tf_value **out = uc_arena_calloc(a, n * MAX_ENVIRONMENTS + 1, sizeof *out);
+    struct tf_value **out = uc_arena_calloc(a, n * RES_TENANT_MAX_ENVS + 1, sizeof *out);
     json_t *keep = json_array(); /* owns the principal lists read for the grouping */
     struct tf_value *result = NULL;
     size_t m = 0;
@@ -1448,11 +986,11 @@ static struct tf_value *read_access(struct uc_arena *a, const struct tf_value *c
         const struct tf_value *blk = acc->elems[b];
         const struct tf_value *pr = tf_value_attr(blk, "principals");
         int k = role_kind(tf_value_str(tf_value_attr(blk, "role")));
-        struct role_group groups[MAX_ENVIRONMENTS];
+        struct role_group groups[RES_TENANT_MAX_ENVS];
         size_t ng = 0, covered = 0;
         bool all_match = true;
         memset(groups, 0, sizeof groups);
-        for (size_t e = 0; k >= 0 && e < envs->count && e < MAX_ENVIRONMENTS; e++) {
+        for (size_t e = 0; k >= 0 && e < envs->count && e < RES_TENANT_MAX_ENVS; e++) {
             const char *name = tf_value_str(tf_value_attr(envs->elems[e], "name"));
             if (name == NULL || !access_covers(blk, name))
                 continue;
@@ -1495,7 +1033,7 @@ static struct tf_value *read_access(struct uc_arena *a, const struct tf_value *c
             if (ng == 1 && groups[g].n == covered) {
                 ev = tf_value_attr(blk, "environments");
             } else {
-                struct tf_value *el[MAX_ENVIRONMENTS];
+                struct tf_value *el[RES_TENANT_MAX_ENVS];
                 for (size_t j = 0; j < groups[g].n; j++)
                     if ((el[j] = tf_value_string(a, groups[g].envs[j])) == NULL)
                         goto fail;
@@ -1539,24 +1077,24 @@ static struct tf_value *read_tags_all(struct uc_arena *a, const json_t *tags, co
 static struct tf_value *tenant_read(struct res_ctx *ctx, const struct tf_value *cur)
 {
     struct uc_arena *a = ctx->arena;
-    struct tenant_op op;
-    struct env_work ws[MAX_ENVIRONMENTS];
+    struct res_tenant_op op;
+    struct res_tenant_env ws[RES_TENANT_MAX_ENVS];
     const struct tf_value *envs = tf_value_attr(cur, "environment");
     size_t n = res_is_set(envs) ? envs->count : 0;
-    bool live[MAX_ENVIRONMENTS] = {false};
+    bool live[RES_TENANT_MAX_ENVS] = {false};
     struct tf_value *result = NULL;
     size_t nlive = 0, nwork = 0;
-    size_t widx[MAX_ENVIRONMENTS];
-    if (n > MAX_ENVIRONMENTS)
-        n = MAX_ENVIRONMENTS;
+    size_t widx[RES_TENANT_MAX_ENVS];
+    if (n > RES_TENANT_MAX_ENVS)
+        n = RES_TENANT_MAX_ENVS;
     if (!op_init(&op, ctx, cur, "read", RES_READ_TIMEOUT_NS))
         return NULL;
-    if (!works_init(ws, n, &op))
+    if (!res_tenant_envs_init(ws, n, &op))
         goto oom;
     for (size_t i = 0; i < n; i++) {
         const char *id = tf_value_str(tf_value_attr(envs->elems[i], "account_id"));
         const char *name = tf_value_str(tf_value_attr(envs->elems[i], "name"));
-        ws[i].kind = WORK_READ;
+        ws[i].step = RES_TENANT_READ;
         ws[i].index = i;
         ws[i].name = name ? name : "?";
         ws[i].account_id = id;
@@ -1566,10 +1104,10 @@ static struct tf_value *tenant_read(struct res_ctx *ctx, const struct tf_value *
     }
     /* run only the environments that have an account; keep the index order */
     {
-        struct env_work tmp[MAX_ENVIRONMENTS];
+        struct res_tenant_env tmp[RES_TENANT_MAX_ENVS];
         for (size_t j = 0; j < nwork; j++)
             tmp[j] = ws[widx[j]];
-        works_run(tmp, nwork, ctx->diags);
+        res_tenant_envs_run(tmp, nwork, ctx->diags);
         for (size_t j = 0; j < nwork; j++)
             ws[widx[j]] = tmp[j];
     }
@@ -1586,20 +1124,20 @@ static struct tf_value *tenant_read(struct res_ctx *ctx, const struct tf_value *
     bool tags_drift = false;
     for (size_t i = 0; i < n; i++) {
         struct tf_value *e = envs->elems[i];
-        struct env_work *w = &ws[i];
+        struct res_tenant_env *w = &ws[i];
         if (w->account_id == NULL) {
             elems[i] = e;
             continue;
         }
         if (w->gone) {
-            struct tf_path p = env_path(i, NULL);
+            struct tf_path p = res_tenant_env_path(i, NULL);
             tf_diag_warning(ctx->diags, &p, "Account closed or removed outside Terraform",
                             "The %s account %s is %s. Its values are dropped from the state, "
                             "so the plan shows a new account for \"%s\". AWS keeps the e-mail "
                             "of a closed account for 90 days: give this environment a new "
                             "email (or remove the environment block) before applying.",
                             w->name, w->account_id, w->state[0] ? w->state : "gone", w->name);
-            struct env_work none;
+            struct res_tenant_env none;
             memset(&none, 0, sizeof none);
             elems[i] = env_result(a, &none, e, op.access_role);
             if (elems[i] == NULL)
@@ -1611,7 +1149,7 @@ static struct tf_value *tenant_read(struct res_ctx *ctx, const struct tf_value *
         const char *email = tf_value_str(tf_value_attr(e, "email"));
         if (email == NULL || strcasecmp(email, w->email_out) != 0)
             e = tf_value_with_attr(a, e, "email", str_or_null(a, w->email_out));
-        const char *tier = json_string_value(json_object_get(w->tags_out, TAG_TIER));
+        const char *tier = json_string_value(json_object_get(w->tags_out, RES_TAG_TIER));
         const char *old_tier = tf_value_str(tf_value_attr(e, "tier"));
         if (e && (tier == NULL || old_tier == NULL || strcmp(tier, old_tier) != 0))
             e = tf_value_with_attr(a, e, "tier", str_or_null(a, tier));
@@ -1653,7 +1191,7 @@ oom:
     tf_diag_error(ctx->diags, NULL, "Out of memory", "Reading unicron_tenant ran out of memory.");
     result = NULL;
 out:
-    works_release(ws, n);
+    res_tenant_envs_release(ws, n);
     return result;
 }
 
@@ -1664,8 +1202,8 @@ static struct tf_value *tenant_update(struct res_ctx *ctx, const struct tf_value
                                       const struct tf_value *config)
 {
     struct uc_arena *a = ctx->arena;
-    struct tenant_op op;
-    struct env_work ws[MAX_ENVIRONMENTS * 2];
+    struct res_tenant_op op;
+    struct res_tenant_env ws[RES_TENANT_MAX_ENVS * 2];
     const struct tf_value *envs = tf_value_attr(planned, "environment");
     const struct tf_value *old = tf_value_attr(prior, "environment");
     size_t n = res_is_set(envs) ? envs->count : 0;
@@ -1673,10 +1211,10 @@ static struct tf_value *tenant_update(struct res_ctx *ctx, const struct tf_value
     size_t nw = 0;
     struct tf_value *result = NULL;
     (void)config;
-    if (n > MAX_ENVIRONMENTS || nold > MAX_ENVIRONMENTS ||
+    if (n > RES_TENANT_MAX_ENVS || nold > RES_TENANT_MAX_ENVS ||
         !op_init(&op, ctx, planned, "update", RES_DEFAULT_TIMEOUT_NS))
         return NULL;
-    if (!works_init(ws, n + nold, &op))
+    if (!res_tenant_envs_init(ws, n + nold, &op))
         goto oom;
     if (!check_parents(ctx, &op, planned))
         goto out;
@@ -1692,7 +1230,7 @@ static struct tf_value *tenant_update(struct res_ctx *ctx, const struct tf_value
             continue;
         retire_work(&ws[nw++], prior, old->elems[i], i, close);
     }
-    works_run(ws, nw, ctx->diags);
+    res_tenant_envs_run(ws, nw, ctx->diags);
 
     struct tf_value **elems = uc_arena_calloc(a, n + nold + 1, sizeof *elems);
     size_t m = 0;
@@ -1729,7 +1267,7 @@ oom:
     tf_diag_error(ctx->diags, NULL, "Out of memory", "Updating unicron_tenant ran out of memory.");
     result = NULL;
 out:
-    works_release(ws, n + nold);
+    res_tenant_envs_release(ws, n + nold);
     return result;
 }
 
@@ -1737,29 +1275,29 @@ out:
 
 static bool tenant_delete(struct res_ctx *ctx, const struct tf_value *prior)
 {
-    struct tenant_op op;
-    struct env_work ws[MAX_ENVIRONMENTS];
+    struct res_tenant_op op;
+    struct res_tenant_env ws[RES_TENANT_MAX_ENVS];
     const struct tf_value *envs = tf_value_attr(prior, "environment");
     size_t n = res_is_set(envs) ? envs->count : 0, nw = 0;
     bool ok = true;
-    if (n > MAX_ENVIRONMENTS)
-        n = MAX_ENVIRONMENTS;
+    if (n > RES_TENANT_MAX_ENVS)
+        n = RES_TENANT_MAX_ENVS;
     if (!op_init(&op, ctx, prior, "delete", RES_DEFAULT_TIMEOUT_NS))
         return false;
-    if (!works_init(ws, n, &op)) {
+    if (!res_tenant_envs_init(ws, n, &op)) {
         tf_diag_error(ctx->diags, NULL, "Out of memory", "Deleting unicron_tenant ran out of "
                                                          "memory.");
-        works_release(ws, n);
+        res_tenant_envs_release(ws, n);
         return false;
     }
     bool close = tf_value_get_bool(tf_value_attr(prior, "close_on_deletion"), false);
     for (size_t i = 0; i < n; i++)
         if (tf_value_str(tf_value_attr(envs->elems[i], "account_id")) != NULL)
             retire_work(&ws[nw++], prior, envs->elems[i], i, close);
-    works_run(ws, nw, ctx->diags);
+    res_tenant_envs_run(ws, nw, ctx->diags);
     for (size_t i = 0; i < nw; i++)
         ok &= ws[i].ok;
-    works_release(ws, n);
+    res_tenant_envs_release(ws, n);
     return ok;
 }
 
@@ -1781,7 +1319,7 @@ static void tenant_plan_destroy(struct res_ctx *ctx, const struct tf_value *prio
                     tf_value_str(tf_value_attr(prior, "name")) ? tf_value_str(
                                                                      tf_value_attr(prior, "name"))
                                                                : "?",
-                    TAG_RETIRED, rp ? " and moves them to " : "", rp ? rp : "",
+                    RES_TAG_RETIRED, rp ? " and moves them to " : "", rp ? rp : "",
                     b.err == UC_OK && b.len ? uc_buf_str(&b) : "none");
     uc_buf_release(&b);
 }
@@ -1804,11 +1342,11 @@ static int cmp_found(const void *x, const void *y)
 static struct tf_value *tenant_import(struct res_ctx *ctx, const char *id)
 {
     struct uc_arena *a = ctx->arena;
-    struct tenant_op op;
+    struct res_tenant_op op;
     struct aws_error err;
     json_t *accounts = NULL, *all_tags = json_array();
     struct tf_value *result = NULL;
-    struct found_env found[MAX_ENVIRONMENTS];
+    struct found_env found[RES_TENANT_MAX_ENVS];
     size_t nf = 0;
     const struct tf_type *t = ctx->type;
     aws_error_clear(&err);
@@ -1839,23 +1377,25 @@ static struct tf_value *tenant_import(struct res_ctx *ctx, const char *id)
         if (res_org_account_tags(op.org, aid, &op.opts, &tags, &err) != UC_OK)
             goto aws_fail;
         json_array_append_new(all_tags, tags);
-        const char *ten = json_string_value(json_object_get(tags, TAG_TENANT));
-        const char *env = json_string_value(json_object_get(tags, TAG_ENV));
-        if (ten == NULL || strcmp(ten, id) != 0 || json_object_get(tags, TAG_RETIRED) != NULL)
+        const char *ten = json_string_value(json_object_get(tags, RES_TAG_TENANT));
+        const char *env = json_string_value(json_object_get(tags, RES_TAG_ENV));
+        if (ten == NULL || strcmp(ten, id) != 0 || json_object_get(tags, RES_TAG_RETIRED) != NULL)
             continue;
-        if (env == NULL || (strcmp(env, "dev") != 0 && strcmp(env, "staging") != 0 && strcmp(env, "prod") != 0))
+        if (env == NULL ||
+            (strcmp(env, "dev") != 0 && strcmp(env, "staging") != 0 && strcmp(env, "prod") != 0))
             continue;
         for (size_t j = 0; j < nf; j++) {
-            if (strcmp(json_string_value(json_object_get(found[j].tags, TAG_ENV)), env) == 0) {
+            if (strcmp(json_string_value(json_object_get(found[j].tags, RES_TAG_ENV)), env) == 0) {
                 tf_diag_error(ctx->diags, NULL, "Ambiguous tenant",
                               "Accounts %s and %s are both tagged %s = \"%s\", %s = \"%s\". "
                               "Tag one of them %s = \"true\" (or fix its tags) and import "
                               "again.",
-                              found[j].account, aid, TAG_TENANT, id, TAG_ENV, env, TAG_RETIRED);
+                              found[j].account, aid, RES_TAG_TENANT, id, RES_TAG_ENV, env,
+                              RES_TAG_RETIRED);
                 goto out;
             }
         }
-        if (nf == MAX_ENVIRONMENTS)
+        if (nf == RES_TENANT_MAX_ENVS)
             continue;
         found[nf].account = uc_arena_strdup(a, aid);
         found[nf].tags = tags;
@@ -1867,7 +1407,7 @@ static struct tf_value *tenant_import(struct res_ctx *ctx, const char *id)
             if (s == NULL || res_iam_role_read(s, op.access_role, &op.opts, &r, &err) != UC_OK)
                 goto aws_fail;
             found[nf].meta = r.exists ? uc_arena_strdup(a, json_string_value(json_object_get(
-                                                               r.tags, TAG_IMPORT)))
+                                                               r.tags, RES_TAG_IMPORT)))
                                       : NULL;
             res_iam_role_state_release(&r);
         }
@@ -1950,10 +1490,10 @@ static struct tf_value *tenant_import(struct res_ctx *ctx, const char *id)
         }
     }
     /* environments */
-    struct tf_value *envs[MAX_ENVIRONMENTS];
+    struct tf_value *envs[RES_TENANT_MAX_ENVS];
     for (size_t j = 0; j < nf; j++) {
-        const char *env = json_string_value(json_object_get(found[j].tags, TAG_ENV));
-        const char *tier = json_string_value(json_object_get(found[j].tags, TAG_TIER));
+        const char *env = json_string_value(json_object_get(found[j].tags, RES_TAG_ENV));
+        const char *tier = json_string_value(json_object_get(found[j].tags, RES_TAG_TIER));
         const char *fm = found[j].meta ? found[j].meta : "";
         json_t *d = NULL;
         char parent[80] = "";
@@ -1981,20 +1521,20 @@ static struct tf_value *tenant_import(struct res_ctx *ctx, const char *id)
         goto oom;
     /* access blocks from the roles' unicron:import tags (read then fills the principals) */
     {
-        struct tf_value *blocks[N_ROLES * MAX_ENVIRONMENTS];
-        size_t bidx[N_ROLES * MAX_ENVIRONMENTS];
+        struct tf_value *blocks[RES_TENANT_N_ROLES * RES_TENANT_MAX_ENVS];
+        size_t bidx[RES_TENANT_N_ROLES * RES_TENANT_MAX_ENVS];
         size_t nb = 0;
         for (size_t j = 0; j < nf; j++) {
             struct aws_session *s = aws_client_account_session(op.client, found[j].account,
                                                                &err);
             if (s == NULL)
                 goto aws_fail;
-            for (int k = 0; k < N_ROLES; k++) {
+            for (int k = 0; k < RES_TENANT_N_ROLES; k++) {
                 struct res_iam_role_state r;
-                if (res_iam_role_read(s, role_names[k], &op.opts, &r, &err) != UC_OK)
+                if (res_iam_role_read(s, res_tenant_role_names[k], &op.opts, &r, &err) != UC_OK)
                     goto aws_fail;
                 const char *rm = r.exists ? json_string_value(json_object_get(r.tags,
-                                                                              TAG_IMPORT))
+                                                                              RES_TAG_IMPORT))
                                           : NULL;
                 char *bi = rm ? meta_field(a, rm, "index") : NULL;
                 char *benvs = rm ? meta_field(a, rm, "envs") : NULL;
@@ -2003,14 +1543,15 @@ static struct tf_value *tenant_import(struct res_ctx *ctx, const char *id)
                 for (size_t q = 0; q < nb; q++)
                     dup |= bidx[q] == index;
                 json_t *pr = r.exists && r.trust ? res_trust_principals(r.trust, NULL) : NULL;
-                if (r.exists && !dup && pr != NULL && nb < N_ROLES * MAX_ENVIRONMENTS) {
+                if (r.exists && !dup && pr != NULL &&
+                    nb < RES_TENANT_N_ROLES * RES_TENANT_MAX_ENVS) {
                     struct tf_value *blk = null_object(a, acc_list_t->elem);
                     struct tf_value *ev = tf_value_null(a, &tf_type_set_string);
                     if (benvs != NULL && strcmp(benvs, "*") != 0) {
-                        struct tf_value *el[MAX_ENVIRONMENTS];
+                        struct tf_value *el[RES_TENANT_MAX_ENVS];
                         size_t ne = 0;
                         for (char *save = NULL, *tok = strtok_r(benvs, ":", &save);
-                             tok != NULL && ne < MAX_ENVIRONMENTS;
+                             tok != NULL && ne < RES_TENANT_MAX_ENVS;
                              tok = strtok_r(NULL, ":", &save))
                             el[ne++] = tf_value_string(a, tok);
                         ev = tf_value_set(a, &tf_type_set_string, el, ne);
@@ -2019,7 +1560,7 @@ static struct tf_value *tenant_import(struct res_ctx *ctx, const char *id)
                                                                       ? json_string_value(
                                                                             json_object_get(
                                                                                 found[j].tags,
-                                                                                TAG_ENV))
+                                                                                RES_TAG_ENV))
                                                                       : "dev")};
                         ev = tf_value_set(a, &tf_type_set_string, el, 1);
                     }

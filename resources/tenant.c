@@ -583,12 +583,10 @@ static const char *account_meta(struct uc_arena *a, const struct tf_value *tenan
 
 /* Tags an environment's account must carry: tags_all plus the per-account unicron:* tags. A new
  * JSON object the caller owns; NULL when out of memory. */
-static json_t *account_tags(struct uc_arena *a, const struct tf_value *tenant,
-                            const struct tf_value *env, size_t index)
+static json_t *account_tags(const struct tf_value *tenant, const struct tf_value *env)
 {
     json_t *o = json_object();
     const struct tf_value *all = tf_value_attr(tenant, "tags_all");
-    (void)index;
     if (o == NULL)
         return NULL;
     for (size_t i = 0; res_is_set(all) && i < all->count; i++)
@@ -786,7 +784,7 @@ static bool ensure_work(struct res_tenant_env *w, struct uc_arena *a,
     w->name = tf_value_str(tf_value_attr(env, "name"));
     w->email = tf_value_str(tf_value_attr(env, "email"));
     w->parent = effective_parent(planned, env, &w->parent_from_env);
-    w->tags = account_tags(a, planned, env, i);
+    w->tags = account_tags(planned, env);
     w->meta = account_meta(a, planned, env, i);
     if (w->name == NULL || w->email == NULL || w->tags == NULL)
         return false;

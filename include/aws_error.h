@@ -14,7 +14,8 @@
 
 struct aws_error {
     uc_status status;     /* same as the call's return value */
-    char service[32];     /* "organizations", "sts", "iam", "eks", "kubernetes", "credentials" */
+    char service[32];     /* "organizations", "sts", "iam", "eks", "kubernetes", "credentials",
+                             "transport" (libcurl could not be loaded) */
     char operation[64];   /* "CreateAccount", "GET /api/v1/...", "AssumeRole", ... */
     int http_status;      /* 0 when no HTTP response */
     char code[128];       /* AWS error code ("AccountNotFoundException") or Kubernetes reason */

@@ -6,12 +6,12 @@
  * maps of strings themselves, skipping unknown elements.
  */
 #include <arpa/inet.h>
-#include <curl/curl.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
+#include "aws_http.h"
 #include "res_catalog.h"
 #include "res_validate.h"
 
@@ -860,22 +860,10 @@ static void check_url(const char *s, size_t n, const struct tf_path *p, const vo
                       struct tf_diags *d)
 {
     int q = (int)(n > QUOTE_MAX ? QUOTE_MAX : n);
-    bool ok = false;
-    CURLU *u = NULL;
-    char *scheme = NULL, *host = NULL;
-    if (strlen(s) != n || n > 2048 || strpbrk(s, " \t\r\n") != NULL)
-        goto out;
-    u = curl_url();
-    if (u == NULL || curl_url_set(u, CURLUPART_URL, s, 0) != CURLUE_OK)
-        goto out;
-    if (curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
-        curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK)
-        goto out;
-    ok = (strcmp(scheme, "http") == 0 || strcmp(scheme, "https") == 0) && host[0] != '\0';
-out:
-    curl_free(host);
-    curl_free(scheme);
-    curl_url_cleanup(u);
+    /* The AWS client's own URL rules: what passes here is what it will accept. */
+    struct aws_url u;
+    bool ok = strlen(s) == n && n <= 2048 && strpbrk(s, " \t\r\n") == NULL &&
+              aws_url_parse(s, &u) == UC_OK && u.host[0] != '\0';
     if (!ok)
         tf_diag_error(d, p, "Invalid URL",
                       "\"%.*s\" is not an http:// or https:// URL with a host, like "

@@ -29,6 +29,15 @@ struct aws_call_opts {
     uint64_t deadline_ms;           /* monotonic ms (uc_clock_monotonic_ms domain); 0 = none */
     bool retry_non_idempotent;      /* allow retrying a non-idempotent call after an error whose
                                        outcome is unknown (5xx, timeout, reset) */
+    /* How long this call retries AccessDenied from the AssumeRole of a cross-account session
+     * (aws_client_account_session), counted from the first AccessDenied answer; 0 = the
+     * client's account_role_wait_ms. It replaces that value for this call only: the
+     * credentials, once assumed, are cached per account and shared as usual. Throttling, 5xx
+     * and network retries keep their normal budget; cancel and deadline_ms still apply. Has no
+     * effect on sessions whose credentials are already cached, nor on the provider's own
+     * credentials. A call that finds another thread assuming the same account's role waits
+     * for that thread's result, which may follow a longer wait. */
+    uint64_t access_denied_wait_ms;
 };
 
 /* ---- lifecycle --------------------------------------------------------------------------- */
@@ -50,7 +59,8 @@ struct aws_session *aws_client_session(struct aws_client *c);
  * arn:<partition>:iam::<account_id>:role/<account_access_role_name> with the provider's
  * credentials. Sessions are cached per account; credentials are assumed on first use and
  * refreshed before expiry. AccessDenied from AssumeRole is retried for account_role_wait_ms
- * (a new account's role becomes assumable only after a delay). Does no I/O itself. Returns a
+ * (a new account's role becomes assumable only after a delay), or for the call's
+ * access_denied_wait_ms when set (struct aws_call_opts). Does no I/O itself. Returns a
  * borrowed pointer, or NULL with err filled (UC_INVALID for a bad id, UC_NOMEM). */
 struct aws_session *aws_client_account_session(struct aws_client *c, const char *account_id,
                                                struct aws_error *err);

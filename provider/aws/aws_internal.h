@@ -91,7 +91,8 @@ struct aws_provider *aws_provider_static_new(const char *ak, const char *sk, con
                                              const char *source);
 /* Assume role_arn with the credentials of source (a cache it owns when own_source). The STS
  * call goes through the client's STS endpoint. access_denied_wait_ms > 0 retries AccessDenied
- * that long. */
+ * that long after the first one (a fetch whose opts set access_denied_wait_ms waits that long
+ * instead); 0 never retries it, whatever the opts say. */
 struct aws_provider *aws_provider_assume_role_new(struct aws_creds_cache *source, bool own_source,
                                                   const char *role_arn, const char *session_name,
                                                   const char *external_id, int duration_seconds,

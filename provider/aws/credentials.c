@@ -309,19 +309,27 @@ static uc_status assume_fetch(struct aws_provider *p, struct aws_client *c,
     struct assume_provider *a = (struct assume_provider *)p;
     struct aws_assume_role_params ap = {a->role_arn, a->session_name, a->external_id,
                                         a->duration};
-    uint64_t start = aws_clock_mono_ms(&c->clock);
+    /* A provider that waits at all (a cross-account session) waits as long as this call asks. */
+    uint64_t wait_ms = a->denied_wait_ms;
+    if (wait_ms > 0 && o && o->access_denied_wait_ms > 0)
+        wait_ms = o->access_denied_wait_ms;
+    uint64_t first_denied = 0;
     for (unsigned n = 1;; n++) {
+        /* Throttling, 5xx and network errors are retried inside this call by aws_send, with
+         * their own budget; only AccessDenied comes back here to be waited for. */
         uc_status st = aws_sts_assume_role_with(c, a->source, &ap, NULL, o, out, err);
         bool denied = st == UC_REMOTE && err &&
                       (aws_error_is(err, "AccessDenied") ||
                        aws_error_is(err, "AccessDeniedException"));
-        if (!denied || a->denied_wait_ms == 0)
+        if (!denied || wait_ms == 0)
             return st;
         uint64_t now = aws_clock_mono_ms(&c->clock);
+        if (n == 1)
+            first_denied = now;
         uint64_t delay = aws_retry_backoff_ms(n, true, 0.5 + aws_client_rand(c) / 2, 0);
         if (delay > 10000)
             delay = 10000;
-        if (now - start + delay > a->denied_wait_ms)
+        if (now - first_denied + delay > wait_ms)
             return st;
         if (o && o->deadline_ms && now + delay >= o->deadline_ms)
             return st;

@@ -1,8 +1,9 @@
 /* test_aws_creds.c - the credential chain: order and every source (provider arguments,
  * environment, shared files with role_arn/source_profile/credential_source/credential_process,
  * web identity, container, IMDS), lazy resolution, refresh before expiry, and cross-account
- * sessions (caching, AccessDenied wait, single flight across threads). Uses temporary files,
- * the environment, a fake transport (STS / container / IMDS answers) and a fake clock.
+ * sessions (caching, AccessDenied wait and its per-call bound, single flight across threads).
+ * Uses temporary files, the environment, a fake transport (STS / container / IMDS answers) and
+ * a fake clock.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -32,6 +33,9 @@ static const char *const aws_env_vars[] = {
 struct sts_fake {
     int assume_calls, webid_calls, denied_left, imds_calls, container_calls;
     bool always_denied;
+    /* Answers to the next AssumeRole calls, one letter each: 'D' AccessDenied, 'T' Throttling
+     * (x-amz-retry-after: 4000), 'O' success; when used up, the rules above apply. */
+    const char *script;
     char last_body[4096];
     char last_auth[512];
     char last_url[4096];
@@ -106,8 +110,18 @@ static uc_status handler(void *ctx, const struct fake_req *req, struct aws_http_
         s->webid_calls++;
     else
         s->assume_calls++;
-    if (!webid && (s->always_denied || s->denied_left > 0)) {
-        if (s->denied_left > 0)
+    char scripted = !webid && s->script && *s->script ? *s->script++ : '\0';
+    if (scripted == 'T') {
+        resp->status = 400;
+        fake_set_headers(resp, "x-amz-retry-after: 4000");
+        uc_buf_puts(&resp->body,
+                    "<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><Error>"
+                    "<Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message>"
+                    "</Error><RequestId>t</RequestId></ErrorResponse>");
+        return UC_OK;
+    }
+    if (scripted == 'D' || (!scripted && !webid && (s->always_denied || s->denied_left > 0))) {
+        if (!scripted && s->denied_left > 0)
             s->denied_left--;
         resp->status = 403;
         uc_buf_puts(&resp->body,
@@ -546,6 +560,95 @@ static void test_cross_account(void **state)
     aws_client_free(c);
 }
 
+/* One account session fetch with opts o; returns its status and how long it took (fake ms). */
+static uc_status timed_fetch(struct env *e, struct aws_client *c, const char *account,
+                             const struct aws_call_opts *o, struct aws_error *err,
+                             uint64_t *took_ms)
+{
+    struct aws_session *s = aws_client_account_session(c, account, err);
+    assert_non_null(s);
+    struct aws_credentials *cr = NULL;
+    uint64_t t0 = e->fc.mono_ms;
+    uc_status st = aws_session_credentials(s, o, &cr, err);
+    *took_ms = e->fc.mono_ms - t0;
+    aws_credentials_unref(cr);
+    return st;
+}
+
+/* aws_call_opts.access_denied_wait_ms bounds the AccessDenied wait of one call; throttling in
+ * the same call is still retried, and the session's later calls wait as long as the client's
+ * default (5 minutes here). */
+static void test_cross_account_per_call_denied_wait(void **state)
+{
+    struct env *e = *state;
+    struct aws_config cfg;
+    base_config(e, &cfg);
+    cfg.access_key = "test";
+    cfg.secret_key = "test";
+    struct aws_error err;
+    struct aws_client *c = aws_client_new(&cfg, &err);
+    assert_non_null(c);
+    uint64_t took = 0;
+    int calls = 0;
+    const struct aws_call_opts dflt = {.access_denied_wait_ms = 0};
+    const struct aws_call_opts quick = {.access_denied_wait_ms = 3000};
+
+    /* 0 = the client's default: five AccessDenied answers (at least 15.5 s of backoff), then
+     * the role is assumable. */
+    e->sts.script = "DDDDDO";
+    assert_int_equal(timed_fetch(e, c, "111111111111", &dflt, &err, &took), UC_OK);
+    assert_int_equal(e->sts.assume_calls, 6);
+    assert_true(took >= 15500);
+
+    /* The same answers with a 3 s bound: three tries (backoff 0.5-1 s, 1-2 s, then 2-4 s is
+     * over the bound), AccessDenied, within the bound. */
+    e->sts.script = "DDDDDO";
+    calls = e->sts.assume_calls;
+    assert_int_equal(timed_fetch(e, c, "222222222222", &quick, &err, &took), UC_REMOTE);
+    assert_string_equal(err.code, "AccessDenied");
+    assert_int_equal(e->sts.assume_calls - calls, 3);
+    assert_true(took >= 1500 && took <= 3000);
+    /* Nothing was cached and the bound was this call's only: the next call waits as usual. */
+    calls = e->sts.assume_calls;
+    assert_int_equal(timed_fetch(e, c, "222222222222", NULL, &err, &took), UC_OK);
+    assert_int_equal(e->sts.assume_calls - calls, 3);
+    assert_string_equal(e->sts.script, "");
+
+    /* Throttled first (the server asks for 4 s, more than the bound): retried, then the
+     * AccessDenied wait starts and ends as above. The deadline is far away. */
+    e->sts.script = "T";
+    e->sts.always_denied = true;
+    calls = e->sts.assume_calls;
+    struct aws_call_opts quick_deadline = quick;
+    quick_deadline.deadline_ms = e->fc.mono_ms + 60000;
+    assert_int_equal(timed_fetch(e, c, "333333333333", &quick_deadline, &err, &took),
+                     UC_REMOTE);
+    assert_string_equal(err.code, "AccessDenied");
+    assert_int_equal(e->sts.assume_calls - calls, 1 + 3);
+    assert_true(took >= 4000 + 1500 && took <= 4000 + 3000);
+    e->sts.always_denied = false;
+
+    /* AccessDenied, then a throttle whose retry ends after the AccessDenied bound: the
+     * throttle is retried all the same and the role is assumed. */
+    e->sts.script = "DTO";
+    calls = e->sts.assume_calls;
+    quick_deadline.deadline_ms = e->fc.mono_ms + 60000;
+    assert_int_equal(timed_fetch(e, c, "444444444444", &quick_deadline, &err, &took), UC_OK);
+    assert_int_equal(e->sts.assume_calls - calls, 3);
+    assert_true(took > 3000);
+
+    /* The bound never outlasts the call's deadline. */
+    e->sts.script = NULL;
+    e->sts.always_denied = true;
+    const struct aws_call_opts long_wait = {.access_denied_wait_ms = 600000,
+                                            .deadline_ms = e->fc.mono_ms + 5000};
+    assert_int_not_equal(timed_fetch(e, c, "555555555555", &long_wait, &err, &took), UC_OK);
+    assert_string_equal(err.code, "AccessDenied");
+    assert_true(took < 5000);
+    e->sts.always_denied = false;
+    aws_client_free(c);
+}
+
 /* Many threads asking at once make one AssumeRole call (single flight). */
 struct th_arg {
     struct aws_session *s;
@@ -624,6 +727,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_container_and_imds, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refresh_before_expiry, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cross_account, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cross_account_per_call_denied_wait, setup, teardown),
         cmocka_unit_test_setup_teardown(test_concurrent_single_flight, setup, teardown),
         cmocka_unit_test_setup_teardown(test_endpoint_env_overrides, setup, teardown),
     };

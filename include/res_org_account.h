@@ -112,10 +112,12 @@ bool res_org_role_settled(double joined, double now);
 
 /* The session inside member account id (aws_client_account_session), borrowed from client c.
  * When settled is true its credentials are assumed now with AccessDenied retried for at most
- * RES_ORG_SETTLED_ROLE_WAIT_MS (within o's deadline), instead of the client's
- * account_role_wait_ms (minutes, for new accounts): a deleted access role fails fast. When false
- * nothing is fetched yet and the first call waits as long as the client allows. NULL with err
- * filled on failure (an AccessDenied err then names the role). */
+ * RES_ORG_SETTLED_ROLE_WAIT_MS (o->access_denied_wait_ms for that one fetch) instead of the
+ * client's account_role_wait_ms (minutes, for new accounts): a deleted access role fails fast,
+ * while throttling and 5xx answers are retried as usual within o's deadline and cancel. When
+ * false nothing is fetched yet and the first call waits as long as the client allows. o may be
+ * NULL (no deadline, no cancel). NULL with err filled on failure (an AccessDenied err then names
+ * the role). */
 struct aws_session *res_org_member_session(struct aws_client *c, const char *id, bool settled,
                                            const struct aws_call_opts *o, struct aws_error *err);
 

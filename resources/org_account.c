@@ -483,12 +483,11 @@ struct aws_session *res_org_member_session(struct aws_client *c, const char *id,
     struct aws_session *s = aws_client_account_session(c, id, err);
     if (s == NULL || !settled)
         return s;
-    /* Assume the role now, with a short AccessDenied budget: the credentials are cached, so the
-     * calls that follow use them with the caller's own options. */
+    /* Assume the role now, with a short AccessDenied wait but the caller's deadline (throttling
+     * keeps its retries): the credentials are cached, so the calls that follow use them with
+     * the caller's own options. */
     struct aws_call_opts quick = o != NULL ? *o : (struct aws_call_opts){0};
-    uint64_t limit = uc_clock_monotonic_ms() + RES_ORG_SETTLED_ROLE_WAIT_MS;
-    if (quick.deadline_ms == 0 || quick.deadline_ms > limit)
-        quick.deadline_ms = limit;
+    quick.access_denied_wait_ms = RES_ORG_SETTLED_ROLE_WAIT_MS;
     struct aws_credentials *creds = NULL;
     if (aws_session_credentials(s, &quick, &creds, err) != UC_OK)
         return NULL;

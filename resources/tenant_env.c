@@ -66,9 +66,11 @@ static void account_fields(struct res_tenant_env *w, const json_t *acct)
 }
 
 /* The session inside the environment's account. A new account's access role takes minutes to
- * become assumable and the AWS client waits that long; an account that has been around for a
- * while (and was not made by this call) fails fast instead, so that a refresh of an account
- * whose role was deleted outside Terraform does not hang. */
+ * become assumable and the AWS client waits that long for AccessDenied to clear; an account
+ * that joined over an hour ago (and was not created or adopted by this call) waits only
+ * RES_ORG_SETTLED_ROLE_WAIT_MS for it, so that a refresh of an account whose role was deleted
+ * outside Terraform does not hang. Throttling is retried within the operation's deadline
+ * either way. */
 static struct aws_session *work_session(struct res_tenant_env *w, struct aws_error *err)
 {
     bool settled = !w->made_here && res_org_role_settled(w->joined, (double)time(NULL));

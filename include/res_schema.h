@@ -1,11 +1,12 @@
 /* res_schema.h - schema pieces every resource shares: the `timeouts` block, tag merging into
- * tags_all, and small helpers the plan hooks of tenant / cluster / addon use.
+ * tags_all, and small helpers the plan hooks and apply functions of tenant / cluster / addon use.
  *
  * Everything returns arena memory of the caller's call; nothing here keeps state.
  */
 #ifndef RES_SCHEMA_H
 #define RES_SCHEMA_H
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -34,5 +35,12 @@ const struct tf_value *res_find_by_name(const struct tf_value *list, const char 
 
 /* True for a known, non-null value. */
 bool res_is_set(const struct tf_value *v);
+
+/* A known string, or a null string when s is NULL or "". NULL when out of memory. */
+struct tf_value *res_str_or_null(struct uc_arena *a, const char *s);
+
+/* A known set(string) of the strings of JSON array arr (borrowed; other elements become "", a
+ * NULL or non-array arr gives the empty set). NULL when out of memory. */
+struct tf_value *res_string_set_json(struct uc_arena *a, const json_t *arr);
 
 #endif

@@ -32,8 +32,10 @@
 #define RES_TAG_IMPORT  "unicron:import"
 #define RES_TAG_RETIRED "unicron:retired"
 
-/* Access role kind k (the order of the schema's roles: admin, developer, readonly) is the IAM
- * role res_tenant_role_names[k] with the AWS managed policy res_tenant_role_policies[k]. */
+/* Access role kind k is the schema's role value res_tenant_role_kinds[k] (admin, developer,
+ * readonly; NULL-terminated, the validator's list), the IAM role res_tenant_role_names[k] and the
+ * AWS managed policy res_tenant_role_policies[k]. */
+extern const char *const res_tenant_role_kinds[RES_TENANT_N_ROLES + 1];
 extern const char *const res_tenant_role_names[RES_TENANT_N_ROLES];
 extern const char *const res_tenant_role_policies[RES_TENANT_N_ROLES];
 

@@ -1,5 +1,5 @@
 /* schema.c - schema pieces shared by the resources: the timeouts block (Go duration strings,
- * terraform-plugin-framework-timeouts convention) and tags_all merging.
+ * terraform-plugin-framework-timeouts convention), tags_all merging and small value helpers.
  *
  * Pure functions over values; no resource-specific knowledge and no AWS calls here.
  */
@@ -100,4 +100,23 @@ const struct tf_value *res_find_by_name(const struct tf_value *list, const char 
             return list->elems[i];
     }
     return NULL;
+}
+
+struct tf_value *res_str_or_null(struct uc_arena *a, const char *s)
+{
+    return s != NULL && s[0] ? tf_value_string(a, s) : tf_value_null(a, &tf_type_string);
+}
+
+struct tf_value *res_string_set_json(struct uc_arena *a, const json_t *arr)
+{
+    size_t n = json_array_size(arr);
+    struct tf_value **el = uc_arena_calloc(a, n + 1, sizeof *el);
+    if (el == NULL)
+        return NULL;
+    for (size_t i = 0; i < n; i++) {
+        const char *s = json_string_value(json_array_get(arr, i));
+        if ((el[i] = tf_value_string(a, s ? s : "")) == NULL)
+            return NULL;
+    }
+    return tf_value_set(a, &tf_type_set_string, el, n);
 }

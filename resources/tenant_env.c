@@ -15,6 +15,8 @@
 #include "res_aws_diag.h"
 #include "res_org_account.h"
 
+const char *const res_tenant_role_kinds[RES_TENANT_N_ROLES + 1] = {"admin", "developer",
+                                                                  "readonly", NULL};
 const char *const res_tenant_role_names[RES_TENANT_N_ROLES] = {"unicron-admin", "unicron-developer",
                                                                "unicron-readonly"};
 const char *const res_tenant_role_policies[RES_TENANT_N_ROLES] = {

@@ -792,11 +792,11 @@ struct role_group {
 /* The access list as AWS holds it, starting from the state's: a block whose role matches in
  * every environment it covers stays as it is; otherwise it is split by what each environment
  * holds (its environments then listed), and environments where the role is missing (or lacks
- * its managed policy) drop out of it. Environments without a live account keep the state's
- * view. */
+ * its managed policy) drop out of it. live[e] is the read of environment e's account, NULL when
+ * it has no live account: those environments keep the state's view. */
 static struct tf_value *read_access(struct uc_arena *a, const struct tf_value *cur,
-                                    const struct tf_value *envs, const struct res_tenant_env *ws,
-                                    const bool *live)
+                                    const struct tf_value *envs,
+                                    const struct res_tenant_env *const *live)
 {
     const struct tf_value *acc = tf_value_attr(cur, "access");
     size_t n = res_is_set(acc) ? acc->count : 0;
@@ -824,7 +824,7 @@ static struct tf_value *read_access(struct uc_arena *a, const struct tf_value *c
             json_t *t = NULL;
             bool same;
             if (live[e]) {
-                t = read_principals(&ws[e], k);
+                t = read_principals(live[e], k);
                 same = t != NULL && set_equals_json(pr, t);
                 if (t != NULL && json_array_append_new(keep, t) != 0)
                     goto fail;
@@ -905,41 +905,37 @@ static struct tf_value *tenant_read(struct res_ctx *ctx, const struct tf_value *
 {
     struct uc_arena *a = ctx->arena;
     struct res_tenant_op op;
+    /* one read per environment that has an account, in list order; of[i] is environment i's */
     struct res_tenant_env ws[RES_TENANT_MAX_ENVS];
+    struct res_tenant_env *of[RES_TENANT_MAX_ENVS] = {NULL};
+    const struct res_tenant_env *live[RES_TENANT_MAX_ENVS] = {NULL};
     const struct tf_value *envs = tf_value_attr(cur, "environment");
     size_t n = res_is_set(envs) ? envs->count : 0;
-    bool live[RES_TENANT_MAX_ENVS] = {false};
     struct tf_value *result = NULL;
-    size_t nlive = 0, nwork = 0;
-    size_t widx[RES_TENANT_MAX_ENVS];
+    size_t nlive = 0, nw = 0;
     if (n > RES_TENANT_MAX_ENVS)
         n = RES_TENANT_MAX_ENVS;
+    for (size_t i = 0; i < n; i++)
+        nw += tf_value_str(tf_value_attr(envs->elems[i], "account_id")) != NULL;
     if (!op_init(&op, ctx, cur, "read", RES_READ_TIMEOUT_NS))
         return NULL;
-    if (!res_tenant_envs_init(ws, n, &op))
+    if (!res_tenant_envs_init(ws, nw, &op))
         goto oom;
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0, j = 0; i < n; i++) {
         const char *id = tf_value_str(tf_value_attr(envs->elems[i], "account_id"));
         const char *name = tf_value_str(tf_value_attr(envs->elems[i], "name"));
-        ws[i].step = RES_TENANT_READ;
-        ws[i].index = i;
-        ws[i].name = name ? name : "?";
-        ws[i].account_id = id;
-        roles_covered(cur, ws[i].name, ws[i].read_role);
-        if (id != NULL)
-            widx[nwork++] = i;
+        if (id == NULL)
+            continue;
+        struct res_tenant_env *w = of[i] = &ws[j++];
+        w->step = RES_TENANT_READ;
+        w->index = i;
+        w->name = name ? name : "?";
+        w->account_id = id;
+        roles_covered(cur, w->name, w->read_role);
     }
-    /* run only the environments that have an account; keep the index order */
-    {
-        struct res_tenant_env tmp[RES_TENANT_MAX_ENVS];
-        for (size_t j = 0; j < nwork; j++)
-            tmp[j] = ws[widx[j]];
-        res_tenant_envs_run(tmp, nwork, ctx->diags);
-        for (size_t j = 0; j < nwork; j++)
-            ws[widx[j]] = tmp[j];
-    }
-    for (size_t i = 0; i < n; i++)
-        if (ws[i].account_id != NULL && !ws[i].ok)
+    res_tenant_envs_run(ws, nw, ctx->diags);
+    for (size_t j = 0; j < nw; j++)
+        if (!ws[j].ok)
             goto out; /* a read failed: keep the state Terraform has (error diagnosed) */
 
     struct tf_value **elems = uc_arena_calloc(a, n + 1, sizeof *elems);
@@ -951,8 +947,8 @@ static struct tf_value *tenant_read(struct res_ctx *ctx, const struct tf_value *
     bool tags_drift = false;
     for (size_t i = 0; i < n; i++) {
         struct tf_value *e = envs->elems[i];
-        struct res_tenant_env *w = &ws[i];
-        if (w->account_id == NULL) {
+        struct res_tenant_env *w = of[i];
+        if (w == NULL) { /* no account: nothing to read */
             elems[i] = e;
             continue;
         }
@@ -971,7 +967,7 @@ static struct tf_value *tenant_read(struct res_ctx *ctx, const struct tf_value *
                 goto oom;
             continue;
         }
-        live[i] = true;
+        live[i] = w;
         nlive++;
         const char *email = tf_value_str(tf_value_attr(e, "email"));
         if (email == NULL || strcasecmp(email, w->email_out) != 0)
@@ -1005,7 +1001,7 @@ static struct tf_value *tenant_read(struct res_ctx *ctx, const struct tf_value *
     }
     struct tf_value *list = tf_value_list(a, envs->type, elems, n);
     struct tf_value *v = list ? tf_value_with_attr(a, cur, "environment", list) : NULL;
-    struct tf_value *acc = list ? read_access(a, cur, list, ws, live) : NULL;
+    struct tf_value *acc = list ? read_access(a, cur, list, live) : NULL;
     v = v && acc ? tf_value_with_attr(a, v, "access", acc) : NULL;
     v = v ? tf_value_with_attr(a, v, "tags_all", tags_all) : NULL;
     if (v && new_tparent != tparent)
@@ -1018,7 +1014,7 @@ oom:
     tf_diag_error(ctx->diags, NULL, "Out of memory", "Reading unicron_tenant ran out of memory.");
     result = NULL;
 out:
-    res_tenant_envs_release(ws, n);
+    res_tenant_envs_release(ws, nw);
     return result;
 }
 
@@ -1068,15 +1064,15 @@ static struct tf_value *tenant_update(struct res_ctx *ctx, const struct tf_value
         if (ws[i].account[0] == '\0' && ws[i].account_id != NULL) {
             /* the account is known but the work failed early: keep what the state had */
             const struct tf_value *o = res_find_by_name(old, ws[i].name);
+            const char *arn = tf_value_str(tf_value_attr(o, "account_arn"));
+            const char *state = tf_value_str(tf_value_attr(o, "state"));
+            if (arn == NULL)
+                arn = "";
+            if (state == NULL)
+                state = "ACTIVE";
             snprintf(ws[i].account, sizeof ws[i].account, "%s", ws[i].account_id);
-            snprintf(ws[i].arn, sizeof ws[i].arn, "%s",
-                     tf_value_str(tf_value_attr(o, "account_arn"))
-                         ? tf_value_str(tf_value_attr(o, "account_arn"))
-                         : "");
-            snprintf(ws[i].state, sizeof ws[i].state, "%s",
-                     tf_value_str(tf_value_attr(o, "state")) ? tf_value_str(
-                                                                   tf_value_attr(o, "state"))
-                                                             : "ACTIVE");
+            snprintf(ws[i].arn, sizeof ws[i].arn, "%s", arn);
+            snprintf(ws[i].state, sizeof ws[i].state, "%s", state);
         }
         if ((elems[m++] = env_result(a, &ws[i], e, op.access_role)) == NULL)
             goto oom;

@@ -59,9 +59,7 @@ static void account_fields(struct res_tenant_env *w, const json_t *acct)
     const char *v;
     if ((v = json_string_value(json_object_get(acct, "Arn"))) != NULL)
         snprintf(w->arn, sizeof w->arn, "%s", v);
-    if ((v = json_string_value(json_object_get(acct, "State"))) == NULL)
-        v = json_string_value(json_object_get(acct, "Status"));
-    snprintf(w->state, sizeof w->state, "%s", v ? v : "");
+    snprintf(w->state, sizeof w->state, "%s", res_org_account_state(acct));
     if ((v = json_string_value(json_object_get(acct, "Email"))) != NULL)
         snprintf(w->email_out, sizeof w->email_out, "%s", v);
     w->joined = res_org_account_joined(acct);

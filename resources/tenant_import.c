@@ -460,7 +460,7 @@ struct tf_value *res_tenant_import(struct res_ctx *ctx, const char *id)
         if (empty == NULL || (v = tf_value_with_attr(a, v, "tags_all", empty)) == NULL)
             goto oom;
     }
-    result = v; /* id, account_ids: the caller's finish (tenant.c) */
+    result = v; /* account_ids: tenant.c fills it */
     goto out;
 aws_fail:
     res_aws_diag(ctx->diags, NULL, uc_arena_printf(a, "Importing tenant \"%s\"", id), &err);

@@ -26,8 +26,6 @@
 static const char *const environment_names[] = {"dev", "staging", "prod", NULL};
 static const char *const tiers[] = {"critical", "standard", "economy", NULL};
 
-#define RES_TENANT_MAX_ENVS 3
-
 static const struct tf_attr environment_attrs[] = {
     {"name", &tf_type_string, TF_REQUIRED, "Environment: dev, staging or prod.",
      res_validate_enum, environment_names, NULL},

@@ -2,7 +2,9 @@
  *
  * Caller-owned, fixed-size (no allocation, so it can be filled on out-of-memory paths and copied
  * freely). Resources turn it into a Terraform diagnostic with aws_error_format(). It never holds
- * secrets: messages come from the service or from this library, never from credentials.
+ * secrets: messages come from the service or from this library, never from credentials, and
+ * service texts that echo what was signed (SignatureDoesNotMatch quotes the canonical request,
+ * x-amz-security-token included) go through aws_error_redact() first.
  */
 #ifndef AWS_ERROR_H
 #define AWS_ERROR_H
@@ -32,6 +34,11 @@ void aws_error_clear(struct aws_error *e);
 uc_status aws_error_set(struct aws_error *e, uc_status st, const char *service,
                         const char *operation, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
+
+/* Replaces every occurrence of secret in e->message by "[REDACTED]", including a piece of it cut
+ * off at the end of the message (at least 8 characters). Secrets shorter than 8 characters are
+ * not searched for (they would match ordinary words). Accepts NULL for either. */
+void aws_error_redact(struct aws_error *e, const char *secret);
 
 /* True when e->code equals code (case-sensitive). */
 bool aws_error_is(const struct aws_error *e, const char *code);

@@ -6,6 +6,7 @@
 #include "aws_error.h"
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -32,6 +33,51 @@ uc_status aws_error_set(struct aws_error *e, uc_status st, const char *service,
         va_end(ap);
     }
     return st;
+}
+
+#define REDACTED "[REDACTED]"
+#define REDACT_MIN 8
+
+/* Length of the longest prefix of secret (sl characters) that m starts with. */
+static size_t secret_prefix_at(const char *m, const char *secret, size_t sl)
+{
+    size_t n = 0;
+    while (n < sl && m[n] && m[n] == secret[n])
+        n++;
+    return n;
+}
+
+void aws_error_redact(struct aws_error *e, const char *secret)
+{
+    if (!e || !secret)
+        return;
+    size_t sl = strlen(secret);
+    if (sl < REDACT_MIN)
+        return;
+    char out[sizeof(e->message)];
+    size_t o = 0;
+    bool changed = false;
+    const char *m = e->message;
+    while (*m) {
+        size_t n = secret_prefix_at(m, secret, sl);
+        /* the whole secret, or a piece of it that runs to the end of the message */
+        if (n == sl || (n >= REDACT_MIN && m[n] == '\0')) {
+            int w = snprintf(out + o, sizeof(out) - o, "%s", REDACTED);
+            o += w > 0 ? (size_t)w : 0;
+            if (o >= sizeof(out))
+                o = sizeof(out) - 1;
+            m += n;
+            changed = true;
+            continue;
+        }
+        if (o + 1 < sizeof(out))
+            out[o++] = *m;
+        m++;
+    }
+    out[o] = '\0';
+    if (changed)
+        memcpy(e->message, out, o + 1);
+    memset(out, 0, sizeof(out));
 }
 
 bool aws_error_is(const struct aws_error *e, const char *code)

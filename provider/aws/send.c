@@ -244,8 +244,16 @@ uc_status aws_send(struct aws_client *c, const struct aws_req *r, const struct a
                 goto out;
             }
             aws_parse_error(r->proto, resp, err);
-            if (err)
+            if (err) {
                 err->status = UC_REMOTE;
+                /* SignatureDoesNotMatch quotes the canonical request (session token and all);
+                 * a proxy may echo headers: no credential leaves in a message. */
+                if (creds) {
+                    aws_error_redact(err, creds->session_token);
+                    aws_error_redact(err, creds->secret_access_key);
+                }
+                aws_error_redact(err, r->bearer);
+            }
             st = UC_REMOTE;
             cls = aws_retry_classify(resp->status, err ? err->code : NULL, AWS_NET_NONE);
         } else if (st == UC_TRANSPORT && resp->net == AWS_NET_UNAVAILABLE) {

@@ -374,6 +374,78 @@ static void test_clock_skew(void **state)
     assert_int_equal(e->fc.sleeps, 0);
 }
 
+/* AWS answers SignatureDoesNotMatch with "The Canonical String for this request should have
+ * been ..." in the message: the signed headers, x-amz-security-token included. Neither that nor
+ * any other service text may carry the session token or secret key into aws_error (diagnostics,
+ * logs), even when the message is cut in the middle of the token. */
+#define LEAK_SECRET "Zq9Xw3Lr7Vb2Nc5Mh8Kd1Tf4Gj6Sp0Ya/EXAMPLEkey"
+#define LEAK_TOKEN                                                                                 \
+    "IQoJb3JpZ2luX2VjEXAMPLEtokenAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"    \
+    "BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB"   \
+    "CCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCC+end/token=="
+
+static void assert_no_secret_in(const char *text)
+{
+    static const char *const secrets[] = {LEAK_SECRET, LEAK_TOKEN};
+    for (size_t s = 0; s < 2; s++) {
+        /* no 12 consecutive characters of either secret */
+        size_t n = strlen(secrets[s]);
+        for (size_t i = 0; i + 12 <= n; i++) {
+            char piece[13];
+            memcpy(piece, secrets[s] + i, 12);
+            piece[12] = '\0';
+            if (strstr(text, piece))
+                fail_msg("secret piece %s found in: %s", piece, text);
+        }
+    }
+}
+
+static void test_error_never_echoes_credentials(void **state)
+{
+    struct fake_env *e = *state;
+    aws_client_free(e->c);
+    struct aws_config cfg;
+    fake_config(e, &cfg, "us-east-1", "ASIAEXAMPLEEXAMPLE", LEAK_SECRET, 7);
+    cfg.token = LEAK_TOKEN;
+    struct aws_error err;
+    e->c = aws_client_new(&cfg, &err);
+    assert_non_null(e->c);
+    struct aws_caller_identity id;
+    char line[2048];
+
+    /* 1: the whole token inside a SignatureDoesNotMatch message (no Date: no skew retry) */
+    fake_push(&e->ft, 403, NULL,
+              "<ErrorResponse><Error><Type>Sender</Type><Code>SignatureDoesNotMatch</Code>"
+              "<Message>The request signature we calculated does not match the signature you "
+              "provided. Check your AWS Secret Access Key and signing method. Consult the "
+              "service documentation for details.\n\nThe Canonical String for this request "
+              "should have been\n'POST\n/\n\ncontent-type:application/x-www-form-urlencoded; "
+              "charset=utf-8\nhost:sts.us-east-1.amazonaws.com\nx-amz-date:20260101T000000Z\n"
+              "x-amz-security-token:" LEAK_TOKEN "\n\ncontent-type;host;x-amz-date;"
+              "x-amz-security-token\ne3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855'"
+              "\n\nThe String-to-Sign should have been ... secret " LEAK_SECRET "</Message>"
+              "</Error><RequestId>r1</RequestId></ErrorResponse>");
+    assert_int_equal(aws_sts_get_caller_identity(aws_client_session(e->c), NULL, &id, &err),
+                     UC_REMOTE);
+    assert_string_equal(err.code, "SignatureDoesNotMatch");
+    assert_non_null(strstr(err.message, "The request signature we calculated"));
+    assert_non_null(strstr(err.message, "[REDACTED]"));
+    assert_no_secret_in(err.message);
+    assert_no_secret_in(aws_error_format(&err, line, sizeof line));
+
+    /* 2: a plain-text body whose excerpt (200 characters) ends inside the token */
+    fake_reset(&e->ft);
+    static char body[600];
+    snprintf(body, sizeof body, "%-150.150s x-amz-security-token: %s", "proxy echo:", LEAK_TOKEN);
+    fake_push(&e->ft, 400, "Content-Type: text/plain", body); /* not retried */
+    assert_int_equal(aws_sts_get_caller_identity(aws_client_session(e->c), NULL, &id, &err),
+                     UC_REMOTE);
+    assert_int_equal(err.http_status, 400);
+    assert_non_null(strstr(err.message, "proxy echo:"));
+    assert_non_null(strstr(err.message, "[REDACTED]"));
+    assert_no_secret_in(err.message);
+}
+
 static void test_adaptive_mode(void **state)
 {
     struct fake_env *e = *state;
@@ -458,6 +530,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_deadline, setup, fake_env_teardown),
         cmocka_unit_test_setup_teardown(test_retry_after_header, setup, fake_env_teardown),
         cmocka_unit_test_setup_teardown(test_clock_skew, setup, fake_env_teardown),
+        cmocka_unit_test_setup_teardown(test_error_never_echoes_credentials, setup,
+                                        fake_env_teardown),
         cmocka_unit_test_setup_teardown(test_adaptive_mode, setup, fake_env_teardown),
         cmocka_unit_test_setup_teardown(test_cancel_wakes_backoff, setup, fake_env_teardown),
     };

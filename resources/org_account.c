@@ -27,33 +27,54 @@ static uc_status org_call(struct aws_session *s, const char *operation, json_t *
     return st;
 }
 
+/* The most pages one list may take (Organizations pages hold up to 20 items). */
+#define ORG_LIST_MAX_PAGES 1000
+
 /* Every page of a paginated Organizations list (member `key`) into one new array. base is the
- * request without NextToken, taken over like org_call's input (NULL = out of memory). */
+ * request without NextToken, taken over like org_call's input (NULL = out of memory). The token
+ * is opaque and passed back as given, whatever its length; a token equal to the one just sent,
+ * or more pages than ORG_LIST_MAX_PAGES, is an error (never a short or repeated list). */
 static uc_status org_list(struct aws_session *s, const char *operation, json_t *base,
                           const char *key, const struct aws_call_opts *o, json_t **items,
                           struct aws_error *err)
 {
     json_t *all = base != NULL ? json_array() : NULL;
-    char token[2048] = "";
+    json_t *token = NULL; /* the NextToken to send, a JSON string */
     uc_status st = UC_OK;
     *items = NULL;
-    for (int page = 0; all != NULL && page < 1000; page++) {
+    for (int page = 0; all != NULL; page++) {
+        if (page == ORG_LIST_MAX_PAGES) {
+            st = aws_error_set(err, UC_RANGE, "organizations", operation,
+                               "more than %d pages of results; NextToken keeps coming",
+                               ORG_LIST_MAX_PAGES);
+            break;
+        }
         json_t *in = json_deep_copy(base);
         json_t *out = NULL;
-        if (in != NULL && token[0])
-            json_object_set_new(in, "NextToken", json_string(token));
+        if (in != NULL && token != NULL && json_object_set(in, "NextToken", token) != 0) {
+            json_decref(in);
+            in = NULL;
+        }
         if ((st = org_call(s, operation, in, o, &out, err)) != UC_OK)
             break;
         if (json_is_array(json_object_get(out, key)))
             json_array_extend(all, json_object_get(out, key));
-        const char *next = json_string_value(json_object_get(out, "NextToken"));
-        bool more = next != NULL && next[0] && strlen(next) < sizeof token;
-        if (more)
-            snprintf(token, sizeof token, "%s", next);
+        json_t *next = json_object_get(out, "NextToken");
+        bool more = json_is_string(next) && json_string_length(next) > 0;
+        if (more && token != NULL && json_equal(next, token)) {
+            json_decref(out);
+            st = aws_error_set(err, UC_DECODE, "organizations", operation,
+                               "the service answered the NextToken it was given; the list would "
+                               "never end");
+            break;
+        }
+        json_decref(token);
+        token = more ? json_incref(next) : NULL;
         json_decref(out);
         if (!more)
             break;
     }
+    json_decref(token);
     json_decref(base);
     if (all == NULL && st == UC_OK)
         st = aws_error_set(err, UC_NOMEM, "organizations", operation, "no memory");

@@ -148,6 +148,17 @@ static void validate_nested(const struct tf_block_type *bt, const struct tf_valu
         validate_block(bt->block, v, path, c, depth + 1);
         return;
     }
+    /* A dynamic-typed block value (LIST / MAP with a dynamic attribute inside) carries
+     * whatever type the wire named: only the collection kinds of its nesting have elements. */
+    enum tf_type_kind k = tf_value_is_null(v) ? TF_LIST : v->type->kind;
+    bool shaped = tf_value_is_null(v) ||
+                  (bt->nesting == TF_NEST_MAP ? k == TF_MAP || k == TF_OBJECT
+                                              : k == TF_LIST || k == TF_SET || k == TF_TUPLE);
+    if (!shaped) {
+        tf_diag_error(c->d, path, "Invalid nested block value",
+                      "The value of the \"%s\" blocks has the wrong type.", bt->name);
+        return;
+    }
     size_t n = tf_value_is_null(v) ? 0 : v->count;
     check_count(bt, n, path, c);
     struct vctx inner = *c;
@@ -155,8 +166,10 @@ static void validate_nested(const struct tf_block_type *bt, const struct tf_valu
         inner.frozen = true;
     for (size_t i = 0; i < n; i++) {
         struct tf_path p = *path;
+        /* A MAP block with a dynamic attribute inside is an object keyed by label (no keys
+         * array), as in plan.c. */
         if (!c->frozen && bt->nesting == TF_NEST_MAP)
-            p = tf_path_key(path, v->keys[i]);
+            p = tf_path_key(path, v->type->kind == TF_OBJECT ? v->type->names[i] : v->keys[i]);
         else if (!c->frozen && bt->nesting != TF_NEST_SET)
             p = tf_path_index(path, (int64_t)i);
         validate_block(bt->block, v->elems[i], &p, &inner, depth + 1);

@@ -145,6 +145,50 @@ static void test_validate_base_path(void **state)
     uc_buf_release(&b);
 }
 
+/* A MAP block with a dynamic attribute inside has an object value (one attribute per label),
+ * not a map: validation must walk it by the object's attribute names. */
+static void test_validate_map_block_with_dynamic(void **state)
+{
+    static const struct tf_attr attrs[] = {
+        {.name = "r", .type = &tf_type_string, .flags = TF_REQUIRED},
+        {.name = "v", .type = &tf_type_dynamic, .flags = TF_OPTIONAL},
+    };
+    static const struct tf_block inner = {.attrs = attrs, .nattrs = 2};
+    static const struct tf_block_type bts[] = {
+        {.name = "m", .nesting = TF_NEST_MAP, .block = &inner},
+    };
+    static const struct tf_block outer = {.blocks = bts, .nblocks = 1};
+    const struct tf_type *t = tf_block_type_of(A, &outer);
+    assert_non_null(t);
+    struct tf_value *cfg = fx_value(
+        A, t,
+        "{\"m\":{\"type\":[\"object\",{\"k\":[\"object\",{\"r\":\"string\","
+        "\"v\":\"dynamic\"}]}],\"value\":{\"k\":{\"r\":null,"
+        "\"v\":{\"type\":\"number\",\"value\":1}}}}}");
+    assert_non_null(cfg);
+    struct tf_diags d;
+    tf_diags_init(&d, A);
+    tf_block_validate(&outer, cfg, NULL, &d);
+    assert_int_equal(d.count, 1);
+    assert_string_equal(d.items[0].summary, "Missing required argument");
+    struct uc_buf b;
+    uc_buf_init(&b);
+    tf_path_format(&d.items[0].path, &b);
+    assert_string_equal(uc_buf_str(&b), "m[\"k\"].r");
+    uc_buf_release(&b);
+
+    /* The dynamic slot can name any type: a list where labelled blocks belong is an error,
+     * never a walk over keys that are not there. */
+    cfg = fx_value(A, t,
+                   "{\"m\":{\"type\":[\"list\",[\"object\",{\"r\":\"string\"}]],"
+                   "\"value\":[{\"r\":\"x\"}]}}");
+    assert_non_null(cfg);
+    tf_diags_init(&d, A);
+    tf_block_validate(&outer, cfg, NULL, &d);
+    assert_int_equal(d.count, 1);
+    assert_string_equal(d.items[0].summary, "Invalid nested block value");
+}
+
 static void test_check(void **state)
 {
     const char *err = NULL;
@@ -243,6 +287,7 @@ int main(void)
         cmocka_unit_test(test_implied_type),
         cmocka_unit_test(test_validate),
         cmocka_unit_test(test_validate_base_path),
+        cmocka_unit_test(test_validate_map_block_with_dynamic),
         cmocka_unit_test(test_check),
     };
     return cmocka_run_group_tests(tests, fx_setup, tf_arena_teardown);

@@ -384,8 +384,10 @@ static void *work_main(void *arg)
 /* Sets up n work items (zeroed, each with its own arena). False when out of memory. */
 bool res_tenant_envs_init(struct res_tenant_env *ws, size_t n, const struct res_tenant_op *op)
 {
+    /* all of them first: release runs over all n even when an arena below cannot be made */
+    if (n > 0)
+        memset(ws, 0, n * sizeof *ws);
     for (size_t i = 0; i < n; i++) {
-        memset(&ws[i], 0, sizeof ws[i]);
         ws[i].op = op;
         ws[i].arena = uc_arena_new();
         if (ws[i].arena == NULL)

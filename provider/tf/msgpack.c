@@ -773,12 +773,18 @@ static uc_status enc_value(msgpack_packer *pk, const struct tf_value *v, const s
     uc_status st = UC_OK;
     if (!t || depth > 2 * MP_MAX_DEPTH)
         return UC_INVALID;
+    /* As cty's marshal: a value with a concrete type in a dynamic slot keeps it in a wrapper,
+     * also when null or unknown ([type, nil], [type, ext]); only values whose own type is
+     * dynamic are a bare nil / ext 0. Dropping the type would make a config value such as
+     * UnknownVal(String) come back as DynamicVal: "Provider produced invalid plan". */
+    if (t->kind == TF_DYNAMIC && v && v->type && v->type->kind != TF_DYNAMIC)
+        return enc_dynamic(pk, v, depth);
     if (!v || v->state == TF_NULL)
         return msgpack_pack_nil(pk) ? UC_NOMEM : UC_OK;
     if (v->state == TF_UNKNOWN)
         return enc_unknown(pk, v, t);
     if (t->kind == TF_DYNAMIC)
-        return enc_dynamic(pk, v, depth);
+        return UC_INVALID; /* a known value needs a concrete type */
     if (!v->type || v->type->kind != t->kind)
         return UC_INVALID;
     switch (t->kind) {

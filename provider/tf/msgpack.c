@@ -198,20 +198,24 @@ static struct tf_value *dec_oom(struct mp_dec *d)
     return dec_fail(d, UC_NOMEM, "out of memory");
 }
 
-/* Bytes of a str or bin object; false for other types. */
+/* Bytes of a str or bin object; false for other types. *p is never NULL: msgpack-c leaves
+ * the pointer of an empty str / bin NULL, and the empty string is a valid key and value. */
 static bool obj_bytes(const msgpack_object *o, const char **p, size_t *n)
 {
     if (o->type == MSGPACK_OBJECT_STR) {
         *p = o->via.str.ptr;
         *n = o->via.str.size;
-        return true;
-    }
-    if (o->type == MSGPACK_OBJECT_BIN) {
+    } else if (o->type == MSGPACK_OBJECT_BIN) {
         *p = o->via.bin.ptr;
         *n = o->via.bin.size;
-        return true;
+    } else {
+        return false;
     }
-    return false;
+    if (*n == 0 || !*p) {
+        *p = "";
+        *n = 0;
+    }
+    return true;
 }
 
 /* A map key or attribute name: UTF-8 without NUL, as an arena string. */

@@ -220,6 +220,11 @@ static void test_decode_ok(void **state)
         {"93 01 c0 d4 00 00", lst_num, "[1, null, (unknown)]"},
         {"93 a1 'b' a1 'a' a1 'b'", &tf_type_set_string, "[\"a\", \"b\"]"},
         {"82 a1 'z' a1 '1' a1 'a' c0", &tf_type_map_string, "{\"a\" = null, \"z\" = \"1\"}"},
+        /* an empty key is valid in Terraform (tags = {"" = "x"}); msgpack-c gives it no
+         * pointer */
+        {"82 a0 a1 'x' a1 'k' a0", &tf_type_map_string, "{\"\" = \"x\", \"k\" = \"\"}"},
+        {"82 c4 00 a1 'x' a1 'k' c4 00", &tf_type_map_string,
+         "{\"\" = \"x\", \"k\" = \"\"}"}, /* bin */
         {"82 a1 'n' 01 a1 'k' a1 'x'", obj_kn(), "{k = \"x\", n = 1}"},
         {"92 c4 26 '[\"object\",{\"k\":\"string\",\"n\":\"number\"}]' 82 a1 'k' a1 'x' a1 'n' 01",
          &tf_type_dynamic, "{k = \"x\", n = 1}"},

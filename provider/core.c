@@ -136,9 +136,13 @@ static bool encode(struct uc_arena *a, const struct tf_value *v, const struct tf
         return true;
     out->data = NULL;
     out->len = 0;
+    /* The reason, never the value: it may hold sensitive attributes. */
+    const char *why = NULL;
+    if (st == UC_INVALID && !tf_value_conforms(a, v, t, &why) && why)
+        why = uc_arena_printf(a, "%s: %s", uc_status_text(st), why);
     tf_diag_error(d, NULL, "Provider produced a value it cannot encode",
-                  "The %s could not be encoded (%s). This is a bug in the provider: %s", what,
-                  uc_status_text(st), tf_value_debug(a, v));
+                  "The %s could not be encoded (%s). This is a bug in the provider.", what,
+                  why ? why : uc_status_text(st));
     return false;
 }
 

@@ -47,6 +47,10 @@ struct host_method {
     host_handler_fn fn;
     void *ud;
     bool exit_after;   /* GRPCController/Shutdown: after the reply is sent, call on_exit */
+    /* Runs on the completion-queue thread instead of the worker pool, so that it is answered
+     * even when every worker is busy (StopProvider, Shutdown, health). Its handler must never
+     * block. */
+    bool on_poller;
 };
 
 struct host_server_config {

@@ -574,6 +574,7 @@ size_t host_proto6_methods(struct host_method *out, size_t cap, struct host_core
         out[i].path = methods6[i].path;
         out[i].fn = methods6[i].fn;
         out[i].ud = core;
+        out[i].on_poller = i == HOST_OP_STOP_PROVIDER;
     }
     return HOST_PROTO6_METHODS;
 }

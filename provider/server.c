@@ -196,7 +196,7 @@ static void run_handler(struct call *c)
     have_payload = true;
     grpc_byte_buffer_reader_destroy(&reader);
 
-    if (s->cfg.debug_block_method && s->cfg.cancel &&
+    if (s->cfg.debug_block_method && s->cfg.cancel && !m->on_poller &&
         strcmp(s->cfg.debug_block_method, m->path) == 0) {
         uc_log(UC_LOG_WARN, "host", "UNICRON_DEBUG_BLOCK_RPC: holding call until StopProvider",
                "method", m->path, NULL);
@@ -344,7 +344,10 @@ static void *poller_main(void *arg)
                 finish_call(c, GRPC_STATUS_CANCELLED, "receive failed");
                 break;
             }
-            enqueue(s, c);
+            if (c->method->on_poller)
+                run_handler(c); /* control plane: answered even when the pool is saturated */
+            else
+                enqueue(s, c);
             break;
         case ST_FINISHING: {
             bool exit_after = ev.success && c->method && c->method->exit_after;

@@ -45,7 +45,9 @@ size_t host_infra_methods(struct host_method *out, size_t cap)
     out[0].path = "/plugin.GRPCController/Shutdown";
     out[0].fn = h_shutdown;
     out[0].exit_after = true;
+    out[0].on_poller = true;
     out[1].path = "/grpc.health.v1.Health/Check";
     out[1].fn = h_health_check;
+    out[1].on_poller = true;
     return HOST_INFRA_METHODS;
 }

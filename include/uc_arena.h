@@ -40,4 +40,10 @@ char *uc_arena_vprintf(struct uc_arena *a, const char *fmt, va_list ap);
 /* Bytes handed out so far (for tests and benchmarks). */
 size_t uc_arena_used(const struct uc_arena *a);
 
+/* Test seam (jansson-style chaos testing): after n more successful block allocations in this
+ * process, every arena block allocation fails (uc_arena_new too), so tests can drive the
+ * out-of-memory path of any code that allocates from arenas. n < 0 turns failing off (the
+ * default). Thread-safe; meant for single-threaded unit tests. */
+void uc_arena_test_fail_after(long n);
+
 #endif

@@ -5,6 +5,8 @@
 #include "uc_arena.h"
 
 #include <stdalign.h>
+#include <stdbool.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,8 +27,31 @@ struct uc_arena {
     size_t total;
 };
 
+/* Allocations left before the test seam fails them; negative = never fail. */
+static _Atomic long fail_countdown = -1;
+
+void uc_arena_test_fail_after(long n)
+{
+    atomic_store(&fail_countdown, n < 0 ? -1 : n);
+}
+
+/* True when the test seam says this allocation must fail. */
+static bool chaos_fails(void)
+{
+    long n = atomic_load(&fail_countdown);
+    while (n >= 0) {
+        if (n == 0)
+            return true;
+        if (atomic_compare_exchange_weak(&fail_countdown, &n, n - 1))
+            return false;
+    }
+    return false;
+}
+
 struct uc_arena *uc_arena_new(void)
 {
+    if (chaos_fails())
+        return NULL;
     return calloc(1, sizeof(struct uc_arena));
 }
 
@@ -45,7 +70,7 @@ void uc_arena_free(struct uc_arena *a)
 
 static struct arena_block *block_new(size_t size)
 {
-    if (size > SIZE_MAX - sizeof(struct arena_block))
+    if (size > SIZE_MAX - sizeof(struct arena_block) || chaos_fails())
         return NULL;
     struct arena_block *b = malloc(sizeof(*b) + size);
     if (!b)

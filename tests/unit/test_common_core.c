@@ -55,6 +55,39 @@ static void test_arena_alloc_and_strings(void **state)
     uc_arena_free(NULL);
 }
 
+static void test_arena_fail_seam(void **state)
+{
+    (void)state;
+    /* Every allocation count: the arena reports failure by NULL and never crashes. */
+    for (long n = 0; n < 4; n++) {
+        uc_arena_test_fail_after(n);
+        struct uc_arena *a = uc_arena_new();
+        if (n == 0) {
+            assert_null(a);
+            continue;
+        }
+        assert_non_null(a);                     /* the arena itself: allocation 1 */
+        void *small = uc_arena_alloc(a, 16);     /* its first block: allocation 2 */
+        void *big = uc_arena_alloc(a, 1 << 20);  /* a block of its own: allocation 2 or 3 */
+        if (n < 2) {
+            assert_null(small);
+            assert_null(big);
+        } else if (n < 3) {
+            assert_non_null(small);
+            assert_null(big);
+        } else {
+            assert_non_null(small);
+            assert_non_null(big);
+        }
+        uc_arena_free(a);
+    }
+    uc_arena_test_fail_after(-1);
+    struct uc_arena *a = uc_arena_new();
+    assert_non_null(a);
+    assert_non_null(uc_arena_alloc(a, 1 << 20));
+    uc_arena_free(a);
+}
+
 static void test_buf_append_take_and_limit(void **state)
 {
     (void)state;
@@ -192,6 +225,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_status_names),
         cmocka_unit_test(test_arena_alloc_and_strings),
+        cmocka_unit_test(test_arena_fail_seam),
         cmocka_unit_test(test_buf_append_take_and_limit),
         cmocka_unit_test(test_cancel_wakes_sleeper),
         cmocka_unit_test(test_log_levels),

@@ -69,15 +69,23 @@ struct aws_provider {
 
 void aws_provider_free(struct aws_provider *p);
 
-/* Caches one provider's credentials and refreshes them before expiry; one refresh at a time. */
+/* Caches one provider's credentials and refreshes them before expiry; one refresh at a time.
+ * The fetch runs outside mu (fetching is set meanwhile); other callers wait on cv, each with its
+ * own cancel token and deadline, and reuse the result. */
 struct aws_creds_cache {
     pthread_mutex_t mu;
+    pthread_cond_t cv; /* CLOCK_MONOTONIC; broadcast when a fetch ends */
+    bool fetching;     /* a thread is in prov->fetch */
     struct aws_credentials *cur;
     struct aws_provider *prov; /* owned */
 };
 
 void aws_creds_cache_init(struct aws_creds_cache *cc, struct aws_provider *prov);
 void aws_creds_cache_release(struct aws_creds_cache *cc);
+/* Fresh credentials (one reference in *out) from the cache, fetching them when needed. A
+ * caller that finds another thread fetching waits for it, but returns UC_CANCELED when its own
+ * o->cancel fires and UC_TIMEOUT at its own o->deadline_ms (client clock); the fetch goes on
+ * and caches its result for others. o may be NULL. Thread-safe; release no cache in use. */
 uc_status aws_creds_cache_get(struct aws_creds_cache *cc, struct aws_client *c,
                               const struct aws_call_opts *o, struct aws_credentials **out,
                               struct aws_error *err);

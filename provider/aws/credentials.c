@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "aws_internal.h"
@@ -175,6 +176,12 @@ void aws_provider_free(struct aws_provider *p)
 void aws_creds_cache_init(struct aws_creds_cache *cc, struct aws_provider *prov)
 {
     pthread_mutex_init(&cc->mu, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&cc->cv, &ca);
+    pthread_condattr_destroy(&ca);
+    cc->fetching = false;
     cc->cur = NULL;
     cc->prov = prov;
 }
@@ -187,12 +194,31 @@ void aws_creds_cache_release(struct aws_creds_cache *cc)
     cc->cur = NULL;
     aws_provider_free(cc->prov);
     cc->prov = NULL;
+    pthread_cond_destroy(&cc->cv);
     pthread_mutex_destroy(&cc->mu);
 }
 
 static bool fresh(const struct aws_credentials *cr, int64_t now, int64_t margin)
 {
     return cr && (cr->expiration_ms == 0 || now + margin < cr->expiration_ms);
+}
+
+/* A waiter wakes at least this often to look at its cancel token and deadline (the token has
+ * no way to signal cc->cv), so a cancel is seen within this many milliseconds. */
+#define CACHE_WAIT_SLICE_MS 20
+
+/* Waits on cc->cv (cc->mu held) for at most ms milliseconds of real time. */
+static void cache_wait(struct aws_creds_cache *cc, uint64_t ms)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    ts.tv_sec += (time_t)(ms / 1000);
+    ts.tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (ts.tv_nsec >= 1000000000L) {
+        ts.tv_sec++;
+        ts.tv_nsec -= 1000000000L;
+    }
+    pthread_cond_timedwait(&cc->cv, &cc->mu, &ts);
 }
 
 uc_status aws_creds_cache_get(struct aws_creds_cache *cc, struct aws_client *c,
@@ -202,18 +228,52 @@ uc_status aws_creds_cache_get(struct aws_creds_cache *cc, struct aws_client *c,
     *out = NULL;
     if (!cc || !cc->prov)
         return aws_error_set(err, UC_INVALID, "credentials", "resolve", "no credential source");
-    /* One refresh at a time: other threads wait for it and then reuse its result. */
+    const struct uc_cancel *cancel = o ? o->cancel : NULL;
+    uint64_t deadline = o ? o->deadline_ms : 0;
+    uc_status st = UC_OK;
+    /* One fetch at a time: other threads wait for it (each within its own cancel and
+     * deadline) and then reuse its result. */
     pthread_mutex_lock(&cc->mu);
     int64_t now = aws_clock_wall_ms(&c->clock);
-    uc_status st = UC_OK;
-    if (fresh(cc->cur, now, AWS_CREDS_REFRESH_MS)) {
-        *out = aws_credentials_ref(cc->cur);
-        goto out;
+    for (;;) {
+        now = aws_clock_wall_ms(&c->clock);
+        if (fresh(cc->cur, now, AWS_CREDS_REFRESH_MS) ||
+            (cc->fetching && fresh(cc->cur, now, 60 * 1000))) {
+            /* Fresh, or an advisory refresh is running and these still have a minute. */
+            *out = aws_credentials_ref(cc->cur);
+            goto out;
+        }
+        if (!cc->fetching)
+            break;
+        if (uc_cancel_is_set(cancel)) {
+            st = aws_error_set(err, UC_CANCELED, "credentials", "resolve",
+                               "canceled while waiting for another call to fetch credentials "
+                               "from %s",
+                               cc->prov->name ? cc->prov->name : "the credential source");
+            goto out;
+        }
+        uint64_t mono = aws_clock_mono_ms(&c->clock);
+        if (deadline && mono >= deadline) {
+            st = aws_error_set(err, UC_TIMEOUT, "credentials", "resolve",
+                               "deadline reached while waiting for another call to fetch "
+                               "credentials from %s",
+                               cc->prov->name ? cc->prov->name : "the credential source");
+            goto out;
+        }
+        uint64_t slice = CACHE_WAIT_SLICE_MS;
+        if (deadline && deadline - mono < slice)
+            slice = deadline - mono;
+        cache_wait(cc, slice);
     }
+    cc->fetching = true;
+    pthread_mutex_unlock(&cc->mu);
     struct aws_credentials *n = NULL;
     struct aws_error ferr;
     aws_error_clear(&ferr);
     st = cc->prov->fetch(cc->prov, c, o, &n, &ferr);
+    pthread_mutex_lock(&cc->mu);
+    cc->fetching = false;
+    pthread_cond_broadcast(&cc->cv);
     if (st == UC_OK && n) {
         aws_credentials_unref(cc->cur);
         cc->cur = n;

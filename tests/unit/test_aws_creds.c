@@ -40,6 +40,10 @@ struct sts_fake {
     char last_auth[512];
     char last_url[4096];
     int64_t *wall_ms; /* to mint expirations relative to the fake clock */
+    /* When gate is set, AssumeRole blocks until gate is cleared (a slow fetch in flight). */
+    pthread_mutex_t gate_mu;
+    pthread_cond_t gate_cv;
+    bool gate, gate_entered;
 };
 
 struct env {
@@ -110,6 +114,14 @@ static uc_status handler(void *ctx, const struct fake_req *req, struct aws_http_
         s->webid_calls++;
     else
         s->assume_calls++;
+    pthread_mutex_lock(&s->gate_mu);
+    if (s->gate && !webid) {
+        s->gate_entered = true;
+        pthread_cond_broadcast(&s->gate_cv);
+        while (s->gate)
+            pthread_cond_wait(&s->gate_cv, &s->gate_mu);
+    }
+    pthread_mutex_unlock(&s->gate_mu);
     char scripted = !webid && s->script && *s->script ? *s->script++ : '\0';
     if (scripted == 'T') {
         resp->status = 400;
@@ -162,6 +174,8 @@ static int setup(void **state)
     fake_init(&e->ft);
     fake_clock_init(&e->fc, &e->clock);
     e->sts.wall_ms = &e->fc.wall_ms;
+    pthread_mutex_init(&e->sts.gate_mu, NULL);
+    pthread_cond_init(&e->sts.gate_cv, NULL);
     e->ft.handler = handler;
     e->ft.ctx = &e->sts;
     snprintf(e->dir, sizeof(e->dir), "/tmp/uc-aws-creds-XXXXXX");
@@ -181,6 +195,8 @@ static int teardown(void **state)
     snprintf(cmd, sizeof(cmd), "rm -rf '%s'", e->dir);
     assert_int_equal(system(cmd), 0);
     fake_release(&e->ft);
+    pthread_cond_destroy(&e->sts.gate_cv);
+    pthread_mutex_destroy(&e->sts.gate_mu);
     free(e);
     for (size_t i = 0; aws_env_vars[i]; i++)
         unsetenv(aws_env_vars[i]);
@@ -689,6 +705,106 @@ static void test_concurrent_single_flight(void **state)
     aws_client_free(c);
 }
 
+/* A call waiting for another thread's credential fetch honours its own cancel token and
+ * deadline: it returns at once (UC_CANCELED / UC_TIMEOUT) while the fetch goes on, and the
+ * fetch still caches its result for later calls. */
+struct waiter_arg {
+    struct aws_session *s;
+    struct aws_call_opts o;
+    uc_status st;
+    struct aws_error err;
+    volatile int done;
+};
+
+static void *wait_creds(void *p)
+{
+    struct waiter_arg *a = p;
+    struct aws_credentials *cr = NULL;
+    a->st = aws_session_credentials(a->s, &a->o, &cr, &a->err);
+    aws_credentials_unref(cr);
+    __atomic_store_n(&a->done, 1, __ATOMIC_SEQ_CST);
+    return NULL;
+}
+
+/* Polls for a->done up to limit_ms of real time. */
+static bool wait_done(struct waiter_arg *a, uint64_t limit_ms)
+{
+    uint64_t t0 = uc_clock_monotonic_ms();
+    while (!__atomic_load_n(&a->done, __ATOMIC_SEQ_CST)) {
+        if (uc_clock_monotonic_ms() - t0 > limit_ms)
+            return false;
+        usleep(2000);
+    }
+    return true;
+}
+
+static void test_waiter_honours_cancel_and_deadline(void **state)
+{
+    struct env *e = *state;
+    struct aws_config cfg;
+    base_config(e, &cfg);
+    cfg.access_key = "test";
+    cfg.secret_key = "test";
+    struct aws_error err;
+    struct aws_client *c = aws_client_new(&cfg, &err);
+    struct aws_session *s = aws_client_account_session(c, "123412341234", &err);
+    assert_non_null(s);
+    struct uc_cancel *tok = uc_cancel_new();
+    assert_non_null(tok);
+
+    /* The fetcher: blocks inside AssumeRole until the gate opens. */
+    e->sts.gate = true;
+    struct waiter_arg fetcher = {.s = s};
+    pthread_t tf, tw, td;
+    pthread_create(&tf, NULL, wait_creds, &fetcher);
+    pthread_mutex_lock(&e->sts.gate_mu);
+    while (!e->sts.gate_entered)
+        pthread_cond_wait(&e->sts.gate_cv, &e->sts.gate_mu);
+    pthread_mutex_unlock(&e->sts.gate_mu);
+
+    /* A waiter whose token fires while it waits. */
+    struct waiter_arg canceled = {.s = s, .o = {.cancel = tok}};
+    pthread_create(&tw, NULL, wait_creds, &canceled);
+    usleep(30000);
+    uc_cancel_trigger(tok);
+    bool canceled_in_time = wait_done(&canceled, 2000);
+
+    /* A waiter whose deadline (on the client's clock) passes while it waits. */
+    struct waiter_arg timed = {.s = s, .o = {.deadline_ms = e->fc.mono_ms + 10000}};
+    pthread_create(&td, NULL, wait_creds, &timed);
+    usleep(30000);
+    fake_clock_advance(&e->fc, 20000);
+    bool timed_in_time = wait_done(&timed, 2000);
+    bool fetcher_still_running = !__atomic_load_n(&fetcher.done, __ATOMIC_SEQ_CST);
+
+    /* Let the fetch finish (also unblocks the waiters if they did not return). */
+    pthread_mutex_lock(&e->sts.gate_mu);
+    e->sts.gate = false;
+    pthread_cond_broadcast(&e->sts.gate_cv);
+    pthread_mutex_unlock(&e->sts.gate_mu);
+    pthread_join(tf, NULL);
+    pthread_join(tw, NULL);
+    pthread_join(td, NULL);
+
+    assert_true(canceled_in_time);
+    assert_int_equal(canceled.st, UC_CANCELED);
+    assert_int_equal(canceled.err.status, UC_CANCELED);
+    assert_non_null(strstr(canceled.err.message, "canceled while waiting"));
+    assert_true(timed_in_time);
+    assert_int_equal(timed.st, UC_TIMEOUT);
+    assert_non_null(strstr(timed.err.message, "deadline"));
+    assert_true(fetcher_still_running);
+    assert_int_equal(fetcher.st, UC_OK);
+    /* The fetch's result was cached: a later call makes no STS call. */
+    struct aws_credentials *cr = NULL;
+    assert_int_equal(aws_session_credentials(s, NULL, &cr, &err), UC_OK);
+    assert_string_equal(cr->access_key_id, "ASIAROLE1");
+    aws_credentials_unref(cr);
+    assert_int_equal(e->sts.assume_calls, 1);
+    uc_cancel_free(tok);
+    aws_client_free(c);
+}
+
 static void test_endpoint_env_overrides(void **state)
 {
     struct env *e = *state;
@@ -729,6 +845,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_cross_account, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cross_account_per_call_denied_wait, setup, teardown),
         cmocka_unit_test_setup_teardown(test_concurrent_single_flight, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_waiter_honours_cancel_and_deadline, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_endpoint_env_overrides, setup, teardown),
     };
     return cmocka_run_group_tests_name("aws_creds", tests, NULL, NULL);

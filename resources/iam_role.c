@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "res_paging.h"
 #include "uc_cancel.h"
 
 #define NOSUCHENTITY_WAIT_MS 120000 /* IAM propagation window (terraform-provider-aws: 2m) */
@@ -323,39 +324,56 @@ static json_t *as_list(json_t *v)
     return json_is_array(v) ? v : NULL;
 }
 
+/* The most pages of attached policies one read may take (100 per page by default). */
+#define IAM_LIST_MAX_PAGES 1000
+
+/* Appends the ARN of every policy attached to role name, all pages, to arns. The Marker is
+ * passed back whole; a repeated Marker, IsTruncated without one, or more pages than
+ * IAM_LIST_MAX_PAGES is an error (never a short list). */
 static uc_status list_attached(struct aws_session *s, const char *name,
                                const struct aws_call_opts *o, json_t *arns, struct aws_error *err)
 {
-    char marker[1024] = "";
-    for (int page = 0; page < 100; page++) {
+    static const char op[] = "ListAttachedRolePolicies";
+    struct res_pager pg;
+    uc_status st = UC_OK;
+    bool more = true;
+    res_pager_init(&pg, "iam", op, "Marker", IAM_LIST_MAX_PAGES);
+    while (more) {
         json_t *in = json_pack("{s:s}", "RoleName", name);
         json_t *out = NULL;
-        if (in == NULL)
-            return aws_error_set(err, UC_NOMEM, "iam", "ListAttachedRolePolicies", "no memory");
-        if (marker[0])
-            json_object_set_new(in, "Marker", json_string(marker));
-        uc_status st =
-            aws_query_call(s, AWS_SVC_IAM, "ListAttachedRolePolicies", in, o, &out, err);
+        if (in == NULL) {
+            st = aws_error_set(err, UC_NOMEM, "iam", op, "no memory");
+            break;
+        }
+        if ((st = res_pager_begin(&pg, in, err)) == UC_OK)
+            st = aws_query_call(s, AWS_SVC_IAM, op, in, o, &out, err);
         json_decref(in);
         if (st != UC_OK)
-            return st;
+            break;
         size_t i;
         json_t *p;
         json_array_foreach(as_list(json_object_get(out, "AttachedPolicies")), i, p) {
             const char *arn = json_string_value(json_object_get(p, "PolicyArn"));
-            if (arn != NULL)
-                json_array_append_new(arns, json_string(arn));
+            if (arn != NULL && json_array_append_new(arns, json_string(arn)) != 0)
+                st = aws_error_set(err, UC_NOMEM, "iam", op, "no memory");
         }
         const char *trunc = json_string_value(json_object_get(out, "IsTruncated"));
-        const char *m = json_string_value(json_object_get(out, "Marker"));
-        bool more = trunc != NULL && strcmp(trunc, "true") == 0 && m != NULL && m[0];
-        if (more)
-            snprintf(marker, sizeof marker, "%s", m);
+        json_t *marker = json_object_get(out, "Marker");
+        if (st == UC_OK && trunc != NULL && strcmp(trunc, "true") == 0) {
+            if (json_string_length(marker) == 0)
+                st = aws_error_set(err, UC_DECODE, "iam", op,
+                                   "the answer says IsTruncated but has no Marker to go on");
+            else
+                st = res_pager_end(&pg, marker, &more, err);
+        } else {
+            more = false;
+        }
         json_decref(out);
-        if (!more)
-            return UC_OK;
+        if (st != UC_OK)
+            break;
     }
-    return UC_OK;
+    res_pager_release(&pg);
+    return st;
 }
 
 uc_status res_iam_role_read(struct aws_session *s, const char *name, const struct aws_call_opts *o,

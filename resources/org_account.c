@@ -12,6 +12,7 @@
 #include <strings.h>
 
 #include "aws_waiter.h"
+#include "res_paging.h"
 #include "uc_log.h"
 
 #define LOG_MODULE "org"
@@ -39,42 +40,28 @@ static uc_status org_list(struct aws_session *s, const char *operation, json_t *
                           struct aws_error *err)
 {
     json_t *all = base != NULL ? json_array() : NULL;
-    json_t *token = NULL; /* the NextToken to send, a JSON string */
+    struct res_pager pg;
     uc_status st = UC_OK;
+    bool more = all != NULL;
     *items = NULL;
-    for (int page = 0; all != NULL; page++) {
-        if (page == ORG_LIST_MAX_PAGES) {
-            st = aws_error_set(err, UC_RANGE, "organizations", operation,
-                               "more than %d pages of results; NextToken keeps coming",
-                               ORG_LIST_MAX_PAGES);
-            break;
-        }
+    res_pager_init(&pg, "organizations", operation, "NextToken", ORG_LIST_MAX_PAGES);
+    while (more) {
         json_t *in = json_deep_copy(base);
         json_t *out = NULL;
-        if (in != NULL && token != NULL && json_object_set(in, "NextToken", token) != 0) {
+        if (in != NULL && (st = res_pager_begin(&pg, in, err)) != UC_OK) {
             json_decref(in);
-            in = NULL;
+            break;
         }
         if ((st = org_call(s, operation, in, o, &out, err)) != UC_OK)
             break;
         if (json_is_array(json_object_get(out, key)))
             json_array_extend(all, json_object_get(out, key));
-        json_t *next = json_object_get(out, "NextToken");
-        bool more = json_is_string(next) && json_string_length(next) > 0;
-        if (more && token != NULL && json_equal(next, token)) {
-            json_decref(out);
-            st = aws_error_set(err, UC_DECODE, "organizations", operation,
-                               "the service answered the NextToken it was given; the list would "
-                               "never end");
-            break;
-        }
-        json_decref(token);
-        token = more ? json_incref(next) : NULL;
+        st = res_pager_end(&pg, json_object_get(out, "NextToken"), &more, err);
         json_decref(out);
-        if (!more)
+        if (st != UC_OK)
             break;
     }
-    json_decref(token);
+    res_pager_release(&pg);
     json_decref(base);
     if (all == NULL && st == UC_OK)
         st = aws_error_set(err, UC_NOMEM, "organizations", operation, "no memory");

@@ -1,6 +1,7 @@
 /* test_res_iam_role.c - semantic comparison of IAM policy documents (table-driven: equal and
- * different pairs), the trust policy unicron writes, and reading principals back from trust
- * policies in every JSON form IAM accepts. No AWS calls.
+ * different pairs), the trust policy unicron writes, reading principals back from trust
+ * policies in every JSON form IAM accepts, and (against the fake AWS transport, no network) how
+ * reading a role follows the attached-policy list's Marker across pages.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -11,6 +12,7 @@
 #include <cmocka.h>
 
 #include "res_iam_role.h"
+#include "test_aws_fake.h"
 
 struct pair {
     const char *name;
@@ -157,12 +159,149 @@ static void test_trust_principals_forms(void **state)
     json_decref(notpolicy);
 }
 
+/* ---- reading a role: ListAttachedRolePolicies paging on the fake transport ----------------- */
+
+struct iam_pager {
+    int list_calls;
+    const char *marker1; /* Marker the first page answers */
+    bool repeat;         /* every page answers marker1 again */
+    bool no_marker;      /* the first page says IsTruncated=true but has no Marker */
+    char seen[4][4096];  /* Marker of the first ListAttachedRolePolicies requests */
+};
+
+/* The value of form field name in body (no percent-decoding: the test markers are letters). */
+static void form_field(const char *body, const char *name, char *out, size_t cap)
+{
+    out[0] = '\0';
+    size_t nl = strlen(name);
+    for (const char *p = body; p != NULL && *p; p = strchr(p, '&') ? strchr(p, '&') + 1 : NULL) {
+        if (strncmp(p, name, nl) == 0 && p[nl] == '=') {
+            const char *v = p + nl + 1;
+            size_t l = strcspn(v, "&");
+            snprintf(out, cap, "%.*s", (int)l, v);
+            return;
+        }
+    }
+}
+
+static uc_status iam_handler(void *ctx, const struct fake_req *req, struct aws_http_response *resp)
+{
+    struct iam_pager *p = ctx;
+    resp->status = 200;
+    if (strstr(req->body, "Action=GetRole&") != NULL) {
+        uc_buf_puts(&resp->body,
+                    "<GetRoleResponse><GetRoleResult><Role><RoleName>r</RoleName><Arn>"
+                    "arn:aws:iam::111111111111:role/r</Arn><AssumeRolePolicyDocument>%7B%7D"
+                    "</AssumeRolePolicyDocument></Role></GetRoleResult></GetRoleResponse>");
+        return UC_OK;
+    }
+    if (strstr(req->body, "Action=ListAttachedRolePolicies") == NULL) {
+        resp->status = 400;
+        return UC_OK;
+    }
+    char marker[4096];
+    form_field(req->body, "Marker", marker, sizeof marker);
+    if (p->list_calls < 4)
+        snprintf(p->seen[p->list_calls], sizeof p->seen[0], "%s", marker);
+    p->list_calls++;
+    bool first = marker[0] == '\0';
+    uc_buf_printf(&resp->body,
+                  "<ListAttachedRolePoliciesResponse><ListAttachedRolePoliciesResult>"
+                  "<AttachedPolicies><member><PolicyArn>arn:aws:iam::aws:policy/P%d</PolicyArn>"
+                  "<PolicyName>P%d</PolicyName></member></AttachedPolicies>",
+                  p->list_calls, p->list_calls);
+    if ((first || p->repeat) && p->no_marker)
+        uc_buf_puts(&resp->body, "<IsTruncated>true</IsTruncated>");
+    else if (first || p->repeat)
+        uc_buf_printf(&resp->body, "<IsTruncated>true</IsTruncated><Marker>%s</Marker>",
+                      p->marker1);
+    else
+        uc_buf_puts(&resp->body, "<IsTruncated>false</IsTruncated>");
+    uc_buf_puts(&resp->body, "</ListAttachedRolePoliciesResult></ListAttachedRolePoliciesResponse>");
+    return UC_OK;
+}
+
+static int fake_setup(void **state)
+{
+    struct fake_env *e = fake_env_new();
+    assert_non_null(e);
+    struct aws_config cfg;
+    fake_config(e, &cfg, "us-east-1", "AKID", "secret", 7);
+    struct aws_error err;
+    e->c = aws_client_new(&cfg, &err);
+    assert_non_null(e->c);
+    *state = e;
+    return 0;
+}
+
+/* A Marker is opaque and may be long (IAM allows 320 characters today; nothing promises that
+ * stays so): it is passed back whole and the list goes on. */
+static void test_read_follows_a_long_marker(void **state)
+{
+    struct fake_env *e = *state;
+    static char tok[3001];
+    for (size_t i = 0; i < sizeof tok - 1; i++)
+        tok[i] = (char)('a' + (int)(i % 26));
+    struct iam_pager p = {.marker1 = tok};
+    e->ft.handler = iam_handler;
+    e->ft.ctx = &p;
+    struct res_iam_role_state st;
+    struct aws_error err;
+    assert_int_equal(res_iam_role_read(aws_client_session(e->c), "r", NULL, &st, &err), UC_OK);
+    assert_true(st.exists);
+    assert_int_equal(p.list_calls, 2);
+    assert_string_equal(p.seen[1], tok);
+    assert_int_equal(json_array_size(st.attached), 2);
+    res_iam_role_state_release(&st);
+}
+
+/* A service that answers the Marker it was given would page forever: reading stops at once
+ * with an error, never a silently short (or repeated) list. */
+static void test_read_stops_on_a_repeated_marker(void **state)
+{
+    struct fake_env *e = *state;
+    struct iam_pager p = {.marker1 = "m-1", .repeat = true};
+    e->ft.handler = iam_handler;
+    e->ft.ctx = &p;
+    struct res_iam_role_state st;
+    struct aws_error err;
+    uc_status rc = res_iam_role_read(aws_client_session(e->c), "r", NULL, &st, &err);
+    assert_int_not_equal(rc, UC_OK);
+    assert_null(st.attached);
+    assert_true(p.list_calls <= 3);
+    assert_int_equal(err.status, rc);
+    assert_string_equal(err.operation, "ListAttachedRolePolicies");
+    assert_non_null(strstr(err.message, "Marker"));
+}
+
+/* IsTruncated=true without a Marker cannot be continued: an error, not a short list. */
+static void test_read_truncated_without_marker(void **state)
+{
+    struct fake_env *e = *state;
+    struct iam_pager p = {.no_marker = true};
+    e->ft.handler = iam_handler;
+    e->ft.ctx = &p;
+    struct res_iam_role_state st;
+    struct aws_error err;
+    uc_status rc = res_iam_role_read(aws_client_session(e->c), "r", NULL, &st, &err);
+    assert_int_not_equal(rc, UC_OK);
+    assert_int_equal(p.list_calls, 1);
+    assert_string_equal(err.operation, "ListAttachedRolePolicies");
+    assert_non_null(strstr(err.message, "Marker"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_policy_equal_table),
         cmocka_unit_test(test_trust_policy_roundtrip),
         cmocka_unit_test(test_trust_principals_forms),
+        cmocka_unit_test_setup_teardown(test_read_follows_a_long_marker, fake_setup,
+                                        fake_env_teardown),
+        cmocka_unit_test_setup_teardown(test_read_stops_on_a_repeated_marker, fake_setup,
+                                        fake_env_teardown),
+        cmocka_unit_test_setup_teardown(test_read_truncated_without_marker, fake_setup,
+                                        fake_env_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

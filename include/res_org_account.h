@@ -92,7 +92,9 @@ struct res_org_account_result {
  * second account for an e-mail: after an answer of unknown outcome it looks again before trying
  * again. Failure leaves *out with id "" and says why: failure (request FAILED), closed_id /
  * closed_state (the e-mail's account is closed or closing), or only err. o's
- * retry_non_idempotent is ignored for CreateAccount itself. */
+ * retry_non_idempotent is ignored for CreateAccount itself. o may be NULL (no cancel, no
+ * deadline); the pause before looking again wakes on o->cancel (UC_CANCELED) and ends at
+ * o->deadline_ms (UC_TIMEOUT). */
 uc_status res_org_ensure_account(struct aws_session *s, const struct res_org_account_spec *spec,
                                  const struct aws_call_opts *o, struct res_org_account_result *out,
                                  struct aws_error *err);

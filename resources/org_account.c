@@ -387,7 +387,7 @@ static uc_status start_create(struct aws_session *s, const struct res_org_accoun
     json_t *in = json_pack("{s:s,s:s,s:s,s:o}", "Email", spec->email, "AccountName", spec->name,
                            "RoleName", spec->role_name, "Tags", tags);
     json_t *res = NULL;
-    struct aws_call_opts once = *o;
+    struct aws_call_opts once = o != NULL ? *o : (struct aws_call_opts){0};
     once.retry_non_idempotent = false;
     uc_status st = org_call(s, "CreateAccount", in, &once, &res, err);
     if (st != UC_OK)
@@ -408,6 +408,28 @@ static bool outcome_unknown(const struct aws_error *err)
 }
 
 #define CREATE_ATTEMPTS 6
+
+/* The pause before looking again after an unknown outcome: ms, woken by o's cancel token and
+ * cut at o's deadline (o may be NULL). UC_CANCELED or UC_TIMEOUT (deadline reached) fill err. */
+static uc_status pause_before_looking_again(const struct aws_call_opts *o, uint64_t ms,
+                                            const char *code, struct aws_error *err)
+{
+    const struct uc_cancel *cancel = o != NULL ? o->cancel : NULL;
+    uint64_t deadline = o != NULL ? o->deadline_ms : 0;
+    uint64_t now = uc_clock_monotonic_ms();
+    bool cut = false;
+    if (deadline != 0 && (now >= deadline || deadline - now <= ms)) {
+        ms = now >= deadline ? 0 : deadline - now;
+        cut = true;
+    }
+    if (uc_cancel_sleep_ms(cancel, ms) != UC_OK)
+        return aws_error_set(err, UC_CANCELED, "organizations", "CreateAccount", "canceled");
+    if (cut)
+        return aws_error_set(err, UC_TIMEOUT, "organizations", "CreateAccount",
+                             "deadline reached after an answer of unknown outcome (%s)",
+                             code[0] ? code : "no answer");
+    return UC_OK;
+}
 
 uc_status res_org_ensure_account(struct aws_session *s, const struct res_org_account_spec *spec,
                                  const struct aws_call_opts *o, struct res_org_account_result *out,
@@ -438,9 +460,10 @@ uc_status res_org_ensure_account(struct aws_session *s, const struct res_org_acc
                 uc_logf(UC_LOG_WARN, LOG_MODULE,
                         "account %s: CreateAccount outcome unknown (%s); looking again", spec->name,
                         err->code);
-                if (uc_cancel_sleep_ms(o->cancel, 500u << attempt) != UC_OK)
-                    return aws_error_set(err, UC_CANCELED, "organizations", "CreateAccount",
-                                         "canceled");
+                char code[sizeof err->code];
+                snprintf(code, sizeof code, "%s", err->code);
+                if ((st = pause_before_looking_again(o, 500u << attempt, code, err)) != UC_OK)
+                    return st;
                 continue;
             }
             if (st != UC_OK)

@@ -1,5 +1,7 @@
 /* test_res_org_account.c - the Organizations helpers of res_org_account.h against the fake AWS
- * transport: how a paginated list ends (long tokens, a token the service repeats).
+ * transport: how a paginated list ends (long tokens, a token the service repeats), and how
+ * res_org_ensure_account pauses after a CreateAccount answer of unknown outcome (within the
+ * call's deadline and cancel token, and with no options at all).
  *
  * No network; each test answers from a handler that plays Organizations.
  */
@@ -103,12 +105,110 @@ static void test_list_stops_on_a_repeated_token(void **state)
     assert_non_null(strstr(err.message, "NextToken"));
 }
 
+/* Organizations for res_org_ensure_account: no account and no pending request until
+ * `visible` (then the spec's account is ACTIVE); CreateAccount answers 500 (outcome unknown),
+ * makes the account visible when visible_after_create, and fires cancel when set. */
+struct creator {
+    int create_calls;
+    bool visible, visible_after_create;
+    struct uc_cancel *cancel;
+};
+
+static uc_status org_creator(void *ctx, const struct fake_req *req, struct aws_http_response *resp)
+{
+    struct creator *c = ctx;
+    const char *target = aws_headers_get(&req->headers, "X-Amz-Target");
+    resp->status = 200;
+    if (target != NULL && strstr(target, ".CreateAccount") != NULL) {
+        c->create_calls++;
+        if (c->visible_after_create)
+            c->visible = true;
+        uc_cancel_trigger(c->cancel);
+        resp->status = 500;
+        uc_buf_puts(&resp->body, "{\"__type\":\"ServiceException\",\"message\":\"boom\"}");
+    } else if (target != NULL && strstr(target, ".ListAccounts") != NULL) {
+        uc_buf_puts(&resp->body, c->visible ? "{\"Accounts\":[{\"Id\":\"333333333333\",\"Email\":"
+                                              "\"new@example.com\",\"State\":\"ACTIVE\"}]}"
+                                            : "{\"Accounts\":[]}");
+    } else if (target != NULL && strstr(target, ".ListCreateAccountStatus") != NULL) {
+        uc_buf_puts(&resp->body, "{\"CreateAccountStatuses\":[]}");
+    } else {
+        resp->status = 400;
+        uc_buf_puts(&resp->body, "{\"__type\":\"InvalidInputException\",\"message\":\"?\"}");
+    }
+    return UC_OK;
+}
+
+static const struct res_org_account_spec new_spec = {"new@example.com", "new", "Admin", NULL};
+
+/* The pause before looking again ends at the call's deadline (not up to 8 s past it). */
+static void test_ensure_pause_stops_at_the_deadline(void **state)
+{
+    struct fake_env *e = *state;
+    struct creator c = {0};
+    e->ft.handler = org_creator;
+    e->ft.ctx = &c;
+    struct res_org_account_result out;
+    struct aws_error err;
+    uint64_t t0 = uc_clock_monotonic_ms();
+    struct aws_call_opts o = {.deadline_ms = t0 + 300};
+    uc_status st = res_org_ensure_account(aws_client_session(e->c), &new_spec, &o, &out, &err);
+    uint64_t took = uc_clock_monotonic_ms() - t0;
+    assert_int_equal(st, UC_TIMEOUT);
+    assert_int_equal(err.status, UC_TIMEOUT);
+    assert_non_null(strstr(err.message, "deadline"));
+    assert_true(took < 1500);
+    assert_int_equal(c.create_calls, 1);
+    assert_string_equal(out.id, "");
+}
+
+/* The pause wakes at once when the token fires. */
+static void test_ensure_pause_wakes_on_cancel(void **state)
+{
+    struct fake_env *e = *state;
+    struct creator c = {.cancel = uc_cancel_new()};
+    assert_non_null(c.cancel);
+    e->ft.handler = org_creator;
+    e->ft.ctx = &c;
+    struct res_org_account_result out;
+    struct aws_error err;
+    uint64_t t0 = uc_clock_monotonic_ms();
+    struct aws_call_opts o = {.cancel = c.cancel, .deadline_ms = t0 + 60000};
+    uc_status st = res_org_ensure_account(aws_client_session(e->c), &new_spec, &o, &out, &err);
+    assert_int_equal(st, UC_CANCELED);
+    assert_true(uc_clock_monotonic_ms() - t0 < 400);
+    assert_int_equal(c.create_calls, 1);
+    uc_cancel_free(c.cancel);
+}
+
+/* NULL options (no cancel, no deadline) are allowed: after the unknown outcome it pauses, looks
+ * again and adopts the account the lost answer had created. */
+static void test_ensure_with_null_options(void **state)
+{
+    struct fake_env *e = *state;
+    struct creator c = {.visible_after_create = true};
+    e->ft.handler = org_creator;
+    e->ft.ctx = &c;
+    struct res_org_account_result out;
+    struct aws_error err;
+    assert_int_equal(res_org_ensure_account(aws_client_session(e->c), &new_spec, NULL, &out, &err),
+                     UC_OK);
+    assert_string_equal(out.id, "333333333333");
+    assert_true(out.adopted);
+    assert_int_equal(c.create_calls, 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_list_follows_a_long_token, setup, fake_env_teardown),
         cmocka_unit_test_setup_teardown(test_list_stops_on_a_repeated_token, setup,
                                         fake_env_teardown),
+        cmocka_unit_test_setup_teardown(test_ensure_pause_stops_at_the_deadline, setup,
+                                        fake_env_teardown),
+        cmocka_unit_test_setup_teardown(test_ensure_pause_wakes_on_cancel, setup,
+                                        fake_env_teardown),
+        cmocka_unit_test_setup_teardown(test_ensure_with_null_options, setup, fake_env_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -444,8 +444,13 @@ static uc_status sign_core(const struct aws_sigv4_params *p, const char *amz_dat
 out:
     if (secret.data)
         OPENSSL_cleanse(secret.data, secret.len);
+    /* Every derived key is as good as the secret for the day, region and service; the raw
+     * signature is only published as hex. None may stay on the stack. */
     OPENSSL_cleanse(k1, sizeof(k1));
+    OPENSSL_cleanse(k2, sizeof(k2));
+    OPENSSL_cleanse(k3, sizeof(k3));
     OPENSSL_cleanse(k4, sizeof(k4));
+    OPENSSL_cleanse(sig, sizeof(sig));
     uc_buf_release(&secret);
     uc_buf_release(&chb);
     return st;

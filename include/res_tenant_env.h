@@ -24,6 +24,8 @@
 
 #define RES_TENANT_MAX_ENVS 3 /* dev, staging, prod */
 #define RES_TENANT_N_ROLES  3 /* admin, developer, readonly */
+/* The most items res_tenant_envs_run gives threads of their own (any more run inline). */
+#define RES_TENANT_MAX_THREADS (2 * RES_TENANT_MAX_ENVS)
 
 /* Tag keys unicron writes (accounts and roles). */
 #define RES_TAG_TENANT  "unicron:tenant"
@@ -98,7 +100,7 @@ bool res_tenant_envs_init(struct res_tenant_env *ws, size_t n, const struct res_
 
 /* Runs the step of each of the n items, one thread each (inline when a thread cannot start, or
  * n is 1), waits for all, and appends their diagnostics to d in item order. At most
- * 2 * RES_TENANT_MAX_ENVS items run on threads; any beyond run inline. */
+ * RES_TENANT_MAX_THREADS items run on threads; any beyond run inline, in order. */
 void res_tenant_envs_run(struct res_tenant_env *ws, size_t n, struct tf_diags *d);
 
 /* Frees what the items own (tags, read results, arenas). Accepts NULL. */

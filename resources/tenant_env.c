@@ -397,19 +397,20 @@ bool res_tenant_envs_init(struct res_tenant_env *ws, size_t n, const struct res_
     return true;
 }
 
-/* Runs every work item on its own thread (inline when a thread cannot start), waits for all,
- * and copies their diagnostics into d in order. */
+/* Runs the first RES_TENANT_MAX_THREADS work items on threads of their own and the rest (or an
+ * item whose thread cannot start) inline, waits for all, and copies their diagnostics into d in
+ * order. Only slots below RES_TENANT_MAX_THREADS are ever read or joined. */
 void res_tenant_envs_run(struct res_tenant_env *ws, size_t n, struct tf_diags *d)
 {
-    pthread_t th[RES_TENANT_MAX_ENVS * 2];
-    bool started[RES_TENANT_MAX_ENVS * 2] = {false};
-    for (size_t i = 0; i < n; i++) {
-        if (n > 1 && i < sizeof th / sizeof th[0])
-            started[i] = pthread_create(&th[i], NULL, work_main, &ws[i]) == 0;
-        if (!started[i])
-            work_main(&ws[i]);
-    }
+    pthread_t th[RES_TENANT_MAX_THREADS];
+    bool started[RES_TENANT_MAX_THREADS] = {false};
+    size_t nthreads = n > 1 ? (n < RES_TENANT_MAX_THREADS ? n : RES_TENANT_MAX_THREADS) : 0;
+    for (size_t i = 0; i < nthreads; i++)
+        started[i] = pthread_create(&th[i], NULL, work_main, &ws[i]) == 0;
     for (size_t i = 0; i < n; i++)
+        if (i >= nthreads || !started[i])
+            work_main(&ws[i]);
+    for (size_t i = 0; i < nthreads; i++)
         if (started[i])
             pthread_join(th[i], NULL);
     for (size_t i = 0; i < n; i++)

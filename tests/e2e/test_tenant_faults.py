@@ -123,6 +123,53 @@ class TenantFaultTest(test_tenant.TenantTestCase):
         self.check_aws(t, ids)
         self.assertNoChanges(w)
 
+    def test_ctrl_c_during_create_account_stops_promptly_and_apply_finishes(self):
+        # CreateAccount stays IN_PROGRESS for 20 s: without StopProvider reaching the wait,
+        # terraform could not end before that.
+        self.start_localaws("--role-propagation-ms", "200", async_delay_ms=20000)
+        t = test_tenant.Tenant(parent_id=self.api.create_ou(self.root, "data"))
+        w = self.tenant_workdir(t)
+        proc = subprocess.Popen(["terraform", "apply", "-auto-approve", "-no-color",
+                                 "-input=false"], cwd=w.path, env=w.env,
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        self.addCleanup(lambda: proc.poll() is None and (proc.kill(), proc.wait()))
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            ops = self.api.stats()["operations"].get("organizations", {})
+            if ops.get("CreateAccount", 0) >= len(t.envs):
+                break
+            if proc.poll() is not None:
+                self.fail("terraform ended before CreateAccount:\n" + proc.stdout.read())
+            time.sleep(0.05)
+        else:
+            self.fail("no CreateAccount calls within 60 s")
+
+        # Ctrl-C: terraform calls StopProvider; the provider's waits end and it returns what
+        # it has. The bound is generous; it only has to be well below the 20 s the waits would
+        # otherwise take.
+        interrupted = time.monotonic()
+        proc.send_signal(signal.SIGINT)
+        out, _ = proc.communicate(timeout=120)
+        elapsed = time.monotonic() - interrupted
+        self.assertNotEqual(proc.returncode, 0, out)
+        self.assertLess(elapsed, 12.0, "terraform took %.1f s to stop:\n%s" % (elapsed, out))
+        self.assertIn("Interrupt received", out)
+        self.assertTraceClean(w)
+
+        # The next apply resumes the requests still in progress: one account per environment.
+        rc, out = self.tf(w, "apply", "-auto-approve")
+        self.assertEqual(rc, 0, "apply after Ctrl-C failed:\n" + out)
+        ids = self.check_state(w, t)
+        snapshot = self.api.state()
+        for env in t.env_names():
+            with self.subTest(env=env):
+                accounts = self.accounts_with_email(t.email(env), snapshot)
+                self.assertEqual([a["Id"] for a in accounts], [ids[env]])
+        self.assertEqual(self.api.stats()["operations"]["organizations"]["CreateAccount"],
+                         len(t.envs), "no CreateAccount was sent twice")
+        self.check_aws(t, ids)
+        self.assertNoChanges(w)
+
 
 if __name__ == "__main__":
     unittest.main()

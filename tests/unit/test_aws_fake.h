@@ -253,6 +253,21 @@ static inline void fake_config(struct fake_env *e, struct aws_config *cfg, const
     cfg->random_seed = seed;
 }
 
+/* cmocka setup: *state = a fake env whose client is for us-east-1 with the keys AKID / secret
+ * and jitter seed 7 (what most tests want). Non-zero (the test fails) when it cannot. */
+static inline int fake_env_setup(void **state)
+{
+    struct fake_env *e = fake_env_new();
+    if (!e)
+        return -1;
+    struct aws_config cfg;
+    fake_config(e, &cfg, "us-east-1", "AKID", "secret", 7);
+    struct aws_error err;
+    e->c = aws_client_new(&cfg, &err);
+    *state = e;
+    return e->c ? 0 : -1;
+}
+
 /* cmocka group teardown for *state == a struct fake_env. */
 static inline int fake_env_teardown(void **state)
 {

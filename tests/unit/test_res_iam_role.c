@@ -221,19 +221,6 @@ static uc_status iam_handler(void *ctx, const struct fake_req *req, struct aws_h
     return UC_OK;
 }
 
-static int fake_setup(void **state)
-{
-    struct fake_env *e = fake_env_new();
-    assert_non_null(e);
-    struct aws_config cfg;
-    fake_config(e, &cfg, "us-east-1", "AKID", "secret", 7);
-    struct aws_error err;
-    e->c = aws_client_new(&cfg, &err);
-    assert_non_null(e->c);
-    *state = e;
-    return 0;
-}
-
 /* A Marker is opaque and may be long (IAM allows 320 characters today; nothing promises that
  * stays so): it is passed back whole and the list goes on. */
 static void test_read_follows_a_long_marker(void **state)
@@ -296,11 +283,11 @@ int main(void)
         cmocka_unit_test(test_policy_equal_table),
         cmocka_unit_test(test_trust_policy_roundtrip),
         cmocka_unit_test(test_trust_principals_forms),
-        cmocka_unit_test_setup_teardown(test_read_follows_a_long_marker, fake_setup,
+        cmocka_unit_test_setup_teardown(test_read_follows_a_long_marker, fake_env_setup,
                                         fake_env_teardown),
-        cmocka_unit_test_setup_teardown(test_read_stops_on_a_repeated_marker, fake_setup,
+        cmocka_unit_test_setup_teardown(test_read_stops_on_a_repeated_marker, fake_env_setup,
                                         fake_env_teardown),
-        cmocka_unit_test_setup_teardown(test_read_truncated_without_marker, fake_setup,
+        cmocka_unit_test_setup_teardown(test_read_truncated_without_marker, fake_env_setup,
                                         fake_env_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

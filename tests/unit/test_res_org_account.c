@@ -53,19 +53,6 @@ static uc_status list_accounts(void *ctx, const struct fake_req *req, struct aws
     return UC_OK;
 }
 
-static int setup(void **state)
-{
-    struct fake_env *e = fake_env_new();
-    assert_non_null(e);
-    struct aws_config cfg;
-    fake_config(e, &cfg, "us-east-1", "AKID", "secret", 7);
-    struct aws_error err;
-    e->c = aws_client_new(&cfg, &err);
-    assert_non_null(e->c);
-    *state = e;
-    return 0;
-}
-
 /* A NextToken is opaque and may be long (the API allows 100000 characters): the list goes on. */
 static void test_list_follows_a_long_token(void **state)
 {
@@ -201,14 +188,16 @@ static void test_ensure_with_null_options(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_list_follows_a_long_token, setup, fake_env_teardown),
-        cmocka_unit_test_setup_teardown(test_list_stops_on_a_repeated_token, setup,
+        cmocka_unit_test_setup_teardown(test_list_follows_a_long_token, fake_env_setup,
                                         fake_env_teardown),
-        cmocka_unit_test_setup_teardown(test_ensure_pause_stops_at_the_deadline, setup,
+        cmocka_unit_test_setup_teardown(test_list_stops_on_a_repeated_token, fake_env_setup,
                                         fake_env_teardown),
-        cmocka_unit_test_setup_teardown(test_ensure_pause_wakes_on_cancel, setup,
+        cmocka_unit_test_setup_teardown(test_ensure_pause_stops_at_the_deadline, fake_env_setup,
                                         fake_env_teardown),
-        cmocka_unit_test_setup_teardown(test_ensure_with_null_options, setup, fake_env_teardown),
+        cmocka_unit_test_setup_teardown(test_ensure_pause_wakes_on_cancel, fake_env_setup,
+                                        fake_env_teardown),
+        cmocka_unit_test_setup_teardown(test_ensure_with_null_options, fake_env_setup,
+                                        fake_env_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -31,15 +31,10 @@ static uc_status org_gone(void *ctx, const struct fake_req *req, struct aws_http
 
 static int setup(void **state)
 {
-    struct fake_env *e = fake_env_new();
-    assert_non_null(e);
-    struct aws_config cfg;
-    fake_config(e, &cfg, "us-east-1", "AKID", "secret", 7);
-    struct aws_error err;
-    e->c = aws_client_new(&cfg, &err);
-    assert_non_null(e->c);
+    if (fake_env_setup(state) != 0)
+        return -1;
+    struct fake_env *e = *state;
     e->ft.handler = org_gone;
-    *state = e;
     return 0;
 }
 

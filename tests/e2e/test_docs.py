@@ -1,6 +1,6 @@
 """Documentation stays true to the code: every resource page embeds its example file verbatim,
-and every argument of the resource's schema is documented. Needs no terraform; reads the
-provider's schema through `terraform providers schema -json` only when the provider is built.
+and every attribute and block of the resource's schema (read from the built provider through
+`terraform providers schema -json`) is named on its page.
 """
 import json
 import os

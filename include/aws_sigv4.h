@@ -1,7 +1,7 @@
 /* aws_sigv4.h - AWS Signature Version 4: header signing and presigned URLs (OpenSSL HMAC/SHA-256).
  *
  * Pure functions: no I/O, no clock (the caller passes the time), no global state; safe from any
- * thread. Checked against AWS's published test suite (../shared/testdata/sigv4*). The canonical
+ * thread. Checked against AWS's published test suite (tests/data/sigv4*). The canonical
  * path is the request path as it goes on the wire, percent-encoded once more per segment (the
  * non-S3 "double encode" rule), so an EKS label already encoded as %3A signs as %253A.
  */

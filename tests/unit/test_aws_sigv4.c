@@ -1,7 +1,7 @@
 /* test_aws_sigv4.c - AWS's SigV4 test suite, one named cmocka row per case and form.
  *
- * ../shared/testdata/sigv4 (38 cases x header/presigned) and ../shared/testdata/sigv4-classic
- * (header form): each row compares the canonical request, the string to sign, the signature and
+ * tests/data/sigv4 (38 cases x header/presigned) and tests/data/sigv4-classic (header form), AWS's
+ * published vectors copied into the repository with their LICENSE and NOTICE: each row compares the canonical request, the string to sign, the signature and
  * the Authorization header (or the presigned request line) with the published files.
  */
 #include <setjmp.h>
@@ -18,8 +18,8 @@
 
 #include "aws_sigv4.h"
 
-#define SUITE_DIR UNICRON_SHARED_DIR "/testdata/sigv4"
-#define CLASSIC_DIR UNICRON_SHARED_DIR "/testdata/sigv4-classic"
+#define SUITE_DIR UNICRON_SOURCE_DIR "/tests/data/sigv4"
+#define CLASSIC_DIR UNICRON_SOURCE_DIR "/tests/data/sigv4-classic"
 
 static const char *const suite_cases[] = {
     "get-header-key-duplicate",

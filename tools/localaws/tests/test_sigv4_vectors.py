@@ -1,4 +1,4 @@
-"""The AWS SigV4 test vectors (shared/testdata/sigv4) against the emulator's verifier and against
+"""The AWS SigV4 test vectors (tests/data/sigv4) against the emulator's verifier and against
 the tests' own signer: canonical request, string to sign, signature, for header and presigned forms."""
 
 import calendar
@@ -14,10 +14,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from localaws_lib import sigv4  # noqa: E402
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
-CANDIDATES = [os.environ.get("UNICRON_SHARED_DIR", ""),
-              os.path.join(ROOT, "..", "shared"), "/work/shared"]
-VECTORS = next((os.path.join(c, "testdata", "sigv4") for c in CANDIDATES
-                if c and os.path.isdir(os.path.join(c, "testdata", "sigv4"))), None)
+VECTORS = os.path.join(ROOT, "tests", "data", "sigv4")
 
 
 def parse_request(text):
@@ -43,7 +40,6 @@ def read(case, name):
         return f.read().decode("utf-8")
 
 
-@unittest.skipIf(VECTORS is None, "shared/testdata/sigv4 not found")
 class SigV4Vectors(unittest.TestCase):
     def cases(self):
         return sorted(d for d in os.listdir(VECTORS) if os.path.isdir(os.path.join(VECTORS, d)))

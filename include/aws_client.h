@@ -26,7 +26,10 @@ struct aws_session; /* credentials for one principal (the provider's, or one acc
 /* Per-call options; a NULL pointer means "no cancel, no deadline, idempotency by operation". */
 struct aws_call_opts {
     const struct uc_cancel *cancel; /* borrowed; fires on StopProvider: every sleep wakes at once */
-    uint64_t deadline_ms;           /* monotonic ms (uc_clock_monotonic_ms domain); 0 = none */
+    uint64_t deadline_ms;           /* ms on the client's monotonic clock (aws_client_mono_ms,
+                                       i.e. uc_clock_monotonic_ms unless a test injected a
+                                       clock); 0 = none. Any other value, however small (a
+                                       freshly booted machine), is a real deadline. */
     bool retry_non_idempotent;      /* allow retrying a non-idempotent call after an error whose
                                        outcome is unknown (5xx, timeout, reset) */
     /* How long this call retries AccessDenied from the AssumeRole of a cross-account session
@@ -41,6 +44,16 @@ struct aws_call_opts {
 };
 
 /* ---- lifecycle --------------------------------------------------------------------------- */
+
+/* The client's monotonic clock in ms, the domain of aws_call_opts.deadline_ms: the process's
+ * uc_clock_monotonic_ms, or the clock a test injected through aws_config.clock. Code above the
+ * client that waits between calls (resources) reads and sleeps on this clock, never on the
+ * process clock, so deadlines and pauses agree. Thread-safe. */
+uint64_t aws_client_mono_ms(const struct aws_client *c);
+
+/* Sleeps ms on the client's clock; UC_CANCELED at once when cancel (may be NULL) fires. */
+uc_status aws_client_sleep_ms(const struct aws_client *c, const struct uc_cancel *cancel,
+                              uint64_t ms);
 
 /* A new client. Copies cfg; does no network or file I/O (the environment and shared files are
  * read, and credentials resolved, on the first call). Returns NULL and fills err (service

@@ -409,20 +409,23 @@ static bool outcome_unknown(const struct aws_error *err)
 
 #define CREATE_ATTEMPTS 6
 
-/* The pause before looking again after an unknown outcome: ms, woken by o's cancel token and
- * cut at o's deadline (o may be NULL). UC_CANCELED or UC_TIMEOUT (deadline reached) fill err. */
-static uc_status pause_before_looking_again(const struct aws_call_opts *o, uint64_t ms,
+/* The pause before looking again after an unknown outcome: ms on the client's clock (the domain
+ * of o->deadline_ms; never the process clock, which a test's injected clock does not follow),
+ * woken by o's cancel token and cut at o's deadline (o may be NULL). UC_CANCELED or UC_TIMEOUT
+ * (deadline reached) fill err. */
+static uc_status pause_before_looking_again(const struct aws_client *c,
+                                            const struct aws_call_opts *o, uint64_t ms,
                                             const char *code, struct aws_error *err)
 {
     const struct uc_cancel *cancel = o != NULL ? o->cancel : NULL;
     uint64_t deadline = o != NULL ? o->deadline_ms : 0;
-    uint64_t now = uc_clock_monotonic_ms();
+    uint64_t now = aws_client_mono_ms(c);
     bool cut = false;
     if (deadline != 0 && (now >= deadline || deadline - now <= ms)) {
         ms = now >= deadline ? 0 : deadline - now;
         cut = true;
     }
-    if (uc_cancel_sleep_ms(cancel, ms) != UC_OK)
+    if (aws_client_sleep_ms(c, cancel, ms) != UC_OK)
         return aws_error_set(err, UC_CANCELED, "organizations", "CreateAccount", "canceled");
     if (cut)
         return aws_error_set(err, UC_TIMEOUT, "organizations", "CreateAccount",
@@ -462,7 +465,8 @@ uc_status res_org_ensure_account(struct aws_session *s, const struct res_org_acc
                         err->code);
                 char code[sizeof err->code];
                 snprintf(code, sizeof code, "%s", err->code);
-                if ((st = pause_before_looking_again(o, 500u << attempt, code, err)) != UC_OK)
+                if ((st = pause_before_looking_again(aws_session_client(s), o, 500u << attempt,
+                                                     code, err)) != UC_OK)
                     return st;
                 continue;
             }

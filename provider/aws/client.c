@@ -478,3 +478,14 @@ uc_status aws_session_credentials(struct aws_session *s, const struct aws_call_o
         return aws_error_set(err, UC_INVALID, "credentials", "resolve", "no session");
     return aws_creds_cache_get(&s->cache, s->client, o, out, err);
 }
+
+uint64_t aws_client_mono_ms(const struct aws_client *c)
+{
+    return aws_clock_mono_ms(&c->clock);
+}
+
+uc_status aws_client_sleep_ms(const struct aws_client *c, const struct uc_cancel *cancel,
+                              uint64_t ms)
+{
+    return aws_clock_sleep_ms(&c->clock, cancel, ms);
+}

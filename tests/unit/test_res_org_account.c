@@ -128,28 +128,42 @@ static uc_status org_creator(void *ctx, const struct fake_req *req, struct aws_h
 
 static const struct res_org_account_spec new_spec = {"new@example.com", "new", "Admin", NULL};
 
-/* The pause before looking again ends at the call's deadline (not up to 8 s past it). */
-static void test_ensure_pause_stops_at_the_deadline(void **state)
+/* The pause before looking again ends exactly at the call's deadline (not up to 8 s past it).
+ * Deadlines are on the client's clock (aws_client_mono_ms): the fake clock here, so the test
+ * is the same on a machine up for days and one booted a minute ago. */
+static void pause_stops_at_the_deadline(struct fake_env *e)
 {
-    struct fake_env *e = *state;
     struct creator c = {0};
     e->ft.handler = org_creator;
     e->ft.ctx = &c;
     struct res_org_account_result out;
     struct aws_error err;
-    uint64_t t0 = uc_clock_monotonic_ms();
+    uint64_t t0 = aws_client_mono_ms(e->c);
     struct aws_call_opts o = {.deadline_ms = t0 + 300};
     uc_status st = res_org_ensure_account(aws_client_session(e->c), &new_spec, &o, &out, &err);
-    uint64_t took = uc_clock_monotonic_ms() - t0;
     assert_int_equal(st, UC_TIMEOUT);
     assert_int_equal(err.status, UC_TIMEOUT);
     assert_non_null(strstr(err.message, "deadline"));
-    assert_true(took < 1500);
+    assert_int_equal(aws_client_mono_ms(e->c), t0 + 300); /* slept until, not past, the deadline */
     assert_int_equal(c.create_calls, 1);
     assert_string_equal(out.id, "");
 }
 
-/* The pause wakes at once when the token fires. */
+static void test_ensure_pause_stops_at_the_deadline(void **state)
+{
+    pause_stops_at_the_deadline(*state);
+}
+
+/* The same on a monotonic clock that reads almost 0 (a freshly booted CI machine): a small
+ * clock value is a valid time, not "no deadline". */
+static void test_ensure_pause_deadline_on_a_just_booted_clock(void **state)
+{
+    struct fake_env *e = *state;
+    e->fc.mono_ms = 7;
+    pause_stops_at_the_deadline(e);
+}
+
+/* The pause wakes at once when the token fires: no time passes on the client's clock. */
 static void test_ensure_pause_wakes_on_cancel(void **state)
 {
     struct fake_env *e = *state;
@@ -159,11 +173,11 @@ static void test_ensure_pause_wakes_on_cancel(void **state)
     e->ft.ctx = &c;
     struct res_org_account_result out;
     struct aws_error err;
-    uint64_t t0 = uc_clock_monotonic_ms();
+    uint64_t t0 = aws_client_mono_ms(e->c);
     struct aws_call_opts o = {.cancel = c.cancel, .deadline_ms = t0 + 60000};
     uc_status st = res_org_ensure_account(aws_client_session(e->c), &new_spec, &o, &out, &err);
     assert_int_equal(st, UC_CANCELED);
-    assert_true(uc_clock_monotonic_ms() - t0 < 400);
+    assert_int_equal(aws_client_mono_ms(e->c), t0);
     assert_int_equal(c.create_calls, 1);
     uc_cancel_free(c.cancel);
 }
@@ -183,6 +197,7 @@ static void test_ensure_with_null_options(void **state)
     assert_string_equal(out.id, "333333333333");
     assert_true(out.adopted);
     assert_int_equal(c.create_calls, 1);
+    assert_int_equal(e->fc.slept_ms, 500); /* the first pause, on the client's clock */
 }
 
 int main(void)
@@ -194,6 +209,8 @@ int main(void)
                                         fake_env_teardown),
         cmocka_unit_test_setup_teardown(test_ensure_pause_stops_at_the_deadline, fake_env_setup,
                                         fake_env_teardown),
+        cmocka_unit_test_setup_teardown(test_ensure_pause_deadline_on_a_just_booted_clock,
+                                        fake_env_setup, fake_env_teardown),
         cmocka_unit_test_setup_teardown(test_ensure_pause_wakes_on_cancel, fake_env_setup,
                                         fake_env_teardown),
         cmocka_unit_test_setup_teardown(test_ensure_with_null_options, fake_env_setup,

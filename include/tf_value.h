@@ -121,7 +121,8 @@ bool tf_value_conforms(struct uc_arena *a, const struct tf_value *v, const struc
 
 /* Canonical text of a decimal number (the grammar above's input side: optional sign, digits with
  * an optional '.', optional exponent; also Infinity / Inf). At most 4096 bytes of text and an
- * exponent within +-1e9. Arena string; NULL when text is not a number or out of memory. */
+ * exponent of the leading digit (X above, not the written one) within +-1e9. Arena string; NULL
+ * when text is not a number or out of memory. */
 const char *tf_number_canonical(struct uc_arena *a, const char *text, size_t len);
 
 /* Canonical text of a double, exact (every finite double is a finite decimal). NULL for NaN. */

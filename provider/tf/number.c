@@ -11,7 +11,7 @@
 #include "tf_value.h"
 
 #define NUM_MAX_TEXT 4096
-#define NUM_MAX_EXP 1000000000
+#define NUM_MAX_EXP 1000000000 /* |decimal exponent of the leading digit| */
 #define NUM_PLAIN_MIN_X (-20)
 #define NUM_PLAIN_MAX_X 40
 /* Every finite double is a decimal of at most 767 significant digits; "%.780e" prints it
@@ -99,6 +99,11 @@ static bool num_parse(const char *s, size_t len, struct num *n)
     }
     n->ndig = (size_t)(last - first + 1);
     n->x = (int64_t)nint - 1 - first + exp;
+    /* The bound is on the normalised exponent, the one num_render writes: "199e999999999" is
+     * 1.99e+1000000001, whose canonical text would not parse again. The written exponent's own
+     * check above only keeps the arithmetic from overflowing. */
+    if (n->x > NUM_MAX_EXP || n->x < -NUM_MAX_EXP)
+        return false;
     return true;
 }
 

@@ -146,12 +146,41 @@ static void test_encode(void **state)
     uc_buf_release(&b);
 }
 
+/* A number whose written exponent is in range but whose normalised one is not ("199e999999999"
+ * is 1.99e+1000000001) is refused on the way in, so nothing decoded fails to decode again after
+ * encoding (the fuzz_tf_json crash); the largest normalised exponent round-trips. */
+static void test_number_exponent_round_trip(void **state)
+{
+    const struct tf_type *t = parse_type("[\"list\",\"number\"]");
+    struct tf_value *v = NULL;
+    const char *err = NULL;
+    const char *too_big[] = {"[199e999999999]", "[0.0001e-999999999]", "[10e1000000000]"};
+    for (size_t i = 0; i < sizeof(too_big) / sizeof(too_big[0]); i++) {
+        err = NULL;
+        assert_int_not_equal(tf_json_decode(A, too_big[i], strlen(too_big[i]), t, &v, &err),
+                             UC_OK);
+        assert_non_null(err);
+    }
+    const char *edge[] = {"[19.9e999999999]", "[1e-1000000000]", "[-0.1e-999999999]"};
+    for (size_t i = 0; i < sizeof(edge) / sizeof(edge[0]); i++) {
+        assert_int_equal(tf_json_decode(A, edge[i], strlen(edge[i]), t, &v, NULL), UC_OK);
+        struct uc_buf b;
+        uc_buf_init(&b);
+        assert_int_equal(tf_json_encode(v, t, &b), UC_OK);
+        struct tf_value *back = NULL;
+        assert_int_equal(tf_json_decode(A, b.data, b.len, t, &back, NULL), UC_OK);
+        assert_true(tf_value_equal(v, back));
+        uc_buf_release(&b);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_decode_ok),
         cmocka_unit_test(test_decode_errors),
         cmocka_unit_test(test_encode),
+        cmocka_unit_test(test_number_exponent_round_trip),
     };
     return cmocka_run_group_tests(tests, tf_arena_setup, tf_arena_teardown);
 }

@@ -28,6 +28,9 @@ static void test_number_canonical(void **state)
         {"1e39", "1000000000000000000000000000000000000000"}, {"1e40", "1e+40"},
         {"1e300", "1e+300"}, {"-12.5e300", "-1.25e+301"}, {"Infinity", "Infinity"},
         {"-Inf", "-Infinity"}, {"+Infinity", "Infinity"},
+        /* the normalised exponent's bounds, +-1000000000, whatever the written one */
+        {"19.9e999999999", "1.99e+1000000000"}, {"0.1e-999999999", "1e-1000000000"},
+        {"1e1000000000", "1e+1000000000"},
     };
     for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
         const char *c = tf_number_canonical(A, rows[i].in, strlen(rows[i].in));
@@ -40,7 +43,8 @@ static void test_number_canonical(void **state)
         assert_string_equal(tf_number_canonical(A, c, strlen(c)), c);
     }
     const char *bad[] = {"", "-", ".", "e5", "1e", "1e+", "1.2.3", "0x10", "NaN", "inf",
-                         "1 ", " 1", "1e1000000001", "--1", "1_000"};
+                         "1 ", " 1", "1e1000000001", "--1", "1_000",
+                         "199e999999999", "10e1000000000", "0.01e-999999999"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
         assert_null(tf_number_canonical(A, bad[i], strlen(bad[i])));
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# README's test command: builds the provider (plain and ASan+UBSan), runs the cmocka unit tests
-# under both builds, the tools/localaws suite, and the end-to-end tests that drive the real
-# `terraform` binary against the built provider and localaws. Ends with one summary line.
+# README's test command: builds the provider (RelWithDebInfo, ASan+UBSan and Release, warnings
+# fatal), runs the cmocka unit tests under all three builds, the tools/localaws suite, and the
+# end-to-end tests that drive the real `terraform` binary against the built provider and
+# localaws. Ends with one summary line.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -37,9 +38,10 @@ count_unittest() {
   failed=$((failed + bad))
 }
 
-build() { # build DIR CMAKE-ARGS...
-  local dir=$1; shift
-  cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DUNICRON_TESTS=ON "$@" >"$log_dir/cmake-$(basename "$dir").log" 2>&1 &&
+build() { # build DIR BUILD-TYPE CMAKE-ARGS...
+  local dir=$1 type=$2; shift 2
+  cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE="$type" -DUNICRON_TESTS=ON -DUNICRON_WERROR=ON "$@" \
+    >"$log_dir/cmake-$(basename "$dir").log" 2>&1 &&
     cmake --build "$dir" -j"$JOBS" >>"$log_dir/cmake-$(basename "$dir").log" 2>&1
   local rc=$?
   if [ $rc -ne 0 ]; then
@@ -49,12 +51,15 @@ build() { # build DIR CMAKE-ARGS...
   return $rc
 }
 
-echo "== build (release)"
-if ! build build; then failed=$((failed + 1)); fi
+echo "== build (RelWithDebInfo)"
+if ! build build RelWithDebInfo; then failed=$((failed + 1)); fi
 echo "== build (ASan+UBSan)"
-if ! build build-asan -DUNICRON_SANITIZE=ON; then failed=$((failed + 1)); fi
+if ! build build-asan RelWithDebInfo -DUNICRON_SANITIZE=ON; then failed=$((failed + 1)); fi
+# What a packager builds (-O3, NDEBUG): other inlining, other warnings, asserts compiled out.
+echo "== build (Release)"
+if ! build build-release Release; then failed=$((failed + 1)); fi
 
-echo "== unit and integration tests (release)"
+echo "== unit and integration tests (RelWithDebInfo)"
 ctest --test-dir build --output-on-failure 2>&1 | tee "$log_dir/unit.log"
 count_ctest "$log_dir/unit.log"
 
@@ -62,6 +67,10 @@ echo "== unit tests (ASan+UBSan)"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir build-asan -L unit --output-on-failure 2>&1 | tee "$log_dir/asan.log"
 count_ctest "$log_dir/asan.log"
+
+echo "== unit tests (Release)"
+ctest --test-dir build-release -L unit --output-on-failure 2>&1 | tee "$log_dir/release.log"
+count_ctest "$log_dir/release.log"
 
 if [ -d tools/localaws/tests ]; then
   echo "== tools/localaws tests"

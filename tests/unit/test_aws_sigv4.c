@@ -123,6 +123,19 @@ struct row {
     size_t index;
 };
 
+/* snprintf into out[n] that fails the test instead of truncating (a path cut short would open
+ * the wrong file). */
+#define PATHF(out, ...) pathf((out), sizeof(out), __VA_ARGS__)
+__attribute__((format(printf, 3, 4))) static void pathf(char *out, size_t n, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int w = vsnprintf(out, n, fmt, ap);
+    va_end(ap);
+    if (w < 0 || (size_t)w >= n)
+        fail_msg("path too long for its buffer: %s", fmt);
+}
+
 /* Reads a whole file; drops one trailing "\n" when strip is set. Fails the test if missing. */
 static char *slurp(const char *path, int strip, size_t *len_out)
 {
@@ -226,7 +239,7 @@ static void free_request(struct parsed_req *r)
 static void expect_file(const char *dir, const char *file, const char *got)
 {
     char path[1024];
-    snprintf(path, sizeof(path), "%s/%s", dir, file);
+    PATHF(path, "%s/%s", dir, file);
     char *want = slurp(path, 1, NULL);
     if (strcmp(want, got) != 0)
         fail_msg("%s differs\n--- want ---\n%s\n--- got ---\n%s", path, want, got);
@@ -248,13 +261,13 @@ static char *authz_line(const char *signed_req)
 static void run_suite_case(const char *name, enum form form)
 {
     char dir[1024], path[1200];
-    snprintf(dir, sizeof(dir), "%s/%s", SUITE_DIR, name);
-    snprintf(path, sizeof(path), "%s/context.json", dir);
+    PATHF(dir, "%s/%s", SUITE_DIR, name);
+    PATHF(path, "%s/context.json", dir);
     json_error_t jerr;
     json_t *ctx = json_load_file(path, 0, &jerr);
     if (!ctx)
         fail_msg("%s: %s", path, jerr.text);
-    snprintf(path, sizeof(path), "%s/request.txt", dir);
+    PATHF(path, "%s/request.txt", dir);
     char *text = slurp(path, 0, NULL);
     struct parsed_req req;
     parse_request(text, &req);
@@ -286,7 +299,7 @@ static void run_suite_case(const char *name, enum form form)
         expect_file(dir, "header-canonical-request.txt", uc_buf_str(&r.canonical_request));
         expect_file(dir, "header-string-to-sign.txt", uc_buf_str(&r.string_to_sign));
         expect_file(dir, "header-signature.txt", r.signature);
-        snprintf(path, sizeof(path), "%s/header-signed-request.txt", dir);
+        PATHF(path, "%s/header-signed-request.txt", dir);
         char *sreq = slurp(path, 0, NULL);
         char *want = authz_line(sreq);
         assert_string_equal(uc_buf_str(&r.authorization), want);
@@ -302,7 +315,7 @@ static void run_suite_case(const char *name, enum form form)
         expect_file(dir, "query-canonical-request.txt", uc_buf_str(&r.canonical_request));
         expect_file(dir, "query-string-to-sign.txt", uc_buf_str(&r.string_to_sign));
         expect_file(dir, "query-signature.txt", r.signature);
-        snprintf(path, sizeof(path), "%s/query-signed-request.txt", dir);
+        PATHF(path, "%s/query-signed-request.txt", dir);
         char *sreq = slurp(path, 0, NULL);
         char line[8192];
         snprintf(line, sizeof(line), "%s %s?%s HTTP/1.1", req.method, req.path,
@@ -322,10 +335,10 @@ static void run_suite_case(const char *name, enum form form)
 static void run_classic_case(const struct classic_case *c)
 {
     char dir[1024], path[1400];
-    snprintf(dir, sizeof(dir), "%s/%s", CLASSIC_DIR, c->dir);
+    PATHF(dir, "%s/%s", CLASSIC_DIR, c->dir);
     const char *base = strrchr(c->dir, '/');
     base = base ? base + 1 : c->dir;
-    snprintf(path, sizeof(path), "%s/%s.req", dir, base);
+    PATHF(path, "%s/%s.req", dir, base);
     char *text = slurp(path, 0, NULL);
     struct parsed_req req;
     parse_request(text, &req);
@@ -346,11 +359,11 @@ static void run_classic_case(const struct classic_case *c)
     aws_sigv4_result_init(&r);
     assert_int_equal(aws_sigv4_sign_headers(&p, &req.headers, &r), UC_OK);
     char file[300];
-    snprintf(file, sizeof(file), "%s.creq", base);
+    PATHF(file, "%s.creq", base);
     expect_file(dir, file, uc_buf_str(&r.canonical_request));
-    snprintf(file, sizeof(file), "%s.sts", base);
+    PATHF(file, "%s.sts", base);
     expect_file(dir, file, uc_buf_str(&r.string_to_sign));
-    snprintf(file, sizeof(file), "%s.authz", base);
+    PATHF(file, "%s.authz", base);
     expect_file(dir, file, uc_buf_str(&r.authorization));
     aws_sigv4_result_release(&r);
     free_request(&req);

@@ -35,11 +35,11 @@ static Tfplugin6__AttributePath *path6(struct uc_arena *a, const struct tf_path 
         switch (st->kind) {
         case TF_STEP_ATTR:
             s->selector_case = TFPLUGIN6__ATTRIBUTE_PATH__STEP__SELECTOR_ATTRIBUTE_NAME;
-            s->attribute_name = (char *)host_pb_str(st->name);
+            s->attribute_name = (char *)host_pb_text(a, st->name);
             break;
         case TF_STEP_KEY:
             s->selector_case = TFPLUGIN6__ATTRIBUTE_PATH__STEP__SELECTOR_ELEMENT_KEY_STRING;
-            s->element_key_string = (char *)host_pb_str(st->name);
+            s->element_key_string = (char *)host_pb_text(a, st->name);
             break;
         case TF_STEP_INDEX:
             s->selector_case = TFPLUGIN6__ATTRIBUTE_PATH__STEP__SELECTOR_ELEMENT_KEY_INT;
@@ -68,8 +68,8 @@ Tfplugin6__Diagnostic **host_proto6_diags(struct uc_arena *a, const struct tf_di
         tfplugin6__diagnostic__init(m);
         m->severity = g->severity == TF_SEV_WARNING ? TFPLUGIN6__DIAGNOSTIC__SEVERITY__WARNING
                                                     : TFPLUGIN6__DIAGNOSTIC__SEVERITY__ERROR;
-        m->summary = (char *)host_pb_str(g->summary);
-        m->detail = (char *)host_pb_str(g->detail);
+        m->summary = (char *)host_pb_text(a, g->summary);
+        m->detail = (char *)host_pb_text(a, g->detail);
         if (g->has_path && g->path.len)
             m->attribute = path6(a, &g->path);
         out[(*n)++] = m;
@@ -515,7 +515,9 @@ static void h_call_function(struct host_rpc *rpc, void *ud)
     Tfplugin6__FunctionError *fe = NEW(rpc->arena, Tfplugin6__FunctionError);
     if (fe && d.count) {
         tfplugin6__function_error__init(fe);
-        fe->text = uc_arena_printf(rpc->arena, "%s: %s", d.items[0].summary, d.items[0].detail);
+        fe->text = (char *)host_pb_text(
+            rpc->arena,
+            uc_arena_printf(rpc->arena, "%s: %s", d.items[0].summary, d.items[0].detail));
         resp.error = fe;
     }
     END(resp);

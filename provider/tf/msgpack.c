@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "tf_path.h"
+#include "uc_utf8.h"
 
 /* msgpack-c keeps at most MSGPACK_EMBED_STACK_SIZE (32) containers open; the pre-scan enforces
  * the same limit so that a deeper input is reported as a decode error, not as out of memory. */
@@ -130,35 +131,7 @@ static const char *mp_prescan(const uint8_t *p, size_t len)
 
 static bool utf8_valid(const unsigned char *s, size_t n)
 {
-    size_t i = 0;
-    while (i < n) {
-        unsigned c = s[i];
-        size_t k;
-        uint32_t cp, min;
-        if (c < 0x80) {
-            i++;
-            continue;
-        } else if ((c & 0xe0) == 0xc0) {
-            k = 1, cp = c & 0x1f, min = 0x80;
-        } else if ((c & 0xf0) == 0xe0) {
-            k = 2, cp = c & 0x0f, min = 0x800;
-        } else if ((c & 0xf8) == 0xf0) {
-            k = 3, cp = c & 0x07, min = 0x10000;
-        } else {
-            return false;
-        }
-        if (n - i - 1 < k)
-            return false;
-        for (size_t j = 1; j <= k; j++) {
-            if ((s[i + j] & 0xc0) != 0x80)
-                return false;
-            cp = (cp << 6) | (s[i + j] & 0x3f);
-        }
-        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-            return false;
-        i += k + 1;
-    }
-    return true;
+    return uc_utf8_valid_prefix((const char *)s, n) == n;
 }
 
 /* --- decoding -------------------------------------------------------------------------------- */

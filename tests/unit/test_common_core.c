@@ -1,5 +1,5 @@
 /* test_common_core.c - unit tests of the common layer: status names, arena, buffer, cancellation
- * token and the hclog-JSON logger (level parsing, line shape, secret redaction).
+ * token, the hclog-JSON logger (level parsing, line shape, secret redaction) and UTF-8 checks.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,6 +18,7 @@
 #include "uc_cancel.h"
 #include "uc_log.h"
 #include "uc_status.h"
+#include "uc_utf8.h"
 
 static void test_status_names(void **state)
 {
@@ -220,6 +221,48 @@ static void test_log_line_shape_and_redaction(void **state)
     assert_non_null(strstr(buf, "[REDACTED]"));
 }
 
+/* Text from outside: valid UTF-8 without NUL passes; NUL, overlong forms, surrogates, values
+ * past U+10FFFF and truncated sequences do not. Repair replaces each bad byte with U+FFFD. */
+static void test_utf8_text_and_repair(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *s;
+        size_t n;
+        bool text;
+    } rows[] = {
+        {"unicron_tenant", 14, true},
+        {"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", 14, true},
+        {"", 0, true},
+        {"unicron_tenant\0junk", 19, false},
+        {"\xff", 1, false},
+        {"\xc0\xaf", 2, false},         /* overlong '/' */
+        {"\xe0\x80\xaf", 3, false},     /* overlong, 3 bytes */
+        {"\xed\xa0\x80", 3, false},     /* UTF-16 surrogate */
+        {"\xf4\x90\x80\x80", 4, false}, /* above U+10FFFF */
+        {"ab\xe2\x82", 4, false},        /* cut short */
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        if (uc_utf8_is_text(rows[i].s, rows[i].n) != rows[i].text)
+            fail_msg("row %zu", i);
+    }
+    assert_int_equal(uc_utf8_valid_prefix("ab\xe2\x82", 4), 2);
+    struct uc_arena *a = uc_arena_new();
+    assert_non_null(a);
+    const char *good = "caf\xc3\xa9";
+    assert_ptr_equal(uc_utf8_sanitize(a, good), good);
+    assert_string_equal(uc_utf8_sanitize(a, "a\xff"
+                                           "b\xc0\xaf"),
+                        "a\xef\xbf\xbd"
+                        "b"
+                        "\xef\xbf\xbd\xef\xbf\xbd");
+    const char *fixed = uc_utf8_sanitize(a, "x\xe2\x82");
+    assert_string_equal(fixed, "x\xef\xbf\xbd\xef\xbf\xbd");
+    assert_true(uc_utf8_is_text(fixed, strlen(fixed)));
+    assert_null(uc_utf8_sanitize(a, NULL));
+    uc_arena_free(a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -230,6 +273,7 @@ int main(void)
         cmocka_unit_test(test_cancel_wakes_sleeper),
         cmocka_unit_test(test_log_levels),
         cmocka_unit_test(test_log_line_shape_and_redaction),
+        cmocka_unit_test(test_utf8_text_and_repair),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -41,7 +41,8 @@ struct host_core;
 /* The process's core. cancel (borrowed, must outlive the core) is the StopProvider token that
  * resource code sees. Calls res_registry_init. NULL when out of memory or the registry fails. */
 struct host_core *host_core_new(struct uc_cancel *cancel);
-/* Frees the core and every provider configuration it made. No RPC may be running. NULL ok. */
+/* Frees the core and its current provider configuration. No RPC may be running (every call's
+ * arena freed). NULL ok. */
 void host_core_free(struct host_core *c);
 
 /* --- schemas (static data, borrowed) --------------------------------------------------- */
@@ -54,9 +55,14 @@ const struct tf_schema *host_core_resource_schema(const struct host_core *c, siz
 /* --- provider -------------------------------------------------------------------------- */
 uc_status host_core_validate_provider(struct host_core *c, struct uc_arena *a,
                                       const struct host_dv *config, struct tf_diags *d);
-/* Replaces the configured provider (earlier ones stay alive for calls in flight). */
+/* Replaces the configured provider. A call that uses the provider holds a reference to the
+ * configuration it started with until its arena is freed; a replaced configuration is freed
+ * when its last such call ends (at once when none is in flight). */
 uc_status host_core_configure(struct host_core *c, struct uc_arena *a, const char *tf_version,
                               const struct host_dv *config, struct tf_diags *d);
+/* Provider configurations alive now: the current one plus replaced ones still used by calls
+ * in flight (for tests and leak checks). */
+size_t host_core_live_providers(struct host_core *c);
 /* StopProvider: fires the cancellation token. Never blocks. */
 void host_core_stop(struct host_core *c);
 

@@ -8,6 +8,7 @@
 #define UC_ARENA_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 struct uc_arena;
@@ -15,8 +16,14 @@ struct uc_arena;
 /* A new empty arena, or NULL when out of memory. Caller owns it; release with uc_arena_free. */
 struct uc_arena *uc_arena_new(void);
 
-/* Releases the arena and every block allocated from it. Accepts NULL. */
+/* Runs the arena's cleanups (uc_arena_on_free, newest first), then releases the arena and every
+ * block allocated from it. Accepts NULL. */
 void uc_arena_free(struct uc_arena *a);
+
+/* Registers fn(arg) to run when a is freed, while its memory is still there (nginx's pool
+ * cleanups): how a call gives back a reference it holds for its whole duration. false when out
+ * of memory, in which case fn is not registered and the caller must undo what it would have. */
+bool uc_arena_on_free(struct uc_arena *a, void (*fn)(void *arg), void *arg);
 
 /* size bytes aligned for any type, zero-filled; NULL when out of memory (or size overflows).
  * The memory belongs to the arena. */

@@ -18,13 +18,23 @@
 #include "uc_buf.h"
 #include "uc_log.h"
 
+/* A configured provider and the references to it: one held by the core while it is the
+ * current configuration, one by each call in flight that uses it (released when the call's
+ * arena is freed). The last reference frees it, so a replaced configuration lives exactly as
+ * long as the calls that started before the replacement. */
+struct configured {
+    struct host_core *core;
+    struct res_provider *p;
+    size_t refs; /* guarded by core->mu */
+};
+
 struct host_core {
     struct uc_cancel *cancel; /* borrowed */
     struct uc_arena *arena;   /* process lifetime: the provider block's implied type */
     const struct tf_type *provider_type;
-    pthread_mutex_t mu;       /* guards the provider list */
-    struct res_provider **providers; /* [n-1] is current; earlier ones are kept for calls in flight */
-    size_t nproviders, capproviders;
+    pthread_mutex_t mu;         /* guards current, every configured's refs, and live */
+    struct configured *current; /* NULL before ConfigureProvider */
+    size_t live;                /* configurations not freed yet (host_core_live_providers) */
 };
 
 struct host_core *host_core_new(struct uc_cancel *cancel)
@@ -46,13 +56,33 @@ fail:
     return NULL;
 }
 
+/* Drops one reference to cf (NULL ok); the last one frees the configuration. */
+static void configured_unref(struct configured *cf)
+{
+    if (!cf)
+        return;
+    struct host_core *c = cf->core;
+    pthread_mutex_lock(&c->mu);
+    bool last = --cf->refs == 0;
+    if (last)
+        c->live--;
+    pthread_mutex_unlock(&c->mu);
+    if (last) {
+        res_provider_free(cf->p);
+        free(cf);
+    }
+}
+
+static void configured_unref_cb(void *cf)
+{
+    configured_unref(cf);
+}
+
 void host_core_free(struct host_core *c)
 {
     if (!c)
         return;
-    for (size_t i = 0; i < c->nproviders; i++)
-        res_provider_free(c->providers[i]);
-    free(c->providers);
+    configured_unref(c->current);
     uc_arena_free(c->arena);
     pthread_mutex_destroy(&c->mu);
     free(c);
@@ -86,12 +116,33 @@ void host_core_stop(struct host_core *c)
 
 /* --- helpers ------------------------------------------------------------------------------ */
 
-static const struct res_provider *current_provider(struct host_core *c)
+/* The current configuration for a call whose arena is a: a reference the arena gives back when
+ * it is freed, so a ConfigureProvider during the call cannot free what the call uses. NULL
+ * before ConfigureProvider, or when out of memory (d records it). */
+static const struct res_provider *current_provider(struct host_core *c, struct uc_arena *a,
+                                                   struct tf_diags *d)
 {
     pthread_mutex_lock(&c->mu);
-    const struct res_provider *p = c->nproviders ? c->providers[c->nproviders - 1] : NULL;
+    struct configured *cf = c->current;
+    if (cf)
+        cf->refs++;
     pthread_mutex_unlock(&c->mu);
-    return p;
+    if (!cf)
+        return NULL;
+    if (!uc_arena_on_free(a, configured_unref_cb, cf)) {
+        configured_unref(cf);
+        d->oom = true;
+        return NULL;
+    }
+    return cf->p;
+}
+
+size_t host_core_live_providers(struct host_core *c)
+{
+    pthread_mutex_lock(&c->mu);
+    size_t n = c->live;
+    pthread_mutex_unlock(&c->mu);
+    return n;
 }
 
 /* Decodes a DynamicValue as type t; false after an error diagnostic naming `what`. */
@@ -163,7 +214,7 @@ static void ctx_init(struct res_ctx *ctx, struct host_core *c, struct uc_arena *
     ctx->arena = a;
     ctx->diags = d;
     ctx->cancel = c->cancel;
-    ctx->provider = with_provider ? current_provider(c) : NULL;
+    ctx->provider = with_provider ? current_provider(c, a, d) : NULL;
     ctx->type = r ? res_registry_type(r) : NULL;
     if (private_in && private_in->len) {
         ctx->private_in = private_in->data;
@@ -218,23 +269,22 @@ uc_status host_core_configure(struct host_core *c, struct uc_arena *a, const cha
     tf_block_validate(res_provider_schema.block, cfg, NULL, d);
     if (tf_diags_has_error(d))
         return oom_status(d);
-    struct res_provider *p = res_provider_new(cfg, tf_version, d);
-    if (!p)
+    struct configured *cf = calloc(1, sizeof *cf);
+    if (!cf)
+        return UC_NOMEM;
+    cf->core = c;
+    cf->refs = 1; /* the core's, while current */
+    cf->p = res_provider_new(cfg, tf_version, d);
+    if (!cf->p) {
+        free(cf);
         return oom_status(d);
-    pthread_mutex_lock(&c->mu);
-    if (c->nproviders == c->capproviders) {
-        size_t ncap = c->capproviders ? 2 * c->capproviders : 2;
-        struct res_provider **np = realloc(c->providers, ncap * sizeof *np);
-        if (!np) {
-            pthread_mutex_unlock(&c->mu);
-            res_provider_free(p);
-            return UC_NOMEM;
-        }
-        c->providers = np;
-        c->capproviders = ncap;
     }
-    c->providers[c->nproviders++] = p;
+    pthread_mutex_lock(&c->mu);
+    struct configured *old = c->current;
+    c->current = cf;
+    c->live++;
     pthread_mutex_unlock(&c->mu);
+    configured_unref(old); /* freed now unless a call in flight still holds it */
     uc_log(UC_LOG_DEBUG, "host", "provider configured", "terraform_version", tf_version, NULL);
     return UC_OK;
 }

@@ -22,9 +22,16 @@ struct arena_block {
     alignas(max_align_t) unsigned char data[];
 };
 
+struct arena_cleanup {
+    struct arena_cleanup *next; /* older */
+    void (*fn)(void *arg);
+    void *arg;
+};
+
 struct uc_arena {
     struct arena_block *head; /* current block, others chained behind it */
     size_t total;
+    struct arena_cleanup *cleanups; /* newest first; the records live in the arena */
 };
 
 /* Allocations left before the test seam fails them; negative = never fail. */
@@ -59,6 +66,8 @@ void uc_arena_free(struct uc_arena *a)
 {
     if (!a)
         return;
+    for (struct arena_cleanup *c = a->cleanups; c; c = c->next)
+        c->fn(c->arg);
     struct arena_block *b = a->head;
     while (b) {
         struct arena_block *next = b->next;
@@ -182,4 +191,16 @@ char *uc_arena_printf(struct uc_arena *a, const char *fmt, ...)
 size_t uc_arena_used(const struct uc_arena *a)
 {
     return a ? a->total : 0;
+}
+
+bool uc_arena_on_free(struct uc_arena *a, void (*fn)(void *arg), void *arg)
+{
+    struct arena_cleanup *c = uc_arena_alloc(a, sizeof *c);
+    if (!c)
+        return false;
+    c->fn = fn;
+    c->arg = arg;
+    c->next = a->cleanups;
+    a->cleanups = c;
+    return true;
 }

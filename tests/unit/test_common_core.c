@@ -221,6 +221,34 @@ static void test_log_line_shape_and_redaction(void **state)
     assert_non_null(strstr(buf, "[REDACTED]"));
 }
 
+/* uc_arena_on_free: cleanups run at uc_arena_free, newest first, while the arena's memory is
+ * still there. */
+static int cleanup_log[4], cleanup_n;
+static void log_cleanup(void *arg)
+{
+    cleanup_log[cleanup_n++] = *(int *)arg;
+}
+
+static void test_arena_cleanups(void **state)
+{
+    (void)state;
+    struct uc_arena *a = uc_arena_new();
+    assert_non_null(a);
+    int *one = uc_arena_alloc(a, sizeof *one), *two = uc_arena_alloc(a, sizeof *two);
+    assert_non_null(one);
+    assert_non_null(two);
+    *one = 1;
+    *two = 2;
+    cleanup_n = 0;
+    assert_true(uc_arena_on_free(a, log_cleanup, one)); /* reads arena memory when it runs */
+    assert_true(uc_arena_on_free(a, log_cleanup, two));
+    assert_int_equal(cleanup_n, 0);
+    uc_arena_free(a);
+    assert_int_equal(cleanup_n, 2);
+    assert_int_equal(cleanup_log[0], 2);
+    assert_int_equal(cleanup_log[1], 1);
+}
+
 /* Text from outside: valid UTF-8 without NUL passes; NUL, overlong forms, surrogates, values
  * past U+10FFFF and truncated sequences do not. Repair replaces each bad byte with U+FFFD. */
 static void test_utf8_text_and_repair(void **state)
@@ -274,6 +302,7 @@ int main(void)
         cmocka_unit_test(test_log_levels),
         cmocka_unit_test(test_log_line_shape_and_redaction),
         cmocka_unit_test(test_utf8_text_and_repair),
+        cmocka_unit_test(test_arena_cleanups),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,7 +1,8 @@
 /* test_host_core.c - the protocol-neutral provider core without gRPC: UpgradeResourceState's
  * tolerance of removed and added attributes, version checks, undecodable inputs becoming
- * diagnostics, the plan of a create, the apply guard of resources without apply yet, and
- * private bytes surviving a read.
+ * diagnostics, the plan of a create, the apply guard of resources without apply yet, private
+ * bytes surviving a read, and replaced provider configurations being freed once no call uses
+ * them.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,6 +14,7 @@
 #include <string.h>
 
 #include "host_core.h"
+#include "res_provider.h"
 #include "res_registry.h"
 #include "tf_msgpack.h"
 #include "tf_value.h"
@@ -199,6 +201,73 @@ static void test_read_keeps_private_bytes(void **state)
     assert_memory_equal(priv_out.data, secret, sizeof secret);
 }
 
+/* A provider configuration with every attribute null (no I/O happens at configure). */
+static struct host_dv null_provider_config(struct fixture *f)
+{
+    const struct tf_type *t = tf_block_type_of(f->arena, res_provider_schema.block);
+    assert_non_null(t);
+    struct tf_value **vals = uc_arena_calloc(f->arena, t->count ? t->count : 1, sizeof *vals);
+    for (size_t i = 0; i < t->count; i++) {
+        const struct tf_type *mt = t->members[i];
+        vals[i] = (mt->kind == TF_LIST || mt->kind == TF_SET) && mt->elem->kind == TF_OBJECT
+                      ? (mt->kind == TF_SET ? tf_value_set(f->arena, mt, NULL, 0)
+                                            : tf_value_list(f->arena, mt, NULL, 0))
+                      : tf_value_null(f->arena, mt);
+    }
+    struct uc_buf b;
+    uc_buf_init(&b);
+    assert_int_equal(tf_msgpack_encode(tf_value_object(f->arena, t, vals), t, &b), UC_OK);
+    struct host_dv dv = {uc_arena_memdup(f->arena, b.data, b.len), b.len, NULL, 0};
+    uc_buf_release(&b);
+    return dv;
+}
+
+static void configure(struct fixture *f, const struct host_dv *cfg)
+{
+    struct uc_arena *a = uc_arena_new();
+    assert_non_null(a);
+    struct tf_diags d;
+    tf_diags_init(&d, a);
+    assert_int_equal(host_core_configure(f->core, a, "1.11.0", cfg, &d), UC_OK);
+    if (tf_diags_has_error(&d))
+        fail_msg("configure: %s: %s", d.items[0].summary, d.items[0].detail);
+    uc_arena_free(a);
+}
+
+/* ConfigureProvider many times: one configuration stays alive, not one per call (each holds an
+ * AWS client, ~15 KB). A call in flight keeps the configuration it started with until its
+ * arena goes, even across a reconfiguration. */
+static void test_reconfigure_frees_replaced_providers(void **state)
+{
+    struct fixture *f = *state;
+    struct host_dv cfg = null_provider_config(f);
+    assert_int_equal(host_core_live_providers(f->core), 0);
+    for (int i = 0; i < 50; i++) {
+        configure(f, &cfg);
+        assert_int_equal(host_core_live_providers(f->core), 1);
+    }
+
+    /* a plan (which sees the provider) in flight across a reconfiguration */
+    static const char *const kv[] = {"account_id", "123456789012", "name", "analytics",
+                                     "kubernetes_version", "1.35", NULL};
+    struct host_bytes rc = encode_config(f, "unicron_cluster", kv);
+    struct host_dv config = {rc.data, rc.len, NULL, 0};
+    struct host_dv null_dv = {0};
+    struct uc_arena *call = uc_arena_new();
+    assert_non_null(call);
+    struct tf_diags d;
+    tf_diags_init(&d, call);
+    struct host_plan_out plan;
+    assert_int_equal(host_core_plan(f->core, call, "unicron_cluster", &null_dv, &config, &config,
+                                    NULL, &plan, &d),
+                     UC_OK);
+    assert_false(tf_diags_has_error(&d));
+    configure(f, &cfg);
+    assert_int_equal(host_core_live_providers(f->core), 2); /* the plan's one is still used */
+    uc_arena_free(call);
+    assert_int_equal(host_core_live_providers(f->core), 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -210,6 +279,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_plan_create_then_apply_guard, setup, teardown),
         cmocka_unit_test_setup_teardown(test_read_keeps_private_bytes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reconfigure_frees_replaced_providers, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

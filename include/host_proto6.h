@@ -48,6 +48,12 @@ enum host_op {
     HOST_OP_COUNT
 };
 
+/* op never does I/O nor waits (validation, schemas, state upgrade, the unsupported kinds): it
+ * runs in the server's cheap lane (host_method.cheap), which slow calls cannot fill. Reading,
+ * planning, applying, importing, data sources and ConfigureProvider stay in the main pool:
+ * their resource code may call AWS. */
+bool host_op_cheap(enum host_op op);
+
 /* The protocol-6 handler of op (ud must be the struct host_core *); NULL when op is out of
  * range. The handler unpacks the request and packs the response with tfplugin6 descriptors. */
 host_handler_fn host_proto6_handler(enum host_op op);

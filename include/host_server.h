@@ -51,6 +51,9 @@ struct host_method {
      * even when every worker is busy (StopProvider, Shutdown, health). Its handler must never
      * block. */
     bool on_poller;
+    /* Never does I/O nor waits (validation, schema, state upgrade): runs in the cheap lane, a
+     * small pool of its own, so it is answered even when slow calls hold every main worker. */
+    bool cheap;
 };
 
 struct host_server_config {
@@ -65,7 +68,8 @@ struct host_server_config {
      * before their handler runs. NULL = off. */
     const char *debug_block_method;
     const struct uc_cancel *cancel;
-    size_t max_workers;             /* 0 = default (256) */
+    size_t max_workers;             /* main pool; 0 = default (256) */
+    size_t max_cheap_workers;       /* cheap lane (host_method.cheap); 0 = default (8) */
 };
 
 struct host_server;
@@ -96,7 +100,7 @@ uc_status host_server_listen(struct host_server *s, const struct host_server_tls
  * grpc_shutdown). Handlers still running on workers finish first. Accepts NULL. */
 void host_server_free(struct host_server *s);
 
-/* Number of worker threads started so far (for tests and benchmarks). */
+/* Number of worker threads started so far, both pools (for tests and benchmarks). */
 size_t host_server_workers(const struct host_server *s);
 
 /* Routes gpr_log output through uc_log and sets gRPC's verbosity from uc_log's level. Called by

@@ -108,6 +108,7 @@ size_t host_proto5_methods(struct host_method *out, size_t cap, struct host_core
         out[i].fn = methods5[i].own ? methods5[i].own : host_proto6_handler((enum host_op)i);
         out[i].ud = core;
         out[i].on_poller = i == HOST_OP_STOP_PROVIDER;
+        out[i].cheap = host_op_cheap((enum host_op)i);
     }
     return HOST_PROTO5_METHODS;
 }

@@ -562,6 +562,28 @@ static const struct {
 };
 _Static_assert(HOST_PROTO6_METHODS == HOST_OP_COUNT, "one tfplugin6 method per provider RPC");
 
+bool host_op_cheap(enum host_op op)
+{
+    switch (op) {
+    case HOST_OP_GET_METADATA:
+    case HOST_OP_GET_PROVIDER_SCHEMA:
+    case HOST_OP_VALIDATE_PROVIDER_CONFIG:
+    case HOST_OP_VALIDATE_RESOURCE_CONFIG:
+    case HOST_OP_VALIDATE_DATA_RESOURCE_CONFIG:
+    case HOST_OP_UPGRADE_RESOURCE_STATE:
+    case HOST_OP_MOVE_RESOURCE_STATE:
+    case HOST_OP_VALIDATE_EPHEMERAL_RESOURCE_CONFIG:
+    case HOST_OP_OPEN_EPHEMERAL_RESOURCE:
+    case HOST_OP_RENEW_EPHEMERAL_RESOURCE:
+    case HOST_OP_CLOSE_EPHEMERAL_RESOURCE:
+    case HOST_OP_GET_FUNCTIONS:
+    case HOST_OP_CALL_FUNCTION:
+        return true;
+    default:
+        return false;
+    }
+}
+
 host_handler_fn host_proto6_handler(enum host_op op)
 {
     return (unsigned)op < HOST_OP_COUNT ? methods6[op].fn : NULL;
@@ -577,6 +599,7 @@ size_t host_proto6_methods(struct host_method *out, size_t cap, struct host_core
         out[i].fn = methods6[i].fn;
         out[i].ud = core;
         out[i].on_poller = i == HOST_OP_STOP_PROVIDER;
+        out[i].cheap = host_op_cheap((enum host_op)i);
     }
     return HOST_PROTO6_METHODS;
 }

@@ -1,6 +1,7 @@
 /* server.c - gRPC core (C API) server: one completion queue polled by one thread, generic call
- * dispatch by method path, handlers run on an elastic worker pool, replies always carry initial
- * metadata. It must not know any protocol message (handlers get bytes) nor exit the process
+ * dispatch by method path, handlers run on two elastic worker pools (the main one, and a small
+ * cheap lane for methods that never do I/O, so slow calls cannot starve them), replies always
+ * carry initial metadata. It must not know any protocol message (handlers get bytes) nor exit the process
  * itself (the on_exit callback does).
  *
  * Call life: REQUESTED (request_call done) -> RECEIVED (RECV_MESSAGE done, queued for a worker)
@@ -24,6 +25,7 @@
 #include "uc_log.h"
 
 #define DEFAULT_MAX_WORKERS 256
+#define DEFAULT_MAX_CHEAP_WORKERS 8
 
 enum call_state { ST_REQUESTED, ST_RECEIVED, ST_FINISHING, ST_SHUTDOWN };
 
@@ -42,6 +44,14 @@ struct call {
     struct call *next; /* work queue link */
 };
 
+/* A worker pool with its own queue; both pools share the server's mutex. */
+struct pool {
+    struct host_server *srv;
+    pthread_cond_t cv; /* work queued, or stopping */
+    struct call *head, *tail;
+    size_t nworkers, nidle, max;
+};
+
 struct host_server {
     struct host_server_config cfg;
     grpc_server *server;
@@ -52,10 +62,9 @@ struct host_server {
     struct call shutdown_tag;
 
     pthread_mutex_t mu;
-    pthread_cond_t cv;      /* work queued, or stopping */
-    pthread_cond_t idle_cv; /* active or nworkers changed */
-    struct call *head, *tail;
-    size_t nworkers, nidle, active;
+    pthread_cond_t idle_cv; /* active or a pool's nworkers changed */
+    struct pool main, cheap; /* cheap: methods marked host_method.cheap */
+    size_t active;
     bool stopping;
 };
 
@@ -231,63 +240,65 @@ out:
 
 static void *worker_main(void *arg)
 {
-    struct host_server *s = arg;
+    struct pool *p = arg;
+    struct host_server *s = p->srv;
     pthread_mutex_lock(&s->mu);
     for (;;) {
-        while (!s->head && !s->stopping)
-            pthread_cond_wait(&s->cv, &s->mu);
-        if (!s->head && s->stopping)
+        while (!p->head && !s->stopping)
+            pthread_cond_wait(&p->cv, &s->mu);
+        if (!p->head && s->stopping)
             break;
-        struct call *c = s->head;
-        s->head = c->next;
-        if (!s->head)
-            s->tail = NULL;
-        s->nidle--;
+        struct call *c = p->head;
+        p->head = c->next;
+        if (!p->head)
+            p->tail = NULL;
+        p->nidle--;
         pthread_mutex_unlock(&s->mu);
 
         run_handler(c);
 
         pthread_mutex_lock(&s->mu);
-        s->nidle++;
+        p->nidle++;
         s->active--;
         pthread_cond_broadcast(&s->idle_cv);
     }
-    s->nworkers--;
-    s->nidle--;
+    p->nworkers--;
+    p->nidle--;
     pthread_cond_broadcast(&s->idle_cv);
     pthread_mutex_unlock(&s->mu);
     return NULL;
 }
 
-/* Queues a received call; starts a worker when none is idle. */
+/* Queues a received call on its method's pool; starts a worker there when none is idle. */
 static void enqueue(struct host_server *s, struct call *c)
 {
+    struct pool *p = c->method->cheap ? &s->cheap : &s->main;
     pthread_mutex_lock(&s->mu);
     c->next = NULL;
-    if (s->tail)
-        s->tail->next = c;
+    if (p->tail)
+        p->tail->next = c;
     else
-        s->head = c;
-    s->tail = c;
+        p->head = c;
+    p->tail = c;
     s->active++;
     size_t queued = 0;
-    for (struct call *q = s->head; q; q = q->next)
+    for (struct call *q = p->head; q; q = q->next)
         queued++;
-    if (queued > s->nidle && s->nworkers < s->cfg.max_workers) {
+    if (queued > p->nidle && p->nworkers < p->max) {
         pthread_t t;
         pthread_attr_t attr;
         pthread_attr_init(&attr);
         pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
         pthread_attr_setstacksize(&attr, 1024 * 1024);
-        if (pthread_create(&t, &attr, worker_main, s) == 0) {
-            s->nworkers++;
-            s->nidle++;
+        if (pthread_create(&t, &attr, worker_main, p) == 0) {
+            p->nworkers++;
+            p->nidle++;
         } else {
             uc_log(UC_LOG_WARN, "host", "could not start a worker thread", NULL);
         }
         pthread_attr_destroy(&attr);
     }
-    pthread_cond_signal(&s->cv);
+    pthread_cond_signal(&p->cv);
     pthread_mutex_unlock(&s->mu);
 }
 
@@ -372,10 +383,16 @@ struct host_server *host_server_new(const struct host_server_config *cfg, uc_sta
     s->cfg = *cfg;
     if (!s->cfg.max_workers)
         s->cfg.max_workers = DEFAULT_MAX_WORKERS;
+    if (!s->cfg.max_cheap_workers)
+        s->cfg.max_cheap_workers = DEFAULT_MAX_CHEAP_WORKERS;
     s->shutdown_tag.state = ST_SHUTDOWN;
     pthread_mutex_init(&s->mu, NULL);
-    pthread_cond_init(&s->cv, NULL);
     pthread_cond_init(&s->idle_cv, NULL);
+    s->main.srv = s->cheap.srv = s;
+    s->main.max = s->cfg.max_workers;
+    s->cheap.max = s->cfg.max_cheap_workers;
+    pthread_cond_init(&s->main.cv, NULL);
+    pthread_cond_init(&s->cheap.cv, NULL);
 
     host_server_route_grpc_log();
     grpc_init();
@@ -454,8 +471,9 @@ void host_server_free(struct host_server *s)
     }
     pthread_mutex_lock(&s->mu);
     s->stopping = true;
-    pthread_cond_broadcast(&s->cv);
-    while (s->nworkers > 0)
+    pthread_cond_broadcast(&s->main.cv);
+    pthread_cond_broadcast(&s->cheap.cv);
+    while (s->main.nworkers > 0 || s->cheap.nworkers > 0)
         pthread_cond_wait(&s->idle_cv, &s->mu);
     pthread_mutex_unlock(&s->mu);
 
@@ -465,7 +483,8 @@ void host_server_free(struct host_server *s)
         grpc_completion_queue_destroy(s->cq);
     grpc_shutdown();
     pthread_cond_destroy(&s->idle_cv);
-    pthread_cond_destroy(&s->cv);
+    pthread_cond_destroy(&s->main.cv);
+    pthread_cond_destroy(&s->cheap.cv);
     pthread_mutex_destroy(&s->mu);
     free(s);
 }
@@ -474,7 +493,7 @@ size_t host_server_workers(const struct host_server *s)
 {
     pthread_mutex_t *mu = (pthread_mutex_t *)&s->mu;
     pthread_mutex_lock(mu);
-    size_t n = s->nworkers;
+    size_t n = s->main.nworkers + s->cheap.nworkers;
     pthread_mutex_unlock(mu);
     return n;
 }

@@ -1,6 +1,7 @@
 /* test_host_concurrency.c - starts the built provider the way Terraform does (cookie, versions,
  * PLUGIN_CLIENT_CERT), reads its handshake line, connects over mTLS with gRPC core, and checks:
- * 16 calls held in their handler (UNICRON_DEBUG_BLOCK_RPC) do not stop other calls; StopProvider
+ * 16 calls held in their handler (UNICRON_DEBUG_BLOCK_RPC on ReadResource, a main-pool call)
+ * do not stop other calls, cheap ones (validation, schema) included; StopProvider
  * answers while they are held and releases them; all 16 then complete; Shutdown ends the process
  * (exit 0) with its socket removed. Skips when the provider binary has not been built.
  */
@@ -38,7 +39,7 @@
 #include "uc_cancel.h"
 
 #define NHELD 16
-#define BLOCKED "/tfplugin6.Provider/ValidateResourceConfig"
+#define BLOCKED "/tfplugin6.Provider/ReadResource"
 
 struct provider {
     pid_t pid;
@@ -303,13 +304,23 @@ static void test_held_calls_stop_and_shutdown(void **state)
     grpc_completion_queue *cq = grpc_completion_queue_create_for_next(NULL);
 
     /* 16 calls that the provider holds until StopProvider. */
+    Tfplugin6__ReadResource__Request rreq = TFPLUGIN6__READ_RESOURCE__REQUEST__INIT;
+    rreq.type_name = "unicron_no_such_type";
+    struct ucall held[NHELD];
+    for (int i = 0; i < NHELD; i++)
+        ucall_start(&held[i], ch, cq, BLOCKED, &rreq.base, 60);
+    assert_null(next_done(cq, 300)); /* all still held */
+
+    /* A validation (cheap lane) is answered while they are held. */
     Tfplugin6__ValidateResourceConfig__Request vreq =
         TFPLUGIN6__VALIDATE_RESOURCE_CONFIG__REQUEST__INIT;
     vreq.type_name = "unicron_no_such_type";
-    struct ucall held[NHELD];
-    for (int i = 0; i < NHELD; i++)
-        ucall_start(&held[i], ch, cq, BLOCKED, &vreq.base, 60);
-    assert_null(next_done(cq, 300)); /* all still held */
+    ProtobufCMessage *vresp = NULL;
+    assert_int_equal(unary(ch, "/tfplugin6.Provider/ValidateResourceConfig", &vreq.base,
+                           &tfplugin6__validate_resource_config__response__descriptor, &vresp),
+                     GRPC_STATUS_OK);
+    assert_int_equal(((Tfplugin6__ValidateResourceConfig__Response *)vresp)->n_diagnostics, 1);
+    protobuf_c_message_free_unpacked(vresp, NULL);
 
     /* Other calls run while 16 handlers are blocked. */
     for (int i = 0; i < 3; i++) {
@@ -360,9 +371,8 @@ static void test_held_calls_stop_and_shutdown(void **state)
     for (int i = 0; i < NHELD; i++) {
         assert_true(held[i].done);
         assert_int_equal(held[i].status, GRPC_STATUS_OK);
-        Tfplugin6__ValidateResourceConfig__Response *r =
-            (Tfplugin6__ValidateResourceConfig__Response *)reply(
-                &held[i], &tfplugin6__validate_resource_config__response__descriptor);
+        Tfplugin6__ReadResource__Response *r = (Tfplugin6__ReadResource__Response *)reply(
+            &held[i], &tfplugin6__read_resource__response__descriptor);
         assert_int_equal(r->n_diagnostics, 1);
         assert_int_equal(r->diagnostics[0]->severity, TFPLUGIN6__DIAGNOSTIC__SEVERITY__ERROR);
         assert_string_equal(r->diagnostics[0]->summary, "Unknown resource type");

@@ -56,6 +56,11 @@ struct host_method {
     bool cheap;
 };
 
+/* Default request size limit: 256 MiB, the limit Terraform itself uses for provider messages,
+ * so no configuration Terraform can send is refused, and a runaway or hostile client cannot
+ * make the provider buffer more. */
+#define HOST_SERVER_MAX_RECV_BYTES (256u * 1024u * 1024u)
+
 struct host_server_config {
     const char *socket_path;        /* absolute; created by the server, removed by the caller */
     const struct host_method *methods; /* borrowed; must outlive the server */
@@ -70,6 +75,9 @@ struct host_server_config {
     const struct uc_cancel *cancel;
     size_t max_workers;             /* main pool; 0 = default (256) */
     size_t max_cheap_workers;       /* cheap lane (host_method.cheap); 0 = default (8) */
+    /* Largest request message accepted, in bytes; a larger one fails with RESOURCE_EXHAUSTED
+     * before any handler runs. 0 (or more than INT_MAX) = HOST_SERVER_MAX_RECV_BYTES. */
+    size_t max_recv_bytes;
 };
 
 struct host_server;

@@ -17,6 +17,7 @@
 #include <grpc/slice.h>
 #include <grpc/support/alloc.h>
 #include <grpc/support/log.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -385,6 +386,8 @@ struct host_server *host_server_new(const struct host_server_config *cfg, uc_sta
         s->cfg.max_workers = DEFAULT_MAX_WORKERS;
     if (!s->cfg.max_cheap_workers)
         s->cfg.max_cheap_workers = DEFAULT_MAX_CHEAP_WORKERS;
+    if (!s->cfg.max_recv_bytes || s->cfg.max_recv_bytes > INT_MAX)
+        s->cfg.max_recv_bytes = HOST_SERVER_MAX_RECV_BYTES;
     s->shutdown_tag.state = ST_SHUTDOWN;
     pthread_mutex_init(&s->mu, NULL);
     pthread_cond_init(&s->idle_cv, NULL);
@@ -397,11 +400,13 @@ struct host_server *host_server_new(const struct host_server_config *cfg, uc_sta
     host_server_route_grpc_log();
     grpc_init();
 
+    /* Incoming messages are bounded (a larger one fails with RESOURCE_EXHAUSTED before any
+     * handler runs); outgoing ones are not: Terraform's client sets its own limit. */
     grpc_arg args[2];
     memset(args, 0, sizeof args);
     args[0].type = GRPC_ARG_INTEGER;
     args[0].key = (char *)GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH;
-    args[0].value.integer = -1;
+    args[0].value.integer = (int)s->cfg.max_recv_bytes;
     args[1].type = GRPC_ARG_INTEGER;
     args[1].key = (char *)GRPC_ARG_MAX_SEND_MESSAGE_LENGTH;
     args[1].value.integer = -1;

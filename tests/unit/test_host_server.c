@@ -1,7 +1,8 @@
 /* test_host_server.c - the gRPC server in process (plaintext, a socket in a temporary
  * directory, raw-byte methods of the test's own): calls marked cheap are answered while slow
  * calls hold every main worker and more wait behind them (the cheap lane), and then the slow
- * ones all complete. Slow handlers block on a condition the test releases, so nothing here
+ * ones all complete; a request over the size limit is RESOURCE_EXHAUSTED and never reaches a
+ * handler. Slow handlers block on a condition the test releases, so nothing here
  * depends on timing; the generous deadlines only turn a regression into a failure, not a hang.
  */
 #include <pthread.h>
@@ -196,7 +197,8 @@ static int setup(void **state)
                                      .methods = methods,
                                      .nmethods = sizeof methods / sizeof methods[0],
                                      .max_workers = 2,
-                                     .max_cheap_workers = 1};
+                                     .max_cheap_workers = 1,
+                                     .max_recv_bytes = 4096};
     uc_status st;
     f->srv = host_server_new(&cfg, &st);
     if (!f->srv || host_server_listen(f->srv, NULL) != UC_OK)
@@ -263,11 +265,46 @@ static void test_cheap_calls_answer_while_slow_calls_hold_every_worker(void **st
     assert_int_equal(host_server_workers(f->srv), 3); /* 2 main + 1 cheap, never more */
 }
 
+/* One unary call with len bytes of payload; returns its status. */
+static grpc_status_code call_with(struct fixture *f, const char *method, size_t len)
+{
+    char *payload = malloc(len);
+    assert_non_null(payload);
+    memset(payload, 'x', len);
+    grpc_completion_queue *cq = grpc_completion_queue_create_for_next(NULL);
+    struct ucall u;
+    ucall_start(&u, f->ch, cq, method, payload, len, 60);
+    assert_ptr_equal(next_done(cq), &u);
+    grpc_status_code st = u.status;
+    if (st == GRPC_STATUS_OK) {
+        size_t n;
+        free(reply_bytes(&u, &n));
+        assert_int_equal(n, len);
+    }
+    ucall_release(&u);
+    cq_destroy(cq);
+    free(payload);
+    return st;
+}
+
+/* The limit (4096 bytes here; HOST_SERVER_MAX_RECV_BYTES, 256 MiB, by default) is enforced by
+ * gRPC before the handler: one byte over fails, the limit itself passes. */
+static void test_request_size_limit(void **state)
+{
+    struct fixture *f = *state;
+    assert_int_equal(HOST_SERVER_MAX_RECV_BYTES, 256 * 1024 * 1024);
+    assert_int_equal(call_with(f, "/t.S/Cheap", 4096), GRPC_STATUS_OK);
+    assert_int_equal(call_with(f, "/t.S/Cheap", 4097), GRPC_STATUS_RESOURCE_EXHAUSTED);
+    assert_int_equal(call_with(f, "/t.S/Cheap", 1 << 20), GRPC_STATUS_RESOURCE_EXHAUSTED);
+    assert_int_equal(call_with(f, "/t.S/Cheap", 10), GRPC_STATUS_OK); /* still serving */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_cheap_calls_answer_while_slow_calls_hold_every_worker,
                                         setup, teardown),
+        cmocka_unit_test_setup_teardown(test_request_size_limit, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -11,10 +11,12 @@
 #include <stddef.h>
 
 #include "host_core.h"
+#include "host_ops.h"
 #include "host_server.h"
 
-#define HOST_PROTO6_METHODS 20
-#define HOST_PROTO5_METHODS 20
+/* One method per provider RPC in each protocol (host_ops.h). */
+#define HOST_PROTO6_METHODS HOST_OP_COUNT
+#define HOST_PROTO5_METHODS HOST_OP_COUNT
 #define HOST_INFRA_METHODS  2
 
 size_t host_proto6_methods(struct host_method *out, size_t cap, struct host_core *core);

@@ -17,42 +17,12 @@
 #include <stddef.h>
 
 #include "host_core.h"
+#include "host_ops.h"
 #include "host_server.h"
 #include "tf_diag.h"
 #include "tf_schema.h"
 #include "tfplugin6.pb-c.h"
 #include "uc_arena.h"
-
-/* The provider RPCs, in tfplugin6's service order, by their protocol-6 names. */
-enum host_op {
-    HOST_OP_GET_METADATA,
-    HOST_OP_GET_PROVIDER_SCHEMA,         /* v5 GetSchema: own code (Schema.Attribute) */
-    HOST_OP_VALIDATE_PROVIDER_CONFIG,    /* v5 PrepareProviderConfig: own code (response) */
-    HOST_OP_VALIDATE_RESOURCE_CONFIG,    /* v5 ValidateResourceTypeConfig */
-    HOST_OP_VALIDATE_DATA_RESOURCE_CONFIG, /* v5 ValidateDataSourceConfig */
-    HOST_OP_UPGRADE_RESOURCE_STATE,
-    HOST_OP_CONFIGURE_PROVIDER,          /* v5 Configure */
-    HOST_OP_READ_RESOURCE,
-    HOST_OP_PLAN_RESOURCE_CHANGE,
-    HOST_OP_APPLY_RESOURCE_CHANGE,
-    HOST_OP_IMPORT_RESOURCE_STATE,
-    HOST_OP_MOVE_RESOURCE_STATE,
-    HOST_OP_READ_DATA_SOURCE,
-    HOST_OP_VALIDATE_EPHEMERAL_RESOURCE_CONFIG,
-    HOST_OP_OPEN_EPHEMERAL_RESOURCE,
-    HOST_OP_RENEW_EPHEMERAL_RESOURCE,
-    HOST_OP_CLOSE_EPHEMERAL_RESOURCE,
-    HOST_OP_GET_FUNCTIONS,
-    HOST_OP_CALL_FUNCTION,
-    HOST_OP_STOP_PROVIDER,               /* v5 Stop */
-    HOST_OP_COUNT
-};
-
-/* op never does I/O nor waits (validation, schemas, state upgrade, the unsupported kinds): it
- * runs in the server's cheap lane (host_method.cheap), which slow calls cannot fill. Reading,
- * planning, applying, importing, data sources and ConfigureProvider stay in the main pool:
- * their resource code may call AWS. */
-bool host_op_cheap(enum host_op op);
 
 /* The protocol-6 handler of op (ud must be the struct host_core *); NULL when op is out of
  * range. The handler unpacks the request and packs the response with tfplugin6 descriptors. */

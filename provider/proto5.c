@@ -69,34 +69,16 @@ static void h_prepare_provider_config(struct host_rpc *rpc, void *ud)
     host_pb_reply(rpc, &resp.base, st);
 }
 
-/* Indexed by the protocol-6 RPC; own == NULL means the protocol-6 handler serves it as is. */
-#define P "/tfplugin5.Provider/"
+/* The tfplugin5 method table, expanded from the one RPC list (host_ops.h): indexed by the
+ * protocol-6 RPC; own == NULL means the protocol-6 handler serves it as is. */
+#define NONE NULL
+#define METHOD5(op, v6, v5, lane, h6, h5) [HOST_OP_##op] = {"/tfplugin5.Provider/" v5, h5},
 static const struct {
     const char *path;
     host_handler_fn own;
-} methods5[HOST_OP_COUNT] = {
-    [HOST_OP_GET_METADATA] = {P "GetMetadata", NULL},
-    [HOST_OP_GET_PROVIDER_SCHEMA] = {P "GetSchema", h_get_schema},
-    [HOST_OP_VALIDATE_PROVIDER_CONFIG] = {P "PrepareProviderConfig", h_prepare_provider_config},
-    [HOST_OP_VALIDATE_RESOURCE_CONFIG] = {P "ValidateResourceTypeConfig", NULL},
-    [HOST_OP_VALIDATE_DATA_RESOURCE_CONFIG] = {P "ValidateDataSourceConfig", NULL},
-    [HOST_OP_UPGRADE_RESOURCE_STATE] = {P "UpgradeResourceState", NULL},
-    [HOST_OP_CONFIGURE_PROVIDER] = {P "Configure", NULL},
-    [HOST_OP_READ_RESOURCE] = {P "ReadResource", NULL},
-    [HOST_OP_PLAN_RESOURCE_CHANGE] = {P "PlanResourceChange", NULL},
-    [HOST_OP_APPLY_RESOURCE_CHANGE] = {P "ApplyResourceChange", NULL},
-    [HOST_OP_IMPORT_RESOURCE_STATE] = {P "ImportResourceState", NULL},
-    [HOST_OP_MOVE_RESOURCE_STATE] = {P "MoveResourceState", NULL},
-    [HOST_OP_READ_DATA_SOURCE] = {P "ReadDataSource", NULL},
-    [HOST_OP_VALIDATE_EPHEMERAL_RESOURCE_CONFIG] = {P "ValidateEphemeralResourceConfig", NULL},
-    [HOST_OP_OPEN_EPHEMERAL_RESOURCE] = {P "OpenEphemeralResource", NULL},
-    [HOST_OP_RENEW_EPHEMERAL_RESOURCE] = {P "RenewEphemeralResource", NULL},
-    [HOST_OP_CLOSE_EPHEMERAL_RESOURCE] = {P "CloseEphemeralResource", NULL},
-    [HOST_OP_GET_FUNCTIONS] = {P "GetFunctions", NULL},
-    [HOST_OP_CALL_FUNCTION] = {P "CallFunction", NULL},
-    [HOST_OP_STOP_PROVIDER] = {P "Stop", NULL},
-};
-_Static_assert(HOST_PROTO5_METHODS == HOST_OP_COUNT, "one tfplugin5 method per provider RPC");
+} methods5[HOST_OP_COUNT] = {HOST_OPS(METHOD5)};
+#undef METHOD5
+#undef NONE
 
 size_t host_proto5_methods(struct host_method *out, size_t cap, struct host_core *core)
 {
@@ -107,8 +89,8 @@ size_t host_proto5_methods(struct host_method *out, size_t cap, struct host_core
         out[i].path = methods5[i].path;
         out[i].fn = methods5[i].own ? methods5[i].own : host_proto6_handler((enum host_op)i);
         out[i].ud = core;
-        out[i].on_poller = i == HOST_OP_STOP_PROVIDER;
-        out[i].cheap = host_op_cheap((enum host_op)i);
+        out[i].on_poller = host_op_lane((enum host_op)i) == HOST_LANE_POLLER;
+        out[i].cheap = host_op_lane((enum host_op)i) == HOST_LANE_CHEAP;
     }
     return HOST_PROTO5_METHODS;
 }

@@ -532,56 +532,21 @@ static void h_stop_provider(struct host_rpc *rpc, void *ud)
     END(resp);
 }
 
-#define P "/tfplugin6.Provider/"
+/* The tfplugin6 method table, expanded from the one RPC list (host_ops.h). */
+#define METHOD6(op, v6, v5, lane, h6, h5) [HOST_OP_##op] = {"/tfplugin6.Provider/" v6, h6},
 static const struct {
     const char *path;
     host_handler_fn fn;
-} methods6[HOST_OP_COUNT] = {
-    [HOST_OP_GET_METADATA] = {P "GetMetadata", h_get_metadata},
-    [HOST_OP_GET_PROVIDER_SCHEMA] = {P "GetProviderSchema", h_get_provider_schema},
-    [HOST_OP_VALIDATE_PROVIDER_CONFIG] = {P "ValidateProviderConfig", h_validate_provider_config},
-    [HOST_OP_VALIDATE_RESOURCE_CONFIG] = {P "ValidateResourceConfig", h_validate_resource_config},
-    [HOST_OP_VALIDATE_DATA_RESOURCE_CONFIG] = {P "ValidateDataResourceConfig",
-                                               h_validate_data_resource_config},
-    [HOST_OP_UPGRADE_RESOURCE_STATE] = {P "UpgradeResourceState", h_upgrade_resource_state},
-    [HOST_OP_CONFIGURE_PROVIDER] = {P "ConfigureProvider", h_configure_provider},
-    [HOST_OP_READ_RESOURCE] = {P "ReadResource", h_read_resource},
-    [HOST_OP_PLAN_RESOURCE_CHANGE] = {P "PlanResourceChange", h_plan_resource_change},
-    [HOST_OP_APPLY_RESOURCE_CHANGE] = {P "ApplyResourceChange", h_apply_resource_change},
-    [HOST_OP_IMPORT_RESOURCE_STATE] = {P "ImportResourceState", h_import_resource_state},
-    [HOST_OP_MOVE_RESOURCE_STATE] = {P "MoveResourceState", h_move_resource_state},
-    [HOST_OP_READ_DATA_SOURCE] = {P "ReadDataSource", h_read_data_source},
-    [HOST_OP_VALIDATE_EPHEMERAL_RESOURCE_CONFIG] = {P "ValidateEphemeralResourceConfig",
-                                                    h_validate_ephemeral},
-    [HOST_OP_OPEN_EPHEMERAL_RESOURCE] = {P "OpenEphemeralResource", h_open_ephemeral},
-    [HOST_OP_RENEW_EPHEMERAL_RESOURCE] = {P "RenewEphemeralResource", h_renew_ephemeral},
-    [HOST_OP_CLOSE_EPHEMERAL_RESOURCE] = {P "CloseEphemeralResource", h_close_ephemeral},
-    [HOST_OP_GET_FUNCTIONS] = {P "GetFunctions", h_get_functions},
-    [HOST_OP_CALL_FUNCTION] = {P "CallFunction", h_call_function},
-    [HOST_OP_STOP_PROVIDER] = {P "StopProvider", h_stop_provider},
-};
-_Static_assert(HOST_PROTO6_METHODS == HOST_OP_COUNT, "one tfplugin6 method per provider RPC");
+} methods6[HOST_OP_COUNT] = {HOST_OPS(METHOD6)};
+#undef METHOD6
 
-bool host_op_cheap(enum host_op op)
+#define LANE(op, v6, v5, lane, h6, h5) [HOST_OP_##op] = HOST_LANE_##lane,
+static const enum host_lane lanes[HOST_OP_COUNT] = {HOST_OPS(LANE)};
+#undef LANE
+
+enum host_lane host_op_lane(enum host_op op)
 {
-    switch (op) {
-    case HOST_OP_GET_METADATA:
-    case HOST_OP_GET_PROVIDER_SCHEMA:
-    case HOST_OP_VALIDATE_PROVIDER_CONFIG:
-    case HOST_OP_VALIDATE_RESOURCE_CONFIG:
-    case HOST_OP_VALIDATE_DATA_RESOURCE_CONFIG:
-    case HOST_OP_UPGRADE_RESOURCE_STATE:
-    case HOST_OP_MOVE_RESOURCE_STATE:
-    case HOST_OP_VALIDATE_EPHEMERAL_RESOURCE_CONFIG:
-    case HOST_OP_OPEN_EPHEMERAL_RESOURCE:
-    case HOST_OP_RENEW_EPHEMERAL_RESOURCE:
-    case HOST_OP_CLOSE_EPHEMERAL_RESOURCE:
-    case HOST_OP_GET_FUNCTIONS:
-    case HOST_OP_CALL_FUNCTION:
-        return true;
-    default:
-        return false;
-    }
+    return (unsigned)op < HOST_OP_COUNT ? lanes[op] : HOST_LANE_MAIN;
 }
 
 host_handler_fn host_proto6_handler(enum host_op op)
@@ -598,8 +563,8 @@ size_t host_proto6_methods(struct host_method *out, size_t cap, struct host_core
         out[i].path = methods6[i].path;
         out[i].fn = methods6[i].fn;
         out[i].ud = core;
-        out[i].on_poller = i == HOST_OP_STOP_PROVIDER;
-        out[i].cheap = host_op_cheap((enum host_op)i);
+        out[i].on_poller = lanes[i] == HOST_LANE_POLLER;
+        out[i].cheap = lanes[i] == HOST_LANE_CHEAP;
     }
     return HOST_PROTO6_METHODS;
 }

@@ -6,6 +6,7 @@
  */
 #include "aws_retry.h"
 
+#include <math.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -192,44 +193,6 @@ int aws_retry_quota_tokens(struct aws_retry_quota *q)
 #define RL_BETA 0.7
 #define RL_SCALE 0.4
 
-/* Small numeric helpers, so the library does not need libm. */
-static double rl_floor(double x)
-{
-    double t = (double)(int64_t)x;
-    return t > x ? t - 1.0 : t;
-}
-
-static double rl_ceil(double x)
-{
-    double t = (double)(int64_t)x;
-    return t < x ? t + 1.0 : t;
-}
-
-static double rl_min(double a, double b)
-{
-    return a < b ? a : b;
-}
-
-static double rl_max(double a, double b)
-{
-    return a > b ? a : b;
-}
-
-/* Cube root by Newton's method (x >= 0 here: rates are never negative). */
-static double rl_cbrt(double a)
-{
-    if (a <= 0.0)
-        return 0.0;
-    double x = a > 1.0 ? a : 1.0;
-    for (int i = 0; i < 100; i++) {
-        double nx = (2.0 * x + a / (x * x)) / 3.0;
-        if (nx == x)
-            break;
-        x = nx;
-    }
-    return x;
-}
-
 void aws_rate_limiter_init(struct aws_rate_limiter *l, double now_s)
 {
     memset(&l->enabled, 0, sizeof(*l) - offsetof(struct aws_rate_limiter, enabled));
@@ -239,7 +202,7 @@ void aws_rate_limiter_init(struct aws_rate_limiter *l, double now_s)
     l->capacity = RL_MIN_CAPACITY;
     l->last_refill = now_s;
     l->last_throttle = now_s;
-    l->measure_bucket = rl_floor(now_s * 2.0) / 2.0;
+    l->measure_bucket = floor(now_s * 2.0) / 2.0;
 }
 
 void aws_rate_limiter_release(struct aws_rate_limiter *l)
@@ -267,7 +230,7 @@ uint64_t aws_rate_limiter_acquire(struct aws_rate_limiter *l, double now_s)
             l->capacity -= 1.0;
         } else {
             double sec = (1.0 - l->capacity) / l->fill_rate;
-            wait = (uint64_t)rl_ceil(sec * 1000.0);
+            wait = (uint64_t)ceil(sec * 1000.0);
             if (wait == 0)
                 wait = 1;
         }
@@ -280,7 +243,7 @@ void aws_rate_limiter_update(struct aws_rate_limiter *l, double now_s, bool thro
 {
     pthread_mutex_lock(&l->mu);
     /* Measured sending rate, smoothed over half-second buckets. */
-    double t = rl_floor(now_s * 2.0) / 2.0;
+    double t = floor(now_s * 2.0) / 2.0;
     l->request_count++;
     if (t > l->measure_bucket) {
         double cur = l->request_count / (t - l->measure_bucket);
@@ -290,22 +253,22 @@ void aws_rate_limiter_update(struct aws_rate_limiter *l, double now_s, bool thro
     }
     double new_rate;
     if (throttled) {
-        double use = l->enabled ? rl_min(l->measured_rate, l->fill_rate) : l->measured_rate;
+        double use = l->enabled ? fmin(l->measured_rate, l->fill_rate) : l->measured_rate;
         l->last_max_rate = use;
-        l->time_window = rl_cbrt(use * (1.0 - RL_BETA) / RL_SCALE);
+        l->time_window = cbrt(use * (1.0 - RL_BETA) / RL_SCALE);
         new_rate = use * RL_BETA;
         l->enabled = true;
         l->last_throttle = now_s;
     } else {
-        l->time_window = rl_cbrt(l->last_max_rate * (1.0 - RL_BETA) / RL_SCALE);
+        l->time_window = cbrt(l->last_max_rate * (1.0 - RL_BETA) / RL_SCALE);
         double dt = now_s - l->last_throttle - l->time_window;
         new_rate = RL_SCALE * dt * dt * dt + l->last_max_rate;
     }
     if (new_rate > 2.0 * l->measured_rate)
         new_rate = 2.0 * l->measured_rate;
     refill(l, now_s);
-    l->fill_rate = rl_max(new_rate, RL_MIN_FILL_RATE);
-    l->max_capacity = rl_max(new_rate, RL_MIN_CAPACITY);
+    l->fill_rate = fmax(new_rate, RL_MIN_FILL_RATE);
+    l->max_capacity = fmax(new_rate, RL_MIN_CAPACITY);
     if (l->capacity > l->max_capacity)
         l->capacity = l->max_capacity;
     pthread_mutex_unlock(&l->mu);

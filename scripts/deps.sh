@@ -8,6 +8,7 @@ PACKAGES=(
   libgrpc-dev libprotobuf-c-dev protobuf-c-compiler
   libssl-dev libcurl4-openssl-dev libjansson-dev libmsgpack-dev libxml2-dev libcmocka-dev
   python3-boto3
+  clang libclang-rt-14-dev clang-format
 )
 
 missing=()

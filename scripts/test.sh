@@ -72,6 +72,44 @@ echo "== unit tests (Release)"
 ctest --test-dir build-release -L unit --output-on-failure 2>&1 | tee "$log_dir/release.log"
 count_ctest "$log_dir/release.log"
 
+# Fuzzing as a habit: every libFuzzer target runs for FUZZ_SECONDS from its committed seed
+# corpus (tests/fuzz/corpus/<target>/, read only: new inputs go to a scratch directory). Each
+# target counts as one test; a crash, leak, timeout or sanitizer report is a failure, and its
+# reproducer is kept under build-fuzz/crashes/.
+FUZZ_SECONDS=${FUZZ_SECONDS:-25}
+echo "== fuzz (libFuzzer, ${FUZZ_SECONDS} s per target)"
+if command -v clang >/dev/null 2>&1 &&
+   printf 'int LLVMFuzzerTestOneInput(const char *d, unsigned long n) { return 0; }\n' |
+     clang -fsanitize=fuzzer -x c - -o "$log_dir/fuzzcheck" >/dev/null 2>&1; then
+  if build build-fuzz RelWithDebInfo -DCMAKE_C_COMPILER=clang -DUNICRON_FUZZ=ON \
+       -DUNICRON_TESTS=OFF; then
+    mkdir -p build-fuzz/crashes
+    for target in build-fuzz/fuzz_*; do
+      [ -x "$target" ] || continue
+      name=$(basename "$target")
+      scratch=$(mktemp -d)
+      seeds=tests/fuzz/corpus/$name
+      [ -d "$seeds" ] || { echo "$name: no seed corpus in $seeds"; failed=$((failed + 1)); continue; }
+      if "$target" -max_total_time="$FUZZ_SECONDS" -timeout=20 -rss_limit_mb=2048 \
+           -artifact_prefix="build-fuzz/crashes/$name-" -print_final_stats=1 \
+           "$scratch" "$seeds" >"$log_dir/$name.log" 2>&1; then
+        echo "$name: ok ($(grep -oE 'stat::number_of_executed_units: *[0-9]+' "$log_dir/$name.log" |
+          grep -oE '[0-9]+$') runs)"
+        passed=$((passed + 1))
+      else
+        tail -n 40 "$log_dir/$name.log"
+        echo "$name: FAILED (reproducer in build-fuzz/crashes/)"
+        failed=$((failed + 1))
+      fi
+      rm -rf "$scratch"
+    done
+  else
+    failed=$((failed + 1))
+  fi
+else
+  echo "fuzz: skipped (clang with libFuzzer not found; scripts/deps.sh installs clang and libclang-rt-14-dev)"
+fi
+
 if [ -d tools/localaws/tests ]; then
   echo "== tools/localaws tests"
   python3 -m unittest discover -s tools/localaws/tests -t . -v 2>&1 | tee "$log_dir/localaws.log"

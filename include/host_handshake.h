@@ -2,8 +2,8 @@
  * negotiation, socket path, and the one handshake line on stdout.
  *
  * Nothing here touches the environment, the network or stdout: callers pass the strings they
- * read and print what they get back, so every rule is unit tested (tests/unit/test_host_handshake.c).
- * All functions are pure and thread-safe.
+ * read and print what they get back, so every rule is unit tested
+ * (tests/unit/test_host_handshake.c). All functions are pure and thread-safe.
  */
 #ifndef HOST_HANDSHAKE_H
 #define HOST_HANDSHAKE_H
@@ -36,8 +36,7 @@ uc_status host_parse_versions(const char *s, uint32_t *set);
  * of UNICRON_PLUGIN_PROTOCOL (NULL or "" = serve 5 and 6; "5" or "6" = serve only that).
  * Returns UC_OK with *version, or UC_DECODE with *err (static text) for a malformed offer or
  * override. */
-uc_status host_negotiate(const char *offered, const char *override, int *version,
-                         const char **err);
+uc_status host_negotiate(const char *offered, const char *override, int *version, const char **err);
 
 /* Builds an absolute unix socket path "<dir>/plugin<pid>-<tag>" in out (cap bytes) from
  * PLUGIN_UNIX_SOCKET_DIR (socket_dir), else TMPDIR (tmpdir), else "/tmp"; a relative directory

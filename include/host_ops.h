@@ -62,7 +62,6 @@
       h_call_function,              NONE)                                                       \
     X(STOP_PROVIDER,         "StopProvider",         "Stop",                 POLLER,           \
       h_stop_provider,              NONE)
-/* clang-format on */
 
 /* The provider RPCs by their protocol-6 names. */
 enum host_op {
@@ -71,6 +70,7 @@ enum host_op {
 #undef HOST_OP_ENUM
     HOST_OP_COUNT
 };
+/* clang-format on */
 
 /* Where an RPC's handler runs (host_server.h: host_method.cheap / on_poller). */
 enum host_lane { HOST_LANE_MAIN, HOST_LANE_CHEAP, HOST_LANE_POLLER };

@@ -29,24 +29,24 @@ enum host_code {
 
 /* One unary call as a handler sees it. Everything is borrowed for the handler's duration. */
 struct host_rpc {
-    struct uc_arena *arena;    /* the call's arena: decoded request, response, scratch */
-    const char *method;        /* e.g. "/tfplugin6.Provider/PlanResourceChange" */
-    const uint8_t *req;        /* request payload (may be NULL when empty) */
+    struct uc_arena *arena; /* the call's arena: decoded request, response, scratch */
+    const char *method;     /* e.g. "/tfplugin6.Provider/PlanResourceChange" */
+    const uint8_t *req;     /* request payload (may be NULL when empty) */
     size_t req_len;
     /* Set by the handler: */
-    uint8_t *resp;             /* response payload in arena memory (NULL = empty message) */
+    uint8_t *resp; /* response payload in arena memory (NULL = empty message) */
     size_t resp_len;
-    enum host_code code;       /* HOST_CODE_OK unless the call fails as a whole */
-    const char *code_msg;      /* status message for a non-OK code (arena or static) */
+    enum host_code code;  /* HOST_CODE_OK unless the call fails as a whole */
+    const char *code_msg; /* status message for a non-OK code (arena or static) */
 };
 
 typedef void (*host_handler_fn)(struct host_rpc *rpc, void *ud);
 
 struct host_method {
-    const char *path;  /* full method path */
+    const char *path; /* full method path */
     host_handler_fn fn;
     void *ud;
-    bool exit_after;   /* GRPCController/Shutdown: after the reply is sent, call on_exit */
+    bool exit_after; /* GRPCController/Shutdown: after the reply is sent, call on_exit */
     /* Runs on the completion-queue thread instead of the worker pool, so that it is answered
      * even when every worker is busy (StopProvider, Shutdown, health). Its handler must never
      * block. */
@@ -62,7 +62,7 @@ struct host_method {
 #define HOST_SERVER_MAX_RECV_BYTES (256u * 1024u * 1024u)
 
 struct host_server_config {
-    const char *socket_path;        /* absolute; created by the server, removed by the caller */
+    const char *socket_path;           /* absolute; created by the server, removed by the caller */
     const struct host_method *methods; /* borrowed; must outlive the server */
     size_t nmethods;
     /* Called on the server's thread once the reply of an exit_after method has been sent; it
@@ -73,8 +73,8 @@ struct host_server_config {
      * before their handler runs. NULL = off. */
     const char *debug_block_method;
     const struct uc_cancel *cancel;
-    size_t max_workers;             /* main pool; 0 = default (256) */
-    size_t max_cheap_workers;       /* cheap lane (host_method.cheap); 0 = default (8) */
+    size_t max_workers;       /* main pool; 0 = default (256) */
+    size_t max_cheap_workers; /* cheap lane (host_method.cheap); 0 = default (8) */
     /* Largest request message accepted, in bytes; a larger one fails with RESOURCE_EXHAUSTED
      * before any handler runs. 0 (or more than INT_MAX) = HOST_SERVER_MAX_RECV_BYTES. */
     size_t max_recv_bytes;

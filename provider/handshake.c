@@ -53,8 +53,7 @@ uc_status host_parse_versions(const char *s, uint32_t *set)
     return UC_OK;
 }
 
-uc_status host_negotiate(const char *offered, const char *override, int *version,
-                         const char **err)
+uc_status host_negotiate(const char *offered, const char *override, int *version, const char **err)
 {
     uint32_t served = (1u << 5) | (1u << 6);
     uint32_t offer = 0;

@@ -102,20 +102,20 @@ ProtobufCMessage *host_pb_unpack(struct host_rpc *rpc, const ProtobufCMessageDes
                                      bad, rpc->method)
                    : uc_arena_printf(rpc->arena, "request message for %s is nested too deeply",
                                      rpc->method);
-        uc_log(UC_LOG_WARN, "host", "request string is not text", "method", rpc->method,
-               "field", bad, NULL);
+        uc_log(UC_LOG_WARN, "host", "request string is not text", "method", rpc->method, "field",
+               bad, NULL);
         return NULL;
     }
-    ProtobufCAllocator al = {.alloc = arena_alloc, .free = arena_free,
-                             .allocator_data = rpc->arena};
+    ProtobufCAllocator al = {
+        .alloc = arena_alloc, .free = arena_free, .allocator_data = rpc->arena};
     static const uint8_t empty[1];
     ProtobufCMessage *m =
         protobuf_c_message_unpack(desc, &al, rpc->req_len, rpc->req ? rpc->req : empty);
     if (!m) {
         rpc->code = HOST_CODE_INVALID_ARGUMENT;
         /* Named by the method: protocol 5 unpacks with protocol-6 descriptors. */
-        rpc->code_msg = uc_arena_printf(rpc->arena, "malformed request message for %s",
-                                        rpc->method);
+        rpc->code_msg =
+            uc_arena_printf(rpc->arena, "malformed request message for %s", rpc->method);
         uc_log(UC_LOG_WARN, "host", "malformed request", "method", rpc->method, NULL);
     }
     return m;
@@ -182,6 +182,6 @@ void host_pb_log_diags(const struct host_rpc *rpc, const struct tf_diags *d)
         return;
     char n[24];
     snprintf(n, sizeof n, "%zu", d->count);
-    uc_log(UC_LOG_DEBUG, "host", "rpc done", "method", rpc->method, "diagnostics", n,
-           "errors", tf_diags_has_error(d) ? "true" : "false", NULL);
+    uc_log(UC_LOG_DEBUG, "host", "rpc done", "method", rpc->method, "diagnostics", n, "errors",
+           tf_diags_has_error(d) ? "true" : "false", NULL);
 }

@@ -1,8 +1,8 @@
 /* server.c - gRPC core (C API) server: one completion queue polled by one thread, generic call
  * dispatch by method path, handlers run on two elastic worker pools (the main one, and a small
  * cheap lane for methods that never do I/O, so slow calls cannot starve them), replies always
- * carry initial metadata. It must not know any protocol message (handlers get bytes) nor exit the process
- * itself (the on_exit callback does).
+ * carry initial metadata. It must not know any protocol message (handlers get bytes) nor exit the
+ * process itself (the on_exit callback does).
  *
  * Call life: REQUESTED (request_call done) -> RECEIVED (RECV_MESSAGE done, queued for a worker)
  * -> FINISHING (reply batch done, call released). Unknown / streaming methods go straight from
@@ -25,7 +25,7 @@
 
 #include "uc_log.h"
 
-#define DEFAULT_MAX_WORKERS 256
+#define DEFAULT_MAX_WORKERS       256
 #define DEFAULT_MAX_CHEAP_WORKERS 8
 
 enum call_state { ST_REQUESTED, ST_RECEIVED, ST_FINISHING, ST_SHUTDOWN };
@@ -63,7 +63,7 @@ struct host_server {
     struct call shutdown_tag;
 
     pthread_mutex_t mu;
-    pthread_cond_t idle_cv; /* active or a pool's nworkers changed */
+    pthread_cond_t idle_cv;  /* active or a pool's nworkers changed */
     struct pool main, cheap; /* cheap: methods marked host_method.cheap */
     size_t active;
     bool stopping;
@@ -80,15 +80,14 @@ static void grpc_log_to_uc(gpr_log_func_args *args)
         return;
     char line[16];
     snprintf(line, sizeof line, "%d", args->line);
-    uc_log(lvl, "grpc", args->message ? args->message : "", "file", args->file, "line", line,
-           NULL);
+    uc_log(lvl, "grpc", args->message ? args->message : "", "file", args->file, "line", line, NULL);
 }
 
 void host_server_route_grpc_log(void)
 {
     gpr_set_log_function(grpc_log_to_uc);
     enum uc_log_level l = uc_log_get_level();
-    gpr_set_log_verbosity(l <= UC_LOG_DEBUG ? GPR_LOG_SEVERITY_DEBUG
+    gpr_set_log_verbosity(l <= UC_LOG_DEBUG  ? GPR_LOG_SEVERITY_DEBUG
                           : l == UC_LOG_INFO ? GPR_LOG_SEVERITY_INFO
                                              : GPR_LOG_SEVERITY_ERROR);
 }
@@ -337,8 +336,7 @@ static void *poller_main(void *arg)
 {
     struct host_server *s = arg;
     for (;;) {
-        grpc_event ev =
-            grpc_completion_queue_next(s->cq, gpr_inf_future(GPR_CLOCK_REALTIME), NULL);
+        grpc_event ev = grpc_completion_queue_next(s->cq, gpr_inf_future(GPR_CLOCK_REALTIME), NULL);
         if (ev.type == GRPC_QUEUE_SHUTDOWN)
             break;
         if (ev.type != GRPC_OP_COMPLETE)

@@ -22,8 +22,9 @@ static void h_shutdown(struct host_rpc *rpc, void *ud)
 
 static void h_health_check(struct host_rpc *rpc, void *ud)
 {
-    Grpc__Health__V1__HealthCheckRequest *req = (Grpc__Health__V1__HealthCheckRequest *)
-        host_pb_unpack(rpc, &grpc__health__v1__health_check_request__descriptor);
+    Grpc__Health__V1__HealthCheckRequest *req =
+        (Grpc__Health__V1__HealthCheckRequest *)host_pb_unpack(
+            rpc, &grpc__health__v1__health_check_request__descriptor);
     if (!req)
         return;
     const char *svc = req->service ? req->service : "";

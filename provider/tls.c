@@ -86,8 +86,8 @@ uc_status host_cert_generate(struct host_cert *c)
         !X509_gmtime_adj(X509_getm_notAfter(x), 262980L * 3600L))
         goto out;
     X509_NAME *name = X509_get_subject_name(x);
-    if (!X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC, (const unsigned char *)"HashiCorp",
-                                    -1, -1, 0) ||
+    if (!X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC, (const unsigned char *)"HashiCorp", -1,
+                                    -1, 0) ||
         !X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)"localhost",
                                     -1, -1, 0) ||
         !X509_set_issuer_name(x, name) || !X509_set_pubkey(x, key))

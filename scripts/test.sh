@@ -51,6 +51,13 @@ build() { # build DIR BUILD-TYPE CMAKE-ARGS...
   return $rc
 }
 
+# Source rules first (seconds): layer includes (DESIGN.md §4) on every file, clang-format on
+# the files listed in .clang-format-check. Each counts as one test.
+echo "== layer rules"
+if python3 scripts/check-layers.py; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+echo "== format (clang-format, files in .clang-format-check)"
+if scripts/check-format.sh; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+
 echo "== build (RelWithDebInfo)"
 if ! build build RelWithDebInfo; then failed=$((failed + 1)); fi
 echo "== build (ASan+UBSan)"

@@ -5,15 +5,15 @@
 #include "uc_arena.h"
 
 #include <stdalign.h>
-#include <stdbool.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define ARENA_BLOCK_SIZE (16 * 1024)
-#define ARENA_ALIGN alignof(max_align_t)
+#define ARENA_ALIGN      alignof(max_align_t)
 
 struct arena_block {
     struct arena_block *next;

@@ -66,8 +66,8 @@ void uc_log_set_fd(int fd)
 
 bool uc_log_key_is_secret(const char *key)
 {
-    static const char *const needles[] = {"authorization", "secret", "token", "password",
-                                          "session", "cookie", "credential_process"};
+    static const char *const needles[] = {
+        "authorization", "secret", "token", "password", "session", "cookie", "credential_process"};
     if (!key)
         return false;
     for (size_t i = 0; i < sizeof(needles) / sizeof(needles[0]); i++)
@@ -112,8 +112,7 @@ static json_t *line_new(enum uc_log_level level, const char *module, const char 
         return NULL;
     json_object_set_new(obj, "@level", json_string(level_names[level]));
     json_object_set_new(obj, "@message", json_string(msg ? msg : ""));
-    json_object_set_new(obj, "@module",
-                        json_string(module && *module ? module : "unicron"));
+    json_object_set_new(obj, "@module", json_string(module && *module ? module : "unicron"));
     json_object_set_new(obj, "@timestamp", json_string(ts));
     return obj;
 }

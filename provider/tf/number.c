@@ -10,8 +10,8 @@
 
 #include "tf_value.h"
 
-#define NUM_MAX_TEXT 4096
-#define NUM_MAX_EXP 1000000000 /* |decimal exponent of the leading digit| */
+#define NUM_MAX_TEXT    4096
+#define NUM_MAX_EXP     1000000000 /* |decimal exponent of the leading digit| */
 #define NUM_PLAIN_MIN_X (-20)
 #define NUM_PLAIN_MAX_X 40
 /* Every finite double is a decimal of at most 767 significant digits; "%.780e" prints it

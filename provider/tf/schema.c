@@ -126,8 +126,8 @@ static void check_count(const struct tf_block_type *bt, size_t n, const struct t
     struct uc_arena *a = c->d->arena;
     if (bt->min_items > 0 && (int64_t)n < bt->min_items)
         tf_diag_error(c->d, path, uc_arena_printf(a, "Insufficient %s blocks", bt->name),
-                      "At least %lld \"%s\" block%s required.", (long long)bt->min_items,
-                      bt->name, bt->min_items == 1 ? " is" : "s are");
+                      "At least %lld \"%s\" block%s required.", (long long)bt->min_items, bt->name,
+                      bt->min_items == 1 ? " is" : "s are");
     if (bt->max_items > 0 && (int64_t)n > bt->max_items)
         tf_diag_error(c->d, path, uc_arena_printf(a, "Too many %s blocks", bt->name),
                       "No more than %lld \"%s\" block%s allowed.", (long long)bt->max_items,
@@ -262,8 +262,8 @@ static bool check_attr(struct check *k, const char *prefix, const struct tf_attr
         struct tf_value *v = NULL;
         if (!(o && cp))
             return check_fail(k, prefix, at->name, "a default needs Optional+Computed");
-        if (tf_json_decode(k->a, at->default_json, strlen(at->default_json), at->type, &v,
-                           NULL) != UC_OK ||
+        if (tf_json_decode(k->a, at->default_json, strlen(at->default_json), at->type, &v, NULL) !=
+                UC_OK ||
             tf_value_is_null(v))
             return check_fail(k, prefix, at->name, "default is not a non-null value of the type");
     }

@@ -261,8 +261,9 @@ static void type_json(const struct tf_type *t, struct uc_buf *out, int depth)
     case TF_LIST:
     case TF_SET:
     case TF_MAP:
-        uc_buf_puts(out, t->kind == TF_LIST ? "[\"list\"," : t->kind == TF_SET ? "[\"set\"," :
-                                                                                  "[\"map\",");
+        uc_buf_puts(out, t->kind == TF_LIST  ? "[\"list\","
+                         : t->kind == TF_SET ? "[\"set\","
+                                             : "[\"map\",");
         type_json(t->elem, out, depth + 1);
         uc_buf_putc(out, ']');
         break;
@@ -339,8 +340,9 @@ static const struct tf_type *parse_type(struct type_parse *p, json_t *j, int dep
         const struct tf_type *e = parse_type(p, arg, depth + 1);
         if (!e)
             return NULL;
-        t = kind[0] == 'l' ? tf_type_list(p->a, e)
-                           : kind[0] == 's' ? tf_type_set(p->a, e) : tf_type_map(p->a, e);
+        t = kind[0] == 'l'   ? tf_type_list(p->a, e)
+            : kind[0] == 's' ? tf_type_set(p->a, e)
+                             : tf_type_map(p->a, e);
     } else if (strcmp(kind, "object") == 0) {
         if (json_array_size(j) != 2)
             return parse_fail(p, UC_DECODE,

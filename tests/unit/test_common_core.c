@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
 #include <cmocka.h>
 
 #include <jansson.h>
@@ -68,8 +69,8 @@ static void test_arena_fail_seam(void **state)
             continue;
         }
         assert_non_null(a);                     /* the arena itself: allocation 1 */
-        void *small = uc_arena_alloc(a, 16);     /* its first block: allocation 2 */
-        void *big = uc_arena_alloc(a, 1 << 20);  /* a block of its own: allocation 2 or 3 */
+        void *small = uc_arena_alloc(a, 16);    /* its first block: allocation 2 */
+        void *big = uc_arena_alloc(a, 1 << 20); /* a block of its own: allocation 2 or 3 */
         if (n < 2) {
             assert_null(small);
             assert_null(big);
@@ -268,7 +269,7 @@ static void test_utf8_text_and_repair(void **state)
         {"\xe0\x80\xaf", 3, false},     /* overlong, 3 bytes */
         {"\xed\xa0\x80", 3, false},     /* UTF-16 surrogate */
         {"\xf4\x90\x80\x80", 4, false}, /* above U+10FFFF */
-        {"ab\xe2\x82", 4, false},        /* cut short */
+        {"ab\xe2\x82", 4, false},       /* cut short */
     };
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
         if (uc_utf8_is_text(rows[i].s, rows[i].n) != rows[i].text)
@@ -280,7 +281,7 @@ static void test_utf8_text_and_repair(void **state)
     const char *good = "caf\xc3\xa9";
     assert_ptr_equal(uc_utf8_sanitize(a, good), good);
     assert_string_equal(uc_utf8_sanitize(a, "a\xff"
-                                           "b\xc0\xaf"),
+                                            "b\xc0\xaf"),
                         "a\xef\xbf\xbd"
                         "b"
                         "\xef\xbf\xbd\xef\xbf\xbd");

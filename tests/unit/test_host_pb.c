@@ -58,8 +58,8 @@ static int teardown(void **state)
 static struct host_rpc call(struct fixture *f, const struct host_method *m, const uint8_t *req,
                             size_t len)
 {
-    struct host_rpc rpc = {.arena = f->a, .method = m->path, .req = req, .req_len = len,
-                           .code = HOST_CODE_OK};
+    struct host_rpc rpc = {
+        .arena = f->a, .method = m->path, .req = req, .req_len = len, .code = HOST_CODE_OK};
     m->fn(&rpc, m->ud);
     return rpc;
 }

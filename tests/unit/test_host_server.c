@@ -101,10 +101,10 @@ static void ucall_start(struct ucall *u, grpc_channel *ch, grpc_completion_queue
 {
     memset(u, 0, sizeof *u);
     grpc_slice m = grpc_slice_from_static_string(method);
-    gpr_timespec deadline = gpr_time_add(gpr_now(GPR_CLOCK_REALTIME),
-                                         gpr_time_from_seconds(deadline_s, GPR_TIMESPAN));
-    u->call = grpc_channel_create_call(ch, NULL, GRPC_PROPAGATE_DEFAULTS, cq, m, NULL, deadline,
-                                       NULL);
+    gpr_timespec deadline =
+        gpr_time_add(gpr_now(GPR_CLOCK_REALTIME), gpr_time_from_seconds(deadline_s, GPR_TIMESPAN));
+    u->call =
+        grpc_channel_create_call(ch, NULL, GRPC_PROPAGATE_DEFAULTS, cq, m, NULL, deadline, NULL);
     assert_non_null(u->call);
     grpc_slice s = grpc_slice_from_copied_buffer(req, len);
     u->send = grpc_raw_byte_buffer_create(&s, 1);

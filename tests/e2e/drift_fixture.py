@@ -85,20 +85,21 @@ class Fleet:
         return subprocess.run(["terraform"] + list(args), cwd=self.path(name), env=self.env,
                               capture_output=True, text=True, timeout=timeout)
 
-    def _create(self, name):
-        for args in (("init", "-input=false", "-no-color"),
-                     ("apply", "-auto-approve", "-input=false", "-no-color")):
-            r = self.tf(name, *args)
-            if r.returncode != 0:
-                raise RuntimeError("%s: terraform %s failed:\n%s%s"
-                                   % (name, args[0], r.stdout[-3000:], r.stderr[-3000:]))
+    def _tf_ok(self, name, *args):
+        r = self.tf(name, *args)
+        if r.returncode != 0:
+            raise RuntimeError("%s: terraform %s failed:\n%s%s"
+                               % (name, args[0], r.stdout[-3000:], r.stderr[-3000:]))
 
     def create_all(self, parallel=4):
-        """init + apply every tenant. Inits are serialised by Terraform's plugin cache rules
-        (first one fills the cache), so the first tenant is created alone."""
-        self._create(self.names[0])
+        """init every tenant one after the other (Terraform's plugin cache is not safe for
+        concurrent writers: parallel inits fail with "still not detected in
+        .terraform/providers"), then apply them, `parallel` at a time."""
+        for name in self.names:
+            self._tf_ok(name, "init", "-input=false", "-no-color")
         with concurrent.futures.ThreadPoolExecutor(parallel) as pool:
-            list(pool.map(self._create, self.names[1:]))
+            list(pool.map(lambda n: self._tf_ok(n, "apply", "-auto-approve", "-input=false",
+                                                "-no-color"), self.names))
 
     def account_ids(self, name):
         r = self.tf(name, "show", "-json")
@@ -109,8 +110,11 @@ class Fleet:
 
     def run(self, *args, timeout=900):
         """Runs tools/drift/drift.py with the fleet's environment; CompletedProcess."""
-        return subprocess.run([sys.executable, RUNNER] + list(args), env=self.env,
-                              capture_output=True, text=True, timeout=timeout)
+        r = subprocess.run([sys.executable, RUNNER] + list(args), env=self.env,
+                           capture_output=True, timeout=timeout)
+        # bytes, not text=True: universal newlines would hide a progress line's \r
+        r.stdout, r.stderr = r.stdout.decode(), r.stderr.decode()
+        return r
 
     def cleanup(self):
         shutil.rmtree(self.base, ignore_errors=True)

@@ -7,11 +7,11 @@ The real-terraform cases are in test_drift_runner.py.
 import copy
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
 import tempfile
-import textwrap
 import unittest
 import xml.etree.ElementTree as ET
 
@@ -175,7 +175,7 @@ class FormatTest(unittest.TestCase):
         rows = [ln for ln in md.splitlines() if ln.startswith("| ")]
         self.assertEqual(len(rows), 4)   # header + 3 workspaces
         for row in rows:
-            cells = [c for c in __import__("re").split(r"(?<!\\)\|", row)[1:-1]]
+            cells = re.split(r"(?<!\\)\|", row)[1:-1]
             self.assertEqual(len(cells), 4, row)
         self.assertIn("- **run error**: x & y", md)
         self.assertIn("## Failed workspaces", md)

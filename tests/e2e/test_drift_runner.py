@@ -13,9 +13,9 @@ Run: UNICRON_PROVIDER_BIN=build/terraform-provider-unicron python3 -m unittest d
 import json
 import os
 import re
+import shutil
 import sys
 import tempfile
-import shutil
 import unittest
 import xml.etree.ElementTree as ET
 

@@ -51,9 +51,11 @@ def render(doc):
     if doc.get("shard"):
         title += " (shard %s)" % doc["shard"]
     lines = ["# %s" % title, "",
-             "%d workspaces: **%d drifted**, **%d failed**, %d clean; %d drifted resources. "
+             "%d workspaces: **%d drifted**, **%d failed**, %d clean; %d drifted resource%s. "
              "Mode %s, %s to %s (%.1fs)." % (s["workspaces"], s["drift"], s["error"],
-                                              s["clean"], s["drifted_resources"], doc["mode"],
+                                              s["clean"], s["drifted_resources"],
+                                              "" if s["drifted_resources"] == 1 else "s",
+                                              doc["mode"],
                                               doc["started_at"], doc["finished_at"],
                                               doc["duration_seconds"]), ""]
     for e in doc.get("run_errors") or []:

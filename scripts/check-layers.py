@@ -18,7 +18,9 @@ import sys
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 
 # Project headers by prefix -> layer.
-HEADER_LAYER = {"host_": "host", "res_": "resources", "tf_": "engine", "aws_": "aws", "uc_": "common"}
+HEADER_LAYER = {
+    "host_": "host", "res_": "resources", "tf_": "engine", "aws_": "aws", "uc_": "common",
+}
 # Layers a layer may include (its own included).
 MAY_USE = {
     "host": {"host", "resources", "engine", "aws", "common", "proto"},

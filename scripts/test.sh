@@ -94,9 +94,13 @@ if command -v clang >/dev/null 2>&1 &&
     for target in build-fuzz/fuzz_*; do
       [ -x "$target" ] || continue
       name=$(basename "$target")
-      scratch=$(mktemp -d)
       seeds=tests/fuzz/corpus/$name
-      [ -d "$seeds" ] || { echo "$name: no seed corpus in $seeds"; failed=$((failed + 1)); continue; }
+      if [ ! -d "$seeds" ]; then
+        echo "$name: no seed corpus in $seeds"
+        failed=$((failed + 1))
+        continue
+      fi
+      scratch=$(mktemp -d)
       if "$target" -max_total_time="$FUZZ_SECONDS" -timeout=20 -rss_limit_mb=2048 \
            -artifact_prefix="build-fuzz/crashes/$name-" -print_final_stats=1 \
            "$scratch" "$seeds" >"$log_dir/$name.log" 2>&1; then
@@ -114,7 +118,8 @@ if command -v clang >/dev/null 2>&1 &&
     failed=$((failed + 1))
   fi
 else
-  echo "fuzz: skipped (clang with libFuzzer not found; scripts/deps.sh installs clang and libclang-rt-14-dev)"
+  echo "fuzz: skipped (clang with libFuzzer not found;" \
+    "scripts/deps.sh installs clang and libclang-rt-14-dev)"
 fi
 
 if [ -d tools/localaws/tests ]; then

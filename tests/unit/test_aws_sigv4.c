@@ -1,8 +1,9 @@
 /* test_aws_sigv4.c - AWS's SigV4 test suite, one named cmocka row per case and form.
  *
- * tests/data/sigv4 (38 cases x header/presigned) and tests/data/sigv4-classic (header form), AWS's
- * published vectors copied into the repository with their LICENSE and NOTICE: each row compares the canonical request, the string to sign, the signature and
- * the Authorization header (or the presigned request line) with the published files.
+ * tests/data/sigv4 (38 cases x header/presigned) and tests/data/sigv4-classic (header form): AWS's
+ * published vectors, copied into the repository with their LICENSE and NOTICE. Each row compares
+ * the canonical request, the string to sign, the signature and the Authorization header (or the
+ * presigned request line) with the published files.
  */
 #include <setjmp.h>
 #include <stdarg.h>

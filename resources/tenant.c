@@ -763,6 +763,37 @@ static struct tf_value *finish_state(struct uc_arena *a, struct tf_value *v)
 
 /* --- create / read / update / delete / import ----------------------------------------------- */
 
+/* A list of environments longer than a tenant has (a hand-edited state, or one written by a
+ * later version) is refused with a diagnostic naming every account it holds beyond the limit,
+ * never truncated: an account dropped from the state is no longer managed, yet stays open (and
+ * billed) in the organization. `what` is the operation ("read", "delete", ...). */
+static bool envs_fit(struct res_ctx *ctx, const struct tf_value *envs, const char *what)
+{
+    size_t n = res_is_set(envs) ? envs->count : 0;
+    if (n <= RES_TENANT_MAX_ENVS)
+        return true;
+    struct uc_buf names;
+    uc_buf_init(&names);
+    for (size_t i = RES_TENANT_MAX_ENVS; i < n; i++) {
+        const char *name = tf_value_str(tf_value_attr(envs->elems[i], "name"));
+        const char *id = tf_value_str(tf_value_attr(envs->elems[i], "account_id"));
+        uc_buf_printf(&names, "%s%s (account %s)", i > RES_TENANT_MAX_ENVS ? ", " : "",
+                      name ? name : "?", id ? id : "none yet");
+    }
+    struct tf_path p = res_tenant_env_path(RES_TENANT_MAX_ENVS, NULL);
+    tf_diag_error(ctx->diags, &p, "More environments than a tenant has",
+                  "This unicron_tenant holds %zu environments; a tenant has at most %d (dev, "
+                  "staging, prod), so this provider cannot %s it without losing track of "
+                  "accounts. Beyond the limit: %s. Nothing was changed. If the state comes from "
+                  "a later provider version, use that version; if it was edited by hand, decide "
+                  "what happens to those accounts and remove them from the state with "
+                  "`terraform state pull` / `terraform state push`.",
+                  n, RES_TENANT_MAX_ENVS, what,
+                  names.err == UC_OK ? uc_buf_str(&names) : "(out of memory)");
+    uc_buf_release(&names);
+    return false;
+}
+
 static struct tf_value *tenant_create(struct res_ctx *ctx, const struct tf_value *planned,
                                       const struct tf_value *config)
 {
@@ -773,7 +804,8 @@ static struct tf_value *tenant_create(struct res_ctx *ctx, const struct tf_value
     size_t n = res_is_set(envs) ? envs->count : 0;
     struct tf_value *result = NULL;
     (void)config;
-    if (n > RES_TENANT_MAX_ENVS || !op_init(&op, ctx, planned, "create", RES_DEFAULT_TIMEOUT_NS))
+    if (!envs_fit(ctx, envs, "create") ||
+        !op_init(&op, ctx, planned, "create", RES_DEFAULT_TIMEOUT_NS))
         return NULL;
     if (!res_tenant_envs_init(ws, n, &op))
         goto oom;
@@ -980,8 +1012,8 @@ static struct tf_value *tenant_read(struct res_ctx *ctx, const struct tf_value *
     size_t n = res_is_set(envs) ? envs->count : 0;
     struct tf_value *result = NULL;
     size_t nlive = 0, nw = 0;
-    if (n > RES_TENANT_MAX_ENVS)
-        n = RES_TENANT_MAX_ENVS;
+    if (!envs_fit(ctx, envs, "read"))
+        return NULL; /* with an error: Terraform keeps the state it has */
     for (size_t i = 0; i < n; i++)
         nw += tf_value_str(tf_value_attr(envs->elems[i], "account_id")) != NULL;
     if (!op_init(&op, ctx, cur, "read", RES_READ_TIMEOUT_NS))
@@ -1101,7 +1133,7 @@ static struct tf_value *tenant_update(struct res_ctx *ctx, const struct tf_value
     size_t nw = 0;
     struct tf_value *result = NULL;
     (void)config;
-    if (n > RES_TENANT_MAX_ENVS || nold > RES_TENANT_MAX_ENVS ||
+    if (!envs_fit(ctx, old, "update") || !envs_fit(ctx, envs, "update") ||
         !op_init(&op, ctx, planned, "update", RES_DEFAULT_TIMEOUT_NS))
         return NULL;
     if (!res_tenant_envs_init(ws, n + nold, &op))
@@ -1170,8 +1202,8 @@ static bool tenant_delete(struct res_ctx *ctx, const struct tf_value *prior)
     const struct tf_value *envs = tf_value_attr(prior, "environment");
     size_t n = res_is_set(envs) ? envs->count : 0, nw = 0;
     bool ok = true;
-    if (n > RES_TENANT_MAX_ENVS)
-        n = RES_TENANT_MAX_ENVS;
+    if (!envs_fit(ctx, envs, "delete"))
+        return false;
     if (!op_init(&op, ctx, prior, "delete", RES_DEFAULT_TIMEOUT_NS))
         return false;
     if (!res_tenant_envs_init(ws, n, &op)) {

@@ -283,6 +283,15 @@ uc_status aws_send(struct aws_client *c, const struct aws_req *r, const struct a
                 err->request_id[0] = '\0';
             }
             cls = aws_retry_classify(0, NULL, resp->net);
+        } else if (st == UC_RANGE) {
+            /* Too big to hold (or a gzip bomb): the same answer again would be too, no retry. */
+            aws_error_set(err, UC_RANGE, service, r->operation, "%s %s: %s", r->method, u.host,
+                          resp->net_message[0] ? resp->net_message
+                                               : "response body exceeds the size limit");
+            err->http_status = (int)resp->status;
+            err->code[0] = '\0';
+            err->request_id[0] = '\0';
+            goto out;
         } else {
             aws_error_set(err, st, service, r->operation, "%s", uc_status_text(st));
             goto out;

@@ -194,7 +194,8 @@ static void test_state_with_too_many_environments_loses_no_account(void **state)
     assert_string_equal(d.items[0].summary, "More environments than a tenant has");
     assert_non_null(strstr(d.items[0].detail, "holds 5 environments"));
     assert_non_null(strstr(d.items[0].detail, "cannot read"));
-    assert_non_null(strstr(d.items[0].detail, "qa (account 444444444444), perf (account none yet)"));
+    assert_non_null(
+        strstr(d.items[0].detail, "qa (account 444444444444), perf (account none yet)"));
 
     ctx = ctx_for(f->a, &d, f->provider, f->r);
     assert_false(f->r->delete(&ctx, prior));

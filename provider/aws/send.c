@@ -63,9 +63,12 @@ static void log_attempt(const char *service, const struct aws_req *r, const stru
 /* Every text an answer put into err (code, message, request id) loses what the request carried:
  * a proxy or a misconfigured endpoint may echo the request, headers and all, and
  * SignatureDoesNotMatch quotes the canonical request (session token included). */
-static void scrub_answer(struct aws_error *err, const struct aws_credentials *creds,
-                         const struct aws_sigv4_result *sig, const char *bearer)
+static void scrub_answer(struct aws_error *err, const struct aws_http_request *rq,
+                         const struct aws_credentials *creds, const struct aws_sigv4_result *sig,
+                         const char *bearer)
 {
+    /* the whole Authorization line first, so an echo of it shows as one [REDACTED] */
+    aws_error_redact(err, aws_headers_get(&rq->headers, "Authorization"));
     if (creds) {
         aws_error_redact(err, creds->access_key_id);
         aws_error_redact(err, creds->secret_access_key);
@@ -288,7 +291,7 @@ static uc_status answer_ok(struct aws_send_call *sc, struct aws_send_attempt *a,
         aws_rate_limiter_update(&c->limiter, (double)aws_clock_mono_ms(&c->clock) / 1000.0,
                                 false);
     uc_status st = r->decode ? r->decode(r->decode_ctx, resp, err) : UC_OK;
-    scrub_answer(err, a->creds, &a->sig, r->bearer);
+    scrub_answer(err, &a->rq, a->creds, &a->sig, r->bearer);
     log_attempt(sc->service, r, &sc->u, resp->status, a->dur_ms, err->request_id, a->n, NULL);
     return st;
 }
@@ -311,7 +314,7 @@ uc_status aws_send_exchange(struct aws_send_call *sc, struct aws_send_attempt *a
     if (st == UC_OK) {
         aws_parse_error(r->proto, resp, err);
         err->status = UC_REMOTE;
-        scrub_answer(err, a->creds, &a->sig, r->bearer);
+        scrub_answer(err, &a->rq, a->creds, &a->sig, r->bearer);
         st = UC_REMOTE;
         a->cls = aws_retry_classify(resp->status, err->code, AWS_NET_NONE);
     } else if (st == UC_TRANSPORT && resp->net == AWS_NET_UNAVAILABLE) {

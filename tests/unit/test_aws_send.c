@@ -149,6 +149,7 @@ static void test_echoed_json_error_is_scrubbed(void **state)
     assert_null(out);
     assert_int_equal(err.http_status, 400);
     assert_non_null(strstr(err.message, "[REDACTED]"));
+    assert_null(strstr(err.message, "Credential=")); /* the whole echoed Authorization line */
     assert_non_null(strstr(log, "http request"));
     assert_error_clean(&err, &x);
     assert_clean("log", log, &x);

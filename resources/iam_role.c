@@ -510,9 +510,12 @@ uc_status res_iam_role_ensure(struct aws_session *s, const struct res_iam_role_s
             fresh = true;
             if (created)
                 *created = true;
-            const char *a = json_string_value(json_object_get(json_object_get(out, "Role"),
-                                                              "Arn"));
-            snprintf(cur.arn, sizeof cur.arn, "%s", a ? a : "");
+            const char *a = aws_answer_string(out, "iam", "CreateRole", "Role.Arn", err);
+            if (a == NULL) {
+                st = err->status;
+                goto out;
+            }
+            snprintf(cur.arn, sizeof cur.arn, "%s", a);
         } else if (aws_error_is(err, "EntityAlreadyExists")) {
             aws_error_clear(err); /* created meanwhile (or by our own retried call): adopt */
             st = res_iam_role_read(s, spec->name, &co, &cur, err);

@@ -96,8 +96,14 @@ uc_status res_org_describe_account(struct aws_session *s, const char *id,
         org_call(s, "DescribeAccount", json_pack("{s:s}", "AccountId", id), o, &out, err);
     *acct = NULL;
     if (st == UC_OK) {
+        /* the state is read from State, or the older Status */
+        const char *state_path = aws_answer_find(out, "Account.State") == NULL &&
+                                         aws_answer_find(out, "Account.Status") != NULL
+                                     ? "Account.Status"
+                                     : "Account.State";
         if (aws_answer_string(out, "organizations", "DescribeAccount", "Account.Id", err) &&
-            aws_answer_string(out, "organizations", "DescribeAccount", "Account.Arn", err))
+            aws_answer_string(out, "organizations", "DescribeAccount", "Account.Arn", err) &&
+            aws_answer_string(out, "organizations", "DescribeAccount", state_path, err))
             *acct = json_incref(json_object_get(out, "Account"));
         else
             st = err->status;

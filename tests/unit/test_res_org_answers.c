@@ -2,7 +2,7 @@
  * transport: each is an immediate error naming the operation and the member (code
  * MalformedResponse), never an empty id waited on until a timeout. Organizations
  * (CreateAccount, DescribeCreateAccountStatus, DescribeAccount, ListParents, list pages) and
- * IAM GetRole.
+ * IAM (GetRole, CreateRole).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -23,6 +23,7 @@
 struct org {
     const char *create;   /* CreateAccount */
     const char *describe; /* DescribeCreateAccountStatus */
+    const char *account;  /* DescribeAccount */
     int create_calls, describe_calls;
 };
 
@@ -45,7 +46,8 @@ static uc_status org_handler(void *ctx, const struct fake_req *req, struct aws_h
         o->describe_calls++;
         uc_buf_puts(&resp->body, o->describe ? o->describe : "{}");
     } else if (strcmp(op, "DescribeAccount") == 0)
-        uc_buf_puts(&resp->body, "{\"Account\":{\"Email\":\"a@example.com\"}}");
+        uc_buf_puts(&resp->body,
+                    o->account ? o->account : "{\"Account\":{\"Email\":\"a@example.com\"}}");
     else if (strcmp(op, "ListParents") == 0)
         uc_buf_puts(&resp->body, "{\"Parents\":[]}");
     else if (strcmp(op, "ListRoots") == 0)
@@ -129,6 +131,15 @@ static void test_reads_lacking_members(void **state)
     assert_int_equal(res_org_describe_account(s, "111111111111", NULL, &acct, &err), UC_DECODE);
     assert_null(acct);
     assert_malformed(&err, "DescribeAccount answer lacks Account.Id");
+    o.account = "{\"Account\":{\"Id\":\"111111111111\",\"Arn\":\"arn:aws:organizations::1:"
+                "account/o-1/111111111111\"}}";
+    assert_int_equal(res_org_describe_account(s, "111111111111", NULL, &acct, &err), UC_DECODE);
+    assert_malformed(&err, "DescribeAccount answer lacks Account.State");
+    o.account = "{\"Account\":{\"Id\":\"111111111111\",\"Arn\":\"arn:aws:organizations::1:"
+                "account/o-1/111111111111\",\"Status\":\"ACTIVE\"}}";
+    assert_int_equal(res_org_describe_account(s, "111111111111", NULL, &acct, &err), UC_OK);
+    assert_string_equal(res_org_account_state(acct), "ACTIVE"); /* the older member will do */
+    json_decref(acct);
     char parent[64];
     assert_int_equal(res_org_account_parent(s, "111111111111", NULL, parent, sizeof parent, &err),
                      UC_DECODE);
@@ -154,6 +165,29 @@ static void test_get_role_lacking_arn(void **state)
     fake_reset(&e->ft);
 }
 
+static void test_create_role_lacking_arn(void **state)
+{
+    struct fake_env *e = *state;
+    fake_push(&e->ft, 404, NULL,
+              "<ErrorResponse><Error><Code>NoSuchEntity</Code><Message>no</Message></Error>"
+              "</ErrorResponse>");
+    fake_push(&e->ft, 200, NULL,
+              "<CreateRoleResponse><CreateRoleResult><Role><RoleName>r</RoleName></Role>"
+              "</CreateRoleResult></CreateRoleResponse>");
+    struct res_iam_role_spec spec = {
+        .name = "r",
+        .trust_policy = "{\"Version\":\"2012-10-17\",\"Statement\":[]}",
+    };
+    char arn[256] = "";
+    struct aws_error err;
+    assert_int_equal(res_iam_role_ensure(aws_client_session(e->c), &spec, NULL, arn, sizeof arn,
+                                         NULL, &err),
+                     UC_DECODE);
+    assert_malformed(&err, "CreateRole answer lacks Role.Arn");
+    assert_int_equal(e->ft.nreq, 2); /* nothing attached or tagged on a role it cannot name */
+    fake_reset(&e->ft);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -166,6 +200,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_reads_lacking_members, fake_env_setup,
                                         fake_env_teardown),
         cmocka_unit_test_setup_teardown(test_get_role_lacking_arn, fake_env_setup,
+                                        fake_env_teardown),
+        cmocka_unit_test_setup_teardown(test_create_role_lacking_arn, fake_env_setup,
                                         fake_env_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -37,8 +37,10 @@ class Emulator:
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         line = self.proc.stdout.readline()
         if not line.startswith("localaws ready on http://127.0.0.1:"):
+            self.proc.wait(30)
+            err = self.proc.stderr.read()
             self.stop()
-            raise RuntimeError("localaws did not start: %r %s" % (line, self.proc.stderr.read()))
+            raise RuntimeError("localaws did not start: %r %s" % (line, err))
         self.ready_line = line
         self.port = int(line.strip().rsplit(":", 1)[1])
         return self

@@ -261,7 +261,7 @@ def transitions(store, account, region, c):
     eks = _eks()
     out = []
     for name, cap in c["capabilities"].items():
-        if held(c, "capability", name):
+        if held(store, c, "capability", name):
             continue
         if cap["status"] == "CREATING":
             def active(cap=cap, name=name):

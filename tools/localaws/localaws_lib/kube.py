@@ -745,7 +745,7 @@ def advance(store, now):
                 app["_since"] = now  # fixed (cluster registered, project made): sync starts now
             app["_was_invalid"] = bool(bad)
             # a held Application (admin POST /_localaws/hold) stays where its sync started
-            at = app["_since"] if held(c, "application", "%s/%s" % (watch, name)) else now
+            at = app["_since"] if held(store, c, "application", "%s/%s" % (watch, name)) else now
             status = argocd.reconcile(app, app["_since"], at, delay, watch, env)
             if app.get("_ctrl") != [meta.get("generation"), status["sync"]["status"],
                                     status["health"]["status"]]:

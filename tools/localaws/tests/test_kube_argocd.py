@@ -98,7 +98,7 @@ class KubeArgo(EmulatorTest):
         # this cluster by its EKS ARN (kubernetes-argocd.md §9.4)
         self.register_cluster()
         # hold "spark" in its sync (admin knob) so Progressing is observed whatever the speed
-        self.hold("spark", True)
+        self.hold_app("spark", True)
         # apply creates (201) with metadata the server owns
         st, app = self.k("PATCH", APP + "spark?fieldManager=unicron&force=true",
                          app_body("spark"), APPLY)
@@ -121,7 +121,7 @@ class KubeArgo(EmulatorTest):
         self.assertEqual(app["status"]["health"]["status"], "Progressing")
         self.assertEqual(app["status"]["sync"]["status"], "OutOfSync")
         self.assertEqual(app["status"]["operationState"]["phase"], "Running")
-        self.hold("spark", False)
+        self.hold_app("spark", False)
 
         def synced():
             _, a = self.k("GET", APP + "spark")
@@ -190,11 +190,8 @@ class KubeArgo(EmulatorTest):
                          "?fieldManager=test", secret, APPLY)
         self.assertIn(st, (200, 201), doc)
 
-    def hold(self, name, on):
-        st, doc = self.emu.admin_post("/_localaws/hold", {
-            "account": self.acct, "cluster": "apps", "kind": "application", "name": name,
-            "namespace": "argocd", "hold": on})
-        self.assertEqual(st, 200, doc)
+    def hold_app(self, name, on):
+        self.hold(self.acct, "apps", "application", name, on=on, namespace="argocd")
 
     def test_destinations_on_the_capability(self):
         self.ensure_argocd()

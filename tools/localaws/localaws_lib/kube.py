@@ -502,6 +502,7 @@ def _resource(store, k, c, req, gv, plural, ns, name, now, principal):
             return 200, render(obj)
         if obj["metadata"].get("finalizers"):
             if "deletionTimestamp" not in obj["metadata"]:
+                _app_event(store, c, obj, "delete_requested", now)
                 obj["metadata"]["deletionTimestamp"] = iso(now)
                 obj["metadata"]["deletionGracePeriodSeconds"] = 0
                 obj["_deleting_since"] = now
@@ -509,6 +510,7 @@ def _resource(store, k, c, req, gv, plural, ns, name, now, principal):
                 store.dirty = True
             return 200, render(obj)
         del bucket[name]
+        _app_event(store, c, obj, "deleted", now)
         store.dirty = True
         group = gv.split("/")[0] if "/" in gv else ""
         return 200, status_body(200, "", "", {"name": name, "group": group, "kind": plural,
@@ -676,6 +678,17 @@ def _merge_patch(target, patch):
             target[key] = copy.deepcopy(value)
 
 
+def _app_event(store, c, obj, event, now, **kw):
+    """History events for Argo CD Applications (admin GET /_localaws/history)."""
+    if obj.get("kind") != "Application":
+        return
+    _, _, _, region, account, _ = c["arn"].split(":", 5)
+    meta = obj["metadata"]
+    store.record(account=account, region=region, cluster=c["name"], kind="application",
+                 name="%s/%s" % (meta.get("namespace"), meta.get("name")), event=event, at=now,
+                 **kw)
+
+
 def _maybe_finish_delete(store, bucket, name, obj):
     if obj["metadata"].get("deletionTimestamp") and not obj["metadata"].get("finalizers") and \
             obj.get("kind") != "Namespace":
@@ -772,6 +785,7 @@ def advance(store, now):
                         store.dirty = True
                     if not fins:
                         del apps[name]
+                        _app_event(store, c, app, "deleted", since + delay)
                         store.dirty = True
                 continue
             if app.get("_seen_gen") != meta.get("generation"):

@@ -170,6 +170,10 @@ class KubeArgo(EmulatorTest):
         st, app = self.k("GET", APP + "spark")
         self.assertEqual(st, 200)
         wait_for(lambda: self.k("GET", APP + "spark")[0] == 404)
+        _, hist = self.emu.admin("GET", "/_localaws/history?kind=application&name=argocd/spark"
+                                 "&account=" + self.acct)
+        self.assertEqual([e["event"] for e in hist["events"]][-2:],
+                         ["delete_requested", "deleted"])
         st, doc = self.k("GET", APP + "spark")
         self.assertEqual(doc["message"], 'applications.argoproj.io "spark" not found')
         # without finalizers: deleted at once, Status answer

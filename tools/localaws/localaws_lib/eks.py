@@ -1,10 +1,11 @@
 """EKS (restJson1, signing name eks) for localaws: clusters, updates, node groups, add-ons, tags,
-add-on versions, and routing to capabilities.
+add-on versions, DescribeClusterVersions, and routing to capabilities and access entries.
 
-State machines advance lazily in advance(): CREATING -> ACTIVE, DELETING -> gone, Update InProgress ->
-Successful (the change is applied when the update ends). One update at a time per object; cluster
-versions move one minor at a time; clientRequestToken makes creates and updates idempotent.
-Must not render HTTP; handlers return (status, dict) and raise ApiError.
+State machines advance lazily in advance(), every due transition in the order it fell due and each
+recorded in the admin history: CREATING -> ACTIVE, DELETING -> gone, Update InProgress -> Successful
+(the change is applied when the update ends). One update at a time per object; cluster versions move
+one minor at a time and only to supported versions; clientRequestToken makes creates and updates
+idempotent. Must not render HTTP; handlers return (status, dict) and raise ApiError.
 """
 
 import hashlib

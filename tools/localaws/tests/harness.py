@@ -205,8 +205,8 @@ class EmulatorTest(unittest.TestCase):
 
     def hold(self, account, cluster, kind, name=None, on=True, region="us-east-1",
              namespace=None):
-        """Admin hold knob: keeps an object (or one not created yet) in its transitional state, so
-        a test observes CREATING / UPDATING / InProgress / Progressing whatever the machine speed."""
+        """Admin hold knob: keeps an object (or one not created yet) in its transitional state,
+        so a test observes CREATING / UPDATING / InProgress / Progressing whatever the speed."""
         doc = {"account": account, "region": region, "cluster": cluster, "kind": kind,
                "hold": on}
         if name is not None:

@@ -234,7 +234,8 @@ class KubeArgo(EmulatorTest):
             return a if op.get("phase") == "Failed" else None
         a = wait_for(failed)
         self.assertEqual(a["status"]["conditions"][0]["type"], "SyncError")
-        self.assertIn('cannot create resource "namespaces"', a["status"]["conditions"][0]["message"])
+        self.assertIn('cannot create resource "namespaces"',
+                      a["status"]["conditions"][0]["message"])
         self.deploy_rights(True)
         wait_for(lambda: self.k("GET", APP + "denied")[1]["status"]["health"]["status"] ==
                  "Healthy")

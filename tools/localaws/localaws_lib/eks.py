@@ -472,7 +472,7 @@ def create_cluster(ctx, p, q, body):
     if not pub and not priv:
         raise invalid_param("Cluster must have at least one of endpointPublicAccess or "
                             "endpointPrivateAccess enabled.", clusterName=name)
-    version = _str(body, "version") or cat.DEFAULT_KUBERNETES_VERSION
+    version = _str(body, "version") or cat.default_kubernetes_version(cat.today(ctx.cfg))
     if not cat.usable(version, cat.today(ctx.cfg)):
         raise invalid_param("unsupported Kubernetes version %s" % version, clusterName=name)
     logging = {t: False for t in cat.LOG_TYPES}
@@ -1181,7 +1181,7 @@ def describe_cluster_versions(ctx, p, q, body):
                 continue
             status = cat.version_status(v, day)
             rel, std, ext, patch = cat.VERSION_DATES[v]
-            is_default = v == cat.DEFAULT_KUBERNETES_VERSION
+            is_default = v == cat.default_kubernetes_version(day)
             if wanted and v not in wanted:
                 continue
             if default_only and not is_default:

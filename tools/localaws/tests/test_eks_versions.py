@@ -287,6 +287,9 @@ class VersionsEarlier(EmulatorTest):
         got = {v["clusterVersion"]: v["versionStatus"] for v in doc["clusterVersions"]}
         self.assertEqual(got, {"1.30": "STANDARD_SUPPORT", "1.31": "STANDARD_SUPPORT",
                                "1.32": "STANDARD_SUPPORT", "1.33": "STANDARD_SUPPORT"})
+        # the default is then the newest version in standard support
+        st, _, doc = self.emu.eks("GET", "/cluster-versions", query="defaultOnly=true")
+        self.assertEqual([v["clusterVersion"] for v in doc["clusterVersions"]], ["1.33"])
 
     def test_bad_today_is_refused(self):
         emu = Emulator("--today", "2025-13-01")

@@ -698,6 +698,36 @@ def _maybe_finish_delete(store, bucket, name, obj):
 
 # ---------------------------------------------------------------- controller (time-driven)
 
+def _create_destination_namespace(store, app, env, now):
+    """A sync with CreateNamespace=true makes the destination namespace on the destination cluster
+    (with syncPolicy.managedNamespaceMetadata labels); Argo CD never deletes it afterwards."""
+    spec = app.get("spec") or {}
+    policy = spec.get("syncPolicy") or {}
+    dest = spec.get("destination") or {}
+    ns = dest.get("namespace")
+    if "CreateNamespace=true" not in (policy.get("syncOptions") or []) or not ns or \
+            not _NAME.match(ns):
+        return
+    server = dest.get("server") or env["clusters"].get(dest.get("name"))
+    m = re.match(r"^arn:aws[a-z-]*:eks:([a-z0-9-]+):(\d{12}):cluster/(.+)$", server or "")
+    if not m:
+        return
+    target = store.state["eks"].get(m.group(2), {}).get(m.group(1), {"clusters": {}})[
+        "clusters"].get(m.group(3))
+    if target is None:
+        return
+    tk = _kstate(store, target)
+    if ns in _bucket(tk, "v1", "namespaces", ""):
+        return
+    obj = _put_namespace(tk, ns, now)
+    extra = (policy.get("managedNamespaceMetadata") or {})
+    for field in ("labels", "annotations"):
+        if isinstance(extra.get(field), dict):
+            obj["metadata"].setdefault(field, {}).update(
+                {k: v for k, v in extra[field].items() if isinstance(v, str)})
+    store.dirty = True
+
+
 def _secret_value(secret, key):
     v = (secret.get("stringData") or {}).get(key)
     if isinstance(v, str):
@@ -816,3 +846,5 @@ def advance(store, now):
                     del app["operation"]
                 meta["resourceVersion"] = _next_rv(k)
                 store.dirty = True
+                if status["sync"]["status"] == "Synced":
+                    _create_destination_namespace(store, app, env, now)

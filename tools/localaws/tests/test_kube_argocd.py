@@ -131,6 +131,9 @@ class KubeArgo(EmulatorTest):
                 s["health"]["status"] == "Healthy" else None
         app = wait_for(synced)
         self.assertEqual(app["status"]["operationState"]["phase"], "Succeeded")
+        # CreateNamespace=true made the destination namespace
+        st, ns = self.k("GET", "/api/v1/namespaces/spark")
+        self.assertEqual((st, ns["status"]["phase"]), (200, "Active"))
         # the history shows the transition in order
         st, hist = self.emu.admin("GET", "/_localaws/history?kind=application&name=argocd/spark"
                                   "&account=" + self.acct)

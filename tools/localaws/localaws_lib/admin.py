@@ -68,5 +68,7 @@ def hold(store, doc, now):
             app = kube.find_object(k, kube.ARGO_GV, "applications", ns, app_name) if k else None
             if app is not None:
                 app["_since"] = now  # the controller resumes from here
+                if app.get("_deleting_since") is not None:
+                    app["_deleting_since"] = now
     store.dirty = True
     return 200, {"held": on, "holds": len(holds)}

@@ -803,6 +803,8 @@ def advance(store, now):
             app = apps[name]
             meta = app["metadata"]
             if meta.get("deletionTimestamp"):
+                if held(store, c, "application", "%s/%s" % (watch, name)):
+                    continue  # the cascade waits while held
                 since = app.get("_deleting_since", now)
                 if app.get("_deleting_since") is None:
                     app["_deleting_since"] = now

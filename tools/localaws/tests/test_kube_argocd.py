@@ -166,12 +166,16 @@ class KubeArgo(EmulatorTest):
         self.assertEqual((app["status"]["sync"]["status"], app["status"]["health"]["status"]),
                          ("OutOfSync", "Missing"))
         # delete with the finalizer: 200 with the object, gone after the controller's cleanup
+        # (held, so the pending deletion is observed whatever the machine speed)
+        self.hold_app("spark", True)
         st, app = self.k("DELETE", APP + "spark")
         self.assertEqual(st, 200)
         self.assertEqual(app["kind"], "Application")
         self.assertIn("deletionTimestamp", app["metadata"])
         st, app = self.k("GET", APP + "spark")
         self.assertEqual(st, 200)
+        self.assertEqual(app["metadata"]["finalizers"], ["resources-finalizer.argocd.argoproj.io"])
+        self.hold_app("spark", False)
         wait_for(lambda: self.k("GET", APP + "spark")[0] == 404)
         _, hist = self.emu.admin("GET", "/_localaws/history?kind=application&name=argocd/spark"
                                  "&account=" + self.acct)

@@ -94,8 +94,8 @@ static const struct tf_attr endpoints_attrs[] = {
 static const struct tf_block endpoints_block = {
     .attrs = endpoints_attrs,
     .nattrs = sizeof endpoints_attrs / sizeof endpoints_attrs[0],
-    .description = "Per-service endpoint URLs (also AWS_ENDPOINT_URL and "
-                   "AWS_ENDPOINT_URL_<SERVICE>).",
+    .description = "Per-service endpoint URLs (also `AWS_ENDPOINT_URL` and "
+                   "`AWS_ENDPOINT_URL_<SERVICE>`).",
 };
 
 static const struct tf_attr provider_attrs[] = {

@@ -138,7 +138,7 @@ for arch in $ARCHES; do
       # jansson, msgpack-c and expat (multiarch :arm64 -dev packages) plus a cross-built curl.
       if ! command -v aarch64-linux-gnu-gcc >/dev/null ||
         [ ! -f /usr/lib/aarch64-linux-gnu/libgrpc.a ]; then
-        log "skipping linux_arm64: no aarch64-linux-gnu-gcc with :arm64 static gRPC/absl/" \
+        log "skipping linux_arm64: no aarch64-linux-gnu-gcc with :arm64 static gRPC, absl and" \
           "OpenSSL archives on this machine (docs/internals/release.md)"
       else
         log "skipping linux_arm64: the cross build is not wired up yet (docs/internals/release.md)"

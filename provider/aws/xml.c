@@ -87,7 +87,8 @@ static void XMLCALL on_end(void *ud, const XML_Char *name)
 static void XMLCALL on_text(void *ud, const XML_Char *s, int len)
 {
     struct xdoc *d = ud;
-    if (d->failed != UC_OK || d->depth == 0 || len <= 0) /* text outside the root is whitespace only */
+    /* text outside the root element can only be white space */
+    if (d->failed != UC_OK || d->depth == 0 || len <= 0)
         return;
     if (uc_buf_append(&d->text, s, (size_t)len) != UC_OK)
         doc_fail(d, d->text.err);

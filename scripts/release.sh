@@ -98,6 +98,7 @@ if [ ! -f "$CURL_PREFIX/lib/libcurl.a" ]; then
   (cd "$cbuild" && nice make -j"$JOBS" -C lib >"$cbuild/make.log" 2>&1 &&
     make -C lib install >>"$cbuild/make.log" 2>&1 &&
     make -C include install >>"$cbuild/make.log" 2>&1) || die "curl build failed: $cbuild/make.log"
+  cp "$curl_src/COPYING" "$CURL_PREFIX/COPYING"
 fi
 
 # --- 3. the provider: fresh Release build, static ---------------------------------------------
@@ -125,7 +126,25 @@ got=$("$BIN" --version)
 [ "$got" = "$NAME $VERSION" ] || die "--version printed '$got', expected '$NAME $VERSION'"
 log "binary: $(stat -c %s "$BIN") bytes; NEEDED: $(echo $needed); needs glibc >= ${glibc_floor#GLIBC_}"
 
-# --- 5. dist/: zip, SHA256SUMS, manifest, signature, network mirror ---------------------------
+# --- 5. licences of what is linked in: every static archive's Debian copyright file ----------
+notices=$WORK/THIRD_PARTY_NOTICES
+{
+  echo "$NAME $VERSION links the following libraries statically. Their licences follow."
+  echo
+  echo "==== libcurl $curl_version (built from Debian's source package) ===="
+  cat "$CURL_PREFIX/COPYING"
+  for pkg in $(grep -o '[^ ]*\.a\b' "$BUILD/CMakeFiles/$NAME.dir/link.txt" | grep '^/' |
+    grep -v "^$CURL_PREFIX/" | xargs -r realpath | xargs -r dpkg -S 2>/dev/null |
+    cut -d: -f1 | sort -u); do
+    copyright=/usr/share/doc/$pkg/copyright
+    [ -f "$copyright" ] || continue
+    echo
+    echo "==== $pkg $(dpkg-query -W -f='${Version}' "$pkg") ===="
+    cat "$copyright"
+  done
+} >"$notices"
+
+# --- 6. dist/: zip, SHA256SUMS, manifest, signature, network mirror ---------------------------
 rm -rf "$DIST"
 mkdir -p "$DIST"
 stage=$WORK/stage
@@ -153,6 +172,7 @@ for arch in $ARCHES; do
   for f in LICENSE CHANGELOG.md README.md; do
     [ -f "$SRC/$f" ] && cp "$SRC/$f" "$stage/"
   done
+  cp "$notices" "$stage/THIRD_PARTY_NOTICES"
   find "$stage" -exec touch -h -d "@$EPOCH" {} +
   zip_name=${NAME}_${VERSION}_${arch}.zip
   (cd "$stage" && LC_ALL=C ls | LC_ALL=C sort | zip -X -q "$DIST/$zip_name" -@)

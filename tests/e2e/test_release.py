@@ -175,6 +175,7 @@ class ReleaseTest(unittest.TestCase):
             names = sorted(z.namelist())
             info = z.getinfo("%s_v%s" % (NAME, self.version))
         self.assertIn("LICENSE", names)
+        self.assertIn("THIRD_PARTY_NOTICES", names)
         self.assertFalse([n for n in names if "/" in n], "the zip must be flat: %s" % names)
         self.assertTrue((info.external_attr >> 16) & 0o100, "binary is not executable in the zip")
         manifest = "%s_%s_manifest.json" % (NAME, self.version)

@@ -121,6 +121,18 @@ class MirrorServer:
             def log_message(self, fmt, *args):
                 requests.append(self.path)
 
+            def do_POST(self):
+                """Stands in for an AWS endpoint: any call is refused with a JSON error, which
+                the provider can only read if its TLS handshake succeeded."""
+                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                body = json.dumps({"__type": "UnrecognizedClientException",
+                                   "message": "reached over TLS"}).encode()
+                self.send_response(400)
+                self.send_header("Content-Type", "application/x-amz-json-1.1")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
         self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.load_cert_chain(crt, key)
@@ -371,6 +383,34 @@ class ReleaseTest(unittest.TestCase):
         w = self.workdir(cfg, {"main.tf": tenant_example()})
         r = w.tf("init", "-input=false", "-no-color")
         self.assertNotEqual(r.returncode, 0, r.stdout)
+
+    def test_https_to_aws_with_static_libcurl(self):
+        """The linked-in libcurl speaks TLS and verifies: the CA from AWS_CA_BUNDLE, or from
+        SSL_CERT_FILE (the trust store the release finds on its own); no CA, no connection."""
+        server = MirrorServer(self.mirror, self.tmp)
+        self.addCleanup(server.stop)
+        main = ('terraform {\n  required_providers {\n    unicron = { source = "%s" }\n  }\n}\n'
+                'provider "unicron" {\n  region      = "us-east-1"\n  max_retries = 0\n}\n'
+                'resource "unicron_tenant" "t" {\n  name           = "tls-check"\n'
+                '  email_template = "aws+{tenant}-{environment}@example.com"\n'
+                '  cost_center    = "CC-1"\n  owner          = "platform"\n'
+                '  environment {\n    name = "dev"\n  }\n}\n' % SOURCE)
+        keys = {"AWS_ACCESS_KEY_ID": "AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY": "secret",
+                "AWS_ENDPOINT_URL": server.url.rstrip("/")}
+        for trust in ({"AWS_CA_BUNDLE": server.ca}, {"SSL_CERT_FILE": server.ca}, {}):
+            with self.subTest(trust=sorted(trust)):
+                w = self.workdir(self.fs_config(self.unpacked_mirror()), {"main.tf": main},
+                                 env=dict(keys, **trust))
+                r = w.tf("init", "-input=false", "-no-color")
+                self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+                r = w.tf("apply", "-input=false", "-no-color", "-auto-approve", timeout=300)
+                out = harness.strip_ansi(r.stdout + r.stderr)
+                self.assertNotEqual(r.returncode, 0, out)
+                if trust:
+                    self.assertIn("reached over TLS", out)
+                else:
+                    self.assertNotIn("reached over TLS", out)
+                    self.assertRegex(out.lower(), r"certificate|ssl|tls")
 
 
 if __name__ == "__main__":

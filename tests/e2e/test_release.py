@@ -1,7 +1,8 @@
 """The release, installed the way users install it (issue 11): scripts/release.sh builds dist/
 once for this module; then, with no dev_overrides anywhere,
 
-* the zip, SHA256SUMS and manifest are what a registry serves, the binary prints its version,
+* the zip, SHA256SUMS, its gpg signature (a throwaway key) and the manifest are what a registry
+  serves; the binary prints its version,
   needs nothing outside glibc (`readelf -d`) and runs in a chroot holding only glibc;
 * unzipped into a filesystem mirror, `terraform init` installs it, `terraform providers lock
   -fs-mirror` records the h1: hash release.sh published, and the tenant example applies against
@@ -161,6 +162,15 @@ class ReleaseTest(unittest.TestCase):
             env = dict(os.environ, UNICRON_DIST_DIR=dist, UNICRON_RELEASE_ALLOW_DIRTY="1",
                        UNICRON_MIRROR_HOST=HOST, UNICRON_MIRROR_NAMESPACE=NAMESPACE)
             env.pop("UNICRON_GPG_KEY", None)
+            if shutil.which("gpg"):
+                # A throwaway signing key in a private keyring: release.sh signs the SUMS file.
+                cls.gnupghome = os.path.join(cls.tmp, "gnupg")
+                os.mkdir(cls.gnupghome, 0o700)
+                subprocess.run(["gpg", "--batch", "--passphrase", "", "--quick-gen-key",
+                                "unicron release test <release@unicron.invalid>", "ed25519",
+                                "sign", "1d"], env=dict(os.environ, GNUPGHOME=cls.gnupghome),
+                               check=True, capture_output=True, timeout=120)
+                env.update(GNUPGHOME=cls.gnupghome, UNICRON_GPG_KEY="release@unicron.invalid")
             r = subprocess.run([os.path.join(harness.REPO, "scripts", "release.sh")], env=env,
                                capture_output=True, text=True, timeout=3600)
             if r.returncode != 0:
@@ -176,8 +186,13 @@ class ReleaseTest(unittest.TestCase):
         cls.bin = os.path.join(cls.bin_dir, "%s_v%s" % (NAME, cls.version))
         os.chmod(cls.bin, 0o755)
 
+    gnupghome = None
+
     @classmethod
     def tearDownClass(cls):
+        if cls.gnupghome:  # the agent gpg started for the private keyring
+            subprocess.run(["gpgconf", "--kill", "gpg-agent"],
+                           env=dict(os.environ, GNUPGHOME=cls.gnupghome), capture_output=True)
         shutil.rmtree(cls.tmp, ignore_errors=True)
 
     # --- the artifacts ---------------------------------------------------------------------------
@@ -206,6 +221,22 @@ class ReleaseTest(unittest.TestCase):
         arch = json.loads(read(os.path.join(base, self.version + ".json")))["archives"]
         self.assertEqual(arch["linux_amd64"]["hashes"], [h1_of_zip(self.zip)])
         self.assertTrue(os.path.exists(os.path.join(base, arch["linux_amd64"]["url"])))
+
+    def test_sums_signature(self):
+        sums = os.path.join(self.dist, "%s_%s_SHA256SUMS" % (NAME, self.version))
+        if not self.gnupghome:
+            self.skipTest("gpg is not installed (or an existing dist/ is tested): no signature")
+        env = dict(os.environ, GNUPGHOME=self.gnupghome)
+        r = subprocess.run(["gpg", "--batch", "--verify", sums + ".sig", sums], env=env,
+                           capture_output=True, text=True)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("release@unicron.invalid", r.stderr)
+        tampered = os.path.join(self.tmp, "SHA256SUMS.tampered")
+        with open(tampered, "w") as f:
+            f.write(read(sums).replace("0", "1", 1))
+        r = subprocess.run(["gpg", "--batch", "--verify", sums + ".sig", tampered], env=env,
+                           capture_output=True, text=True)
+        self.assertNotEqual(r.returncode, 0, "a changed SUMS file still verifies")
 
     def test_version_flag(self):
         r = subprocess.run([self.bin, "--version"], capture_output=True, text=True, timeout=30)

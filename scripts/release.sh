@@ -44,7 +44,8 @@ SRC=$WORK/src
 rm -rf "$SRC"
 mkdir -p "$SRC"
 if git -C "$ROOT" rev-parse --git-dir >/dev/null 2>&1; then
-  if [ -n "$(git -C "$ROOT" status --porcelain)" ] && [ "${UNICRON_RELEASE_ALLOW_DIRTY:-}" != 1 ]; then
+  dirty=$(git -C "$ROOT" status --porcelain)
+  if [ -n "$dirty" ] && [ "${UNICRON_RELEASE_ALLOW_DIRTY:-}" != 1 ]; then
     die "the working tree has uncommitted changes; commit them (or UNICRON_RELEASE_ALLOW_DIRTY=1)"
   fi
   (cd "$ROOT" && git ls-files -z --cached --others --exclude-standard |
@@ -67,19 +68,24 @@ if [ ! -f "$CURL_PREFIX/lib/libcurl.a" ]; then
   if [ -z "$curl_src" ]; then
     fetch=$WORK/curl-source
     rm -rf "$fetch"
-    mkdir -p "$fetch/lists/partial"
+    mkdir -p "$fetch/lists/partial" "$fetch/cache/archives/partial"
     printf 'deb-src http://deb.debian.org/debian bookworm main\n%s\n%s\n' \
       'deb-src http://deb.debian.org/debian bookworm-updates main' \
       'deb-src http://deb.debian.org/debian-security bookworm-security main' >"$fetch/sources.list"
     # A private source list and state directory: the system's apt configuration is untouched.
     apt_opts=(-o "Dir::Etc::SourceList=$fetch/sources.list" -o "Dir::Etc::SourceParts=/nonexistent"
-              -o "Dir::State::Lists=$fetch/lists" -o "APT::Get::List-Cleanup=0")
+              -o "Dir::State::Lists=$fetch/lists" -o "Dir::Cache=$fetch/cache"
+              -o "APT::Get::List-Cleanup=0")
     log "fetching Debian's curl $curl_version source package"
     apt-get "${apt_opts[@]}" update -qq >/dev/null ||
       die "apt-get update of the deb-src lists failed (network?); or set UNICRON_CURL_SRC"
     (cd "$fetch" && apt-get "${apt_opts[@]}" source --download-only -qq "curl=$curl_version" \
       >/dev/null 2>&1) || die "apt-get source curl=$curl_version failed; or set UNICRON_CURL_SRC"
-    (cd "$fetch" && dpkg-source -x --skip-debianization ./curl_*.dsc curl >/dev/null)
+    # apt checked the files against the signed Sources index; dpkg-source cannot check the
+    # .dsc's own signature without debian-keyring, which it only warns about (in the log).
+    (cd "$fetch" &&
+      dpkg-source -x --skip-debianization ./curl_*.dsc curl >"$fetch/unpack.log" 2>&1) ||
+      die "dpkg-source could not unpack curl: $fetch/unpack.log"
     curl_src=$fetch/curl
   fi
   log "building static libcurl from $curl_src"
@@ -124,7 +130,8 @@ done
 glibc_floor=$(objdump -T "$BIN" | grep -o 'GLIBC_[0-9][0-9.]*' | sort -u -V | tail -1)
 got=$("$BIN" --version)
 [ "$got" = "$NAME $VERSION" ] || die "--version printed '$got', expected '$NAME $VERSION'"
-log "binary: $(stat -c %s "$BIN") bytes; NEEDED: $(echo $needed); needs glibc >= ${glibc_floor#GLIBC_}"
+log "binary: $(stat -c %s "$BIN") bytes; NEEDED: $(echo $needed);" \
+  "needs glibc >= ${glibc_floor#GLIBC_}"
 
 # --- 5. licences of what is linked in: every static archive's Debian copyright file ----------
 notices=$WORK/THIRD_PARTY_NOTICES

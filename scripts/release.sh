@@ -29,7 +29,7 @@ HOST=${UNICRON_MIRROR_HOST:-registry.example.com}
 NAMESPACE=${UNICRON_MIRROR_NAMESPACE:-platform}
 ARCHES=${UNICRON_RELEASE_ARCHES:-linux_amd64 linux_arm64}
 JOBS=${UNICRON_JOBS:-2}
-# Reproducible archives: every file in the zip gets the time of the last commit.
+# Stable zip metadata: every file in the zip gets the time of the last commit.
 EPOCH=${SOURCE_DATE_EPOCH:-$(git -C "$ROOT" log -1 --format=%ct 2>/dev/null || echo 315532800)}
 log() { echo "release: $*" >&2; }
 die() { log "$*"; exit 1; }

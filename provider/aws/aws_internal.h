@@ -110,8 +110,18 @@ struct aws_provider *aws_provider_web_identity_new(const char *role_arn, const c
 struct aws_provider *aws_provider_process_new(const char *command, const char *profile);
 struct aws_provider *aws_provider_container_new(void);
 struct aws_provider *aws_provider_imds_new(void);
-/* The default chain of the client (DESIGN §3 / aws-apis.md §10). */
+/* The default chain of the client (DESIGN §3 / aws-apis.md §10), credentials_chain.c. */
 struct aws_provider *aws_provider_chain_new(void);
+/* credentials_profile.c: AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN as a
+ * static provider (*out owned by the caller); UC_NOTFOUND when unset, an error when only one
+ * half of the key pair is set. */
+uc_status aws_provider_from_env(struct aws_provider **out, struct aws_error *err);
+/* credentials_profile.c: the provider the named profile of c's shared files describes
+ * (role_arn with web_identity_token_file, source_profile or credential_source; static keys;
+ * credential_process). UC_NOTFOUND when the profile does not exist or holds no credentials;
+ * an error for a contradictory or looping profile. *out owned by the caller. */
+uc_status aws_provider_from_profile(struct aws_client *c, const char *name,
+                                    struct aws_provider **out, struct aws_error *err);
 
 /* ---- the client ------------------------------------------------------------------------- */
 
@@ -238,7 +248,8 @@ uc_status aws_sts_assume_role_with(struct aws_client *c, struct aws_creds_cache 
                                    const char *web_identity_token, const struct aws_call_opts *o,
                                    struct aws_credentials **out, struct aws_error *err);
 
-/* Parses ISO-8601 "2026-01-02T03:04:05[.fff](Z|+hh:mm)" to epoch ms. UC_DECODE when bad. */
+/* iso8601.c: parses ISO-8601 "2026-01-02T03:04:05[.fff](Z|+hh:mm)" to epoch ms; UC_DECODE
+ * when bad. */
 uc_status aws_parse_iso8601_ms(const char *s, int64_t *out);
 
 /* Credentials from a JSON document with AccessKeyId / SecretAccessKey / (Token|SessionToken) /

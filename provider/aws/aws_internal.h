@@ -28,15 +28,21 @@ struct aws_ini_kv {
     char *value;
 };
 
+/* What a section of the shared files is: a profile ("[profile x]", "[default]", "[x]" in the
+ * credentials file), "[sso-session x]" or "[services x]" (endpoint_url per service). */
+enum aws_ini_section { AWS_INI_PROFILE = 0, AWS_INI_SSO_SESSION, AWS_INI_SERVICES };
+
 struct aws_profile {
+    enum aws_ini_section kind;
     char *name;
     struct aws_ini_kv *kv;
     size_t n, cap;
 };
 
-/* Profiles merged from the config files ("[profile x]", "[default]") and the credentials files
- * ("[x]"); a key in a credentials file wins over the same key in a config file, a later file
- * over an earlier one. Also the "[sso-session x]" sections are skipped. */
+/* Sections merged from the config files ("[profile x]", "[default]", "[sso-session x]",
+ * "[services x]") and the credentials files ("[x]"); a key in a credentials file wins over the
+ * same key in a config file, a later file over an earlier one. A key with an empty value
+ * followed by indented lines holds nested sub-properties, stored as "key.sub". */
 struct aws_profiles {
     struct aws_profile *p;
     size_t n, cap;
@@ -51,7 +57,11 @@ uc_status aws_profiles_parse(struct aws_profiles *ps, const char *text, size_t l
 /* Reads and parses a file (at most 1 MiB); a missing file is UC_NOTFOUND (not an error for the
  * default paths). "~/" is expanded with $HOME. */
 uc_status aws_profiles_load_file(struct aws_profiles *ps, const char *path, bool is_config);
+/* The profile called name (borrowed; NULL when absent). */
 const struct aws_profile *aws_profiles_find(const struct aws_profiles *ps, const char *name);
+/* The section of that kind and name (borrowed; NULL when absent). */
+const struct aws_profile *aws_profiles_find_section(const struct aws_profiles *ps,
+                                                   enum aws_ini_section kind, const char *name);
 const char *aws_profile_get(const struct aws_profile *p, const char *key);
 
 /* ---- credential providers ------------------------------------------------------------------ */
@@ -147,8 +157,10 @@ struct aws_client {
     char *wi_role_arn, *wi_token_file, *wi_session_name;
     char *endpoints_cfg[AWS_SVC_COUNT];
     char *account_role;
-    int max_attempts;
-    enum aws_retry_mode mode;
+    int max_attempts;            /* settled by resolve unless attempts_explicit */
+    enum aws_retry_mode mode;    /* settled by resolve unless mode_explicit */
+    bool attempts_explicit;      /* max_retries in the provider block */
+    bool mode_explicit;          /* retry_mode in the provider block */
     uint64_t account_role_wait_ms, connect_timeout_ms, attempt_timeout_ms;
     struct aws_transport *transport;
     bool own_transport;
@@ -264,5 +276,13 @@ bool aws_operation_idempotent(const char *operation);
 const char *aws_partition_of(const char *region);
 /* Fills c->ep[] from config, env and region. */
 uc_status aws_endpoints_resolve(struct aws_client *c, struct aws_error *err);
+/* The endpoint URL configured outside the provider block for one service, in the SDKs' order:
+ * AWS_ENDPOINT_URL_<env_suffix_name>, AWS_ENDPOINT_URL, "<services_key>.endpoint_url" in the
+ * profile's services section, the profile's endpoint_url; NULL when none is set or
+ * AWS_IGNORE_CONFIGURED_ENDPOINT_URLS / ignore_configured_endpoint_urls is true. *what names
+ * the source for messages (static or thread-local text). Call with the profiles loaded (under
+ * the client's resolve). The URL is borrowed from the environment or the profiles. */
+const char *aws_endpoint_configured(struct aws_client *c, const char *env_suffix_name,
+                                    const char *services_key, const char **what);
 
 #endif

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "aws_internal.h"
 
@@ -176,7 +177,9 @@ struct aws_client *aws_client_new(const struct aws_config *cfg, struct aws_error
         c->endpoints_cfg[s] = aws_strdup_opt(cfg->endpoints[s], &fail);
     c->account_role = aws_strdup_opt(role, &fail);
     c->max_attempts = (cfg->max_retries < 0 ? AWS_DEFAULT_MAX_RETRIES : cfg->max_retries) + 1;
+    c->attempts_explicit = cfg->max_retries >= 0;
     c->mode = mode;
+    c->mode_explicit = cfg->retry_mode && *cfg->retry_mode;
     c->account_role_wait_ms =
         cfg->account_role_wait_ms ? cfg->account_role_wait_ms : DEFAULT_ACCOUNT_ROLE_WAIT_MS;
     c->connect_timeout_ms =
@@ -312,15 +315,54 @@ static uc_status load_files(struct aws_client *c, char **list, size_t n, const c
     return UC_OK;
 }
 
+/* AWS_MAX_ATTEMPTS / AWS_RETRY_MODE, else the profile's max_attempts / retry_mode, as the AWS
+ * SDKs read them; the provider block's max_retries / retry_mode win over both. "legacy" (an
+ * SDK mode older than "standard") is taken as "standard". */
+static uc_status resolve_retry(struct aws_client *c, const struct aws_profile *prof,
+                               struct aws_error *err)
+{
+    if (!c->attempts_explicit) {
+        const char *v = aws_env("AWS_MAX_ATTEMPTS"), *what = "AWS_MAX_ATTEMPTS";
+        if (!v) {
+            v = aws_profile_get(prof, "max_attempts");
+            what = "the profile's max_attempts";
+        }
+        if (v) {
+            char *end = NULL;
+            long n = strtol(v, &end, 10);
+            if (!end || *end || n < 1 || n > 101)
+                return aws_error_set(err, UC_INVALID, "config", "max_attempts",
+                                     "%s must be a whole number from 1 to 101, not \"%s\"", what,
+                                     v);
+            c->max_attempts = (int)n;
+        }
+    }
+    if (!c->mode_explicit) {
+        const char *v = aws_env("AWS_RETRY_MODE"), *what = "AWS_RETRY_MODE";
+        if (!v) {
+            v = aws_profile_get(prof, "retry_mode");
+            what = "the profile's retry_mode";
+        }
+        if (v && strcasecmp(v, "legacy") == 0)
+            v = "standard";
+        if (v && aws_retry_mode_parse(v, &c->mode) != UC_OK)
+            return aws_error_set(err, UC_INVALID, "config", "retry_mode",
+                                 "%s must be \"standard\", \"adaptive\" or \"legacy\", not "
+                                 "\"%s\"",
+                                 what, v);
+    }
+    return UC_OK;
+}
+
 uc_status aws_client_resolve_locked_once(struct aws_client *c, struct aws_error *err)
 {
     uc_status st = UC_OK;
     pthread_mutex_lock(&c->mu);
     if (c->resolved)
         goto out;
-    const char *prof = c->profile_cfg ? c->profile_cfg : aws_env("AWS_PROFILE");
-    c->profile_explicit = prof != NULL;
-    snprintf(c->profile, sizeof(c->profile), "%s", prof ? prof : "default");
+    const char *prof_name = c->profile_cfg ? c->profile_cfg : aws_env("AWS_PROFILE");
+    c->profile_explicit = prof_name != NULL;
+    snprintf(c->profile, sizeof(c->profile), "%s", prof_name ? prof_name : "default");
     aws_profiles_release(&c->profiles);
     st = load_files(c, c->config_files, c->n_config_files, "AWS_CONFIG_FILE", "~/.aws/config",
                     true, err);
@@ -329,13 +371,16 @@ uc_status aws_client_resolve_locked_once(struct aws_client *c, struct aws_error 
                         "~/.aws/credentials", false, err);
     if (st != UC_OK)
         goto out;
+    const struct aws_profile *prof = aws_profiles_find(&c->profiles, c->profile);
+    if ((st = resolve_retry(c, prof, err)) != UC_OK)
+        goto out;
     const char *region = c->region_cfg;
     if (!region)
         region = aws_env("AWS_REGION");
     if (!region)
         region = aws_env("AWS_DEFAULT_REGION");
     if (!region)
-        region = aws_profile_get(aws_profiles_find(&c->profiles, c->profile), "region");
+        region = aws_profile_get(prof, "region");
     if (!region) {
         st = aws_error_set(err, UC_INVALID, "config", "region",
                            "no AWS region: set region in the provider block, AWS_REGION, or the "

@@ -120,6 +120,24 @@ struct aws_provider *aws_provider_web_identity_new(const char *role_arn, const c
 struct aws_provider *aws_provider_process_new(const char *command, const char *profile);
 struct aws_provider *aws_provider_container_new(void);
 struct aws_provider *aws_provider_imds_new(void);
+/* IAM Identity Center (SSO) role credentials for a profile (credentials_sso.c): the access
+ * token from the AWS CLI's cache (~/.aws/sso/cache, keyed by session_name, or by start_url for
+ * a legacy profile without sso_session), refreshed through SSO OIDC near its expiry when the
+ * cache holds a refresh token, then the portal's GetRoleCredentials. All strings are copied;
+ * session_name may be NULL. NULL when out of memory. */
+struct aws_provider *aws_provider_sso_new(const char *profile, const char *session_name,
+                                          const char *start_url, const char *sso_region,
+                                          const char *account_id, const char *role_name);
+/* Reads a file of at most max bytes into *out (malloc'd, NUL-terminated, trailing newlines and
+ * spaces cut; the caller wipes and frees it). UC_NOTFOUND when missing, UC_RANGE when larger,
+ * UC_IO otherwise. For token files: nothing is logged. */
+uc_status aws_read_small_file(const char *path, size_t max, char **out);
+/* An unsigned HTTP request through the client's transport (credential endpoints): Host plus
+ * extra headers, body (NULL = none) as given, timeout_ms for connect and transfer. resp is
+ * the caller's. Never logs headers or bodies. */
+uc_status aws_http_plain(struct aws_client *c, const char *method, const char *url,
+                         const struct aws_headers *extra, const char *body, uint64_t timeout_ms,
+                         const struct aws_call_opts *o, struct aws_http_response *resp);
 /* The default chain of the client (DESIGN §3 / aws-apis.md §10), credentials_chain.c. */
 struct aws_provider *aws_provider_chain_new(void);
 /* credentials_profile.c: AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN as a

@@ -384,7 +384,7 @@ struct webid_provider {
     char *role_arn, *token_file, *session_name;
 };
 
-static uc_status read_small_file(const char *path, size_t max, char **out)
+uc_status aws_read_small_file(const char *path, size_t max, char **out)
 {
     *out = NULL;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -434,7 +434,7 @@ static uc_status webid_fetch(struct aws_provider *p, struct aws_client *c,
     struct webid_provider *w = (struct webid_provider *)p;
     char *token = NULL;
     /* Read the token each time: Kubernetes rotates projected tokens. */
-    uc_status st = read_small_file(w->token_file, 20000, &token);
+    uc_status st = aws_read_small_file(w->token_file, 20000, &token);
     if (st != UC_OK)
         return aws_error_set(err, st == UC_NOTFOUND ? UC_IO : st, "credentials", "web-identity",
                              "cannot read web identity token file %s: %s", w->token_file,

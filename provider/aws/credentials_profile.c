@@ -50,6 +50,41 @@ uc_status aws_provider_from_env(struct aws_provider **out, struct aws_error *err
 
 #define MAX_PROFILE_DEPTH 8
 
+/* An IAM Identity Center profile: sso_session naming an [sso-session] section (start URL and
+ * region there), or the legacy sso_start_url / sso_region in the profile; sso_account_id and
+ * sso_role_name in the profile either way. */
+static uc_status sso_provider(struct aws_client *c, const struct aws_profile *p,
+                              struct aws_provider **out, struct aws_error *err)
+{
+    const char *session = aws_profile_get(p, "sso_session");
+    const char *url = aws_profile_get(p, "sso_start_url");
+    const char *region = aws_profile_get(p, "sso_region");
+    const char *account = aws_profile_get(p, "sso_account_id");
+    const char *role = aws_profile_get(p, "sso_role_name");
+    if (session) {
+        const struct aws_profile *sec =
+            aws_profiles_find_section(&c->profiles, AWS_INI_SSO_SESSION, session);
+        if (!sec)
+            return aws_error_set(err, UC_INVALID, "credentials", "profile",
+                                 "profile %s: sso_session %s has no [sso-session %s] section",
+                                 p->name, session, session);
+        url = aws_profile_get(sec, "sso_start_url");
+        region = aws_profile_get(sec, "sso_region");
+    }
+    const char *where = session ? " in its sso-session section" : "";
+    const char *missing = !url ? "sso_start_url" : !region ? "sso_region" : NULL;
+    if (!missing) {
+        where = "";
+        missing = !account ? "sso_account_id" : !role ? "sso_role_name" : NULL;
+    }
+    if (missing)
+        return aws_error_set(err, UC_INVALID, "credentials", "profile",
+                             "profile %s is an SSO profile without %s%s", p->name, missing,
+                             where);
+    *out = aws_provider_sso_new(p->name, session, url, region, account, role);
+    return *out ? UC_OK : nomem(err);
+}
+
 /* The profile `name` at source_profile depth `depth` (see aws_provider_from_profile). */
 static uc_status profile_provider(struct aws_client *c, const char *name, int depth,
                                   struct aws_provider **out, struct aws_error *err)
@@ -151,6 +186,8 @@ static uc_status profile_provider(struct aws_client *c, const char *name, int de
         }
         return UC_OK;
     }
+    if (aws_profile_get(p, "sso_session") || aws_profile_get(p, "sso_start_url"))
+        return sso_provider(c, p, out, err);
     if (ak || sk) {
         if (!ak || !sk)
             return aws_error_set(err, UC_INVALID, "credentials", "profile",
@@ -165,11 +202,6 @@ static uc_status profile_provider(struct aws_client *c, const char *name, int de
         *out = aws_provider_process_new(proc, name);
         return *out ? UC_OK : nomem(err);
     }
-    if (aws_profile_get(p, "sso_session") || aws_profile_get(p, "sso_start_url"))
-        return aws_error_set(err, UC_UNSUPPORTED, "credentials", "profile",
-                             "profile %s uses AWS SSO, which unicron does not support; use "
-                             "credential_process (e.g. aws configure export-credentials)",
-                             name);
     return UC_NOTFOUND;
 }
 

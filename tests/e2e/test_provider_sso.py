@@ -1,0 +1,113 @@
+"""End to end: a provider whose only credentials are an IAM Identity Center (SSO) profile, as
+most people run Terraform on their laptops. localaws stands in for the access portal and SSO
+OIDC; its admin login stands in for `aws sso login` and gives the document the AWS CLI caches
+in ~/.aws/sso/cache. The tenant is applied with role credentials from the portal, a token near
+its expiry is refreshed (and the cache rewritten), and an ended session fails with the command
+that fixes it.
+
+Run: UNICRON_PROVIDER_BIN=build/terraform-provider-unicron python3 -m unittest discover \
+     -s tests/e2e -p 'test_provider_sso*' -v
+"""
+import hashlib
+import json
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import awsapi  # noqa: E402
+import test_tenant  # noqa: E402  (used as test_tenant.X so its tests are not collected twice)
+
+ROLE = "AWSReservedSSO_PlatformAdmin_0123456789abcdef"
+CONFIG = """[profile platform-sso]
+sso_session = corp
+sso_account_id = %s
+sso_role_name = %s
+region = us-east-1
+
+[sso-session corp]
+sso_start_url = https://corp.awsapps.com/start
+sso_region = eu-central-1
+sso_registration_scopes = sso:account:access
+""" % (awsapi.MGMT_ACCOUNT, ROLE)
+
+
+class ProviderSsoTest(test_tenant.TenantTestCase):
+
+    def sso_login(self):
+        """The permission set's role in the management account, and a logged-in session."""
+        trust = {"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Action": "sts:AssumeRoleWithSAML",
+            "Principal": {"Federated": "arn:aws:iam::%s:saml-provider/AWSSSO" %
+                          awsapi.MGMT_ACCOUNT}}]}
+        self.api.query("iam", "CreateRole", {"RoleName": ROLE,
+                                             "AssumeRolePolicyDocument": json.dumps(trust)})
+        st, body = self.api._raw("POST", "/_localaws/sso/login", json.dumps({
+            "assignments": [{"accountId": awsapi.MGMT_ACCOUNT, "roleName": ROLE}],
+            "startUrl": "https://corp.awsapps.com/start", "region": "eu-central-1"}).encode())
+        self.assertEqual(st, 200, body)
+        return json.loads(body)
+
+    def sso_workdir(self, tenant, cache_doc):
+        w = self.tenant_workdir(tenant)
+        for k in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+            w.env.pop(k, None)
+        w.env["AWS_PROFILE"] = "platform-sso"
+        w.write(".aws/config", CONFIG)
+        self.cache = os.path.join(w.path, ".aws", "sso", "cache",
+                                  hashlib.sha1(b"corp").hexdigest() + ".json")
+        self.write_cache(w, cache_doc)
+        return w
+
+    def write_cache(self, w, doc):
+        w.write(os.path.relpath(self.cache, w.path), json.dumps(doc))
+
+    def read_cache(self):
+        with open(self.cache) as f:
+            return json.load(f)
+
+    def sso_sessions(self):
+        return [s for s in self.api.state()["sessions"].values()
+                if "/%s/" % ROLE in s["principal"]["arn"]]
+
+    def test_apply_with_sso_profile_refresh_and_expired_session(self):
+        self.start_localaws()
+        doc = self.sso_login()
+        t = test_tenant.Tenant(close_on_deletion=True)
+        w = self.sso_workdir(t, doc)
+        self.apply(w)
+        self.assertTrue(self.sso_sessions(), "no role session minted through the SSO portal")
+        rc, out = self.plan(w)
+        self.assertEqual(rc, 0, out)
+
+        # A token that expires in a minute is refreshed through OIDC and the cache rewritten.
+        near = dict(doc, expiresAt=time.strftime("%Y-%m-%dT%H:%M:%SZ",
+                                                 time.gmtime(time.time() + 60)))
+        self.write_cache(w, near)
+        rc, out = self.plan(w)
+        self.assertEqual(rc, 0, out)
+        refreshed = self.read_cache()
+        self.assertNotEqual(refreshed["accessToken"], doc["accessToken"])
+        self.assertNotEqual(refreshed["refreshToken"], doc["refreshToken"])
+
+        # The session ends (revoked at the portal, no refresh token left): a clear error.
+        self.api._raw("POST", "/_localaws/sso/expire")
+        ended = {k: v for k, v in refreshed.items() if k not in ("refreshToken", "clientSecret")}
+        self.write_cache(w, ended)
+        rc, out = self.tf(w, "plan")
+        self.assertEqual(rc, 1, out)
+        flat = " ".join(out.split())
+        self.assertIn("aws sso login --profile platform-sso", flat)
+        self.assertNotIn(refreshed["accessToken"], out)
+        self.assertNotIn(refreshed["accessToken"], w.trace())
+
+        # After a new login the destroy goes through.
+        self.write_cache(w, self.sso_login_again())
+        rc, out = self.tf(w, "destroy", "-auto-approve")
+        self.assertEqual(rc, 0, out)
+
+    def sso_login_again(self):
+        st, body = self.api._raw("POST", "/_localaws/sso/login", json.dumps({
+            "assignments": [{"accountId": awsapi.MGMT_ACCOUNT, "roleName": ROLE}]}).encode())
+        self.assertEqual(st, 200, body)
+        return json.loads(body)

@@ -248,10 +248,18 @@ struct aws_req {
     const char *ca_pem;
     size_t ca_pem_len;
     const char *service_name;
+    /* Optional: turns a 2xx answer into the caller's result (decode_ctx) before aws_send
+     * returns. What it writes into err (a parse error, a request id from the body) is scrubbed
+     * of the request's secrets like every other field taken from an answer. Never retried. */
+    uc_status (*decode)(void *decode_ctx, const struct aws_http_response *resp,
+                        struct aws_error *err);
+    void *decode_ctx;
 };
 
-/* Sends r with retries. On UC_OK resp holds a 2xx response. On failure err is filled (the
- * protocol's error shape parsed) and resp holds the last response. */
+/* Sends r with retries. On UC_OK resp holds a 2xx response (and r->decode has run). On failure
+ * err is filled (the protocol's error shape parsed) and resp holds the last response. Every
+ * field err takes from an answer (code, message, request id) and every logged one has the
+ * request's access key id, secret, session token, signature and bearer token redacted. */
 uc_status aws_send(struct aws_client *c, const struct aws_req *r, const struct aws_call_opts *o,
                    struct aws_http_response *resp, struct aws_error *err);
 

@@ -58,6 +58,21 @@ static void log_attempt(const char *service, const struct aws_req *r, const stru
            code && *code ? code : NULL, NULL);
 }
 
+/* Every text an answer put into err (code, message, request id) loses what the request carried:
+ * a proxy or a misconfigured endpoint may echo the request, headers and all, and
+ * SignatureDoesNotMatch quotes the canonical request (session token included). */
+static void scrub_answer(struct aws_error *err, const struct aws_credentials *creds,
+                         const struct aws_sigv4_result *sig, const char *bearer)
+{
+    if (creds) {
+        aws_error_redact(err, creds->access_key_id);
+        aws_error_redact(err, creds->secret_access_key);
+        aws_error_redact(err, creds->session_token);
+    }
+    aws_error_redact(err, sig->signature);
+    aws_error_redact(err, bearer);
+}
+
 static uc_status fail_with(struct aws_error *err, uc_status st, int attempts)
 {
     if (err) {
@@ -71,6 +86,9 @@ uc_status aws_send(struct aws_client *c, const struct aws_req *r, const struct a
                    struct aws_http_response *resp, struct aws_error *err)
 {
     const char *service = r->service_name ? r->service_name : aws_service_name(r->svc);
+    struct aws_error scratch; /* answers are scrubbed and logged through err even when NULL */
+    if (!err)
+        err = &scratch;
     aws_error_clear(err);
     aws_error_set(err, UC_OK, service, r->operation, NULL);
     const struct uc_cancel *cancel = o ? o->cancel : NULL;
@@ -229,31 +247,22 @@ uc_status aws_send(struct aws_client *c, const struct aws_req *r, const struct a
                     h = aws_headers_get(&resp->headers, "x-amz-request-id");
                 if (!h)
                     h = aws_headers_get(&resp->headers, "Audit-Id");
-                log_attempt(service, r, &u, resp->status, dur, h, attempt, NULL);
-                if (err) {
-                    err->http_status = (int)resp->status;
-                    err->attempts = attempt;
-                    if (h)
-                        snprintf(err->request_id, sizeof(err->request_id), "%s", h);
-                }
+                err->http_status = (int)resp->status;
+                err->attempts = attempt;
+                if (h)
+                    snprintf(err->request_id, sizeof(err->request_id), "%s", h);
                 aws_retry_quota_success(&c->quota, taken);
                 if (c->mode == AWS_RETRY_ADAPTIVE)
                     aws_rate_limiter_update(&c->limiter,
                                             (double)aws_clock_mono_ms(&c->clock) / 1000.0, false);
-                st = UC_OK;
+                st = r->decode ? r->decode(r->decode_ctx, resp, err) : UC_OK;
+                scrub_answer(err, creds, &sig, r->bearer);
+                log_attempt(service, r, &u, resp->status, dur, err->request_id, attempt, NULL);
                 goto out;
             }
             aws_parse_error(r->proto, resp, err);
-            if (err) {
-                err->status = UC_REMOTE;
-                /* SignatureDoesNotMatch quotes the canonical request (session token and all);
-                 * a proxy may echo headers: no credential leaves in a message. */
-                if (creds) {
-                    aws_error_redact(err, creds->session_token);
-                    aws_error_redact(err, creds->secret_access_key);
-                }
-                aws_error_redact(err, r->bearer);
-            }
+            err->status = UC_REMOTE;
+            scrub_answer(err, creds, &sig, r->bearer);
             st = UC_REMOTE;
             cls = aws_retry_classify(resp->status, err ? err->code : NULL, AWS_NET_NONE);
         } else if (st == UC_TRANSPORT && resp->net == AWS_NET_UNAVAILABLE) {

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "aws_answer.h"
 #include "aws_internal.h"
 
 uc_status aws_sts_assume_role_with(struct aws_client *c, struct aws_creds_cache *source,
@@ -49,6 +50,16 @@ uc_status aws_sts_assume_role_with(struct aws_client *c, struct aws_creds_cache 
         }
         goto out;
     }
+    /* temporary credentials: all four members, or nothing usable */
+    static const char *const required[] = {"Credentials.AccessKeyId", "Credentials.SecretAccessKey",
+                                           "Credentials.SessionToken", "Credentials.Expiration",
+                                           NULL};
+    for (size_t i = 0; required[i]; i++) {
+        if (!aws_answer_string(res, "sts", op, required[i], err)) {
+            st = err ? err->status : UC_DECODE;
+            goto out;
+        }
+    }
     json_t *cr = json_object_get(res, "Credentials");
     st = aws_creds_from_json(cr, web_identity_token ? "web-identity" : "assume-role", out, err);
     if (st != UC_OK)
@@ -78,12 +89,11 @@ uc_status aws_sts_get_caller_identity(struct aws_session *s, const struct aws_ca
     uc_status st = aws_query_call(s, AWS_SVC_STS, "GetCallerIdentity", NULL, o, &res, err);
     if (st != UC_OK)
         return st;
-    const char *acct = json_string_value(json_object_get(res, "Account"));
-    const char *arn = json_string_value(json_object_get(res, "Arn"));
+    const char *acct = aws_answer_string(res, "sts", "GetCallerIdentity", "Account", err);
+    const char *arn = acct ? aws_answer_string(res, "sts", "GetCallerIdentity", "Arn", err) : NULL;
     const char *uid = json_string_value(json_object_get(res, "UserId"));
     if (!acct || !arn) {
-        st = aws_error_set(err, UC_DECODE, "sts", "GetCallerIdentity",
-                           "response lacks Account or Arn");
+        st = err ? err->status : UC_DECODE;
     } else {
         snprintf(out->account, sizeof(out->account), "%s", acct);
         snprintf(out->arn, sizeof(out->arn), "%s", arn);

@@ -13,6 +13,10 @@
 /* --- schema ------------------------------------------------------------------------------- */
 
 static const char *const retry_modes[] = {"standard", "adaptive", NULL};
+/* A role chain longer than this is a configuration mistake, not a need. */
+#define MAX_ASSUME_ROLES 10
+/* STS AssumeRole limits: PolicyArns at most 10, Tags at most 50 (the tag validator's limit). */
+#define MAX_POLICY_ARNS 10
 static const struct res_int_range max_retries_range = {0, 100};
 /* STS AssumeRole DurationSeconds: 900 s to 43200 s (12 h, the role's maximum). */
 static const struct res_duration_range assume_duration_range = {
@@ -40,11 +44,38 @@ static const struct tf_attr assume_role_attrs[] = {
      .description = "Session duration as a Go duration string between 15m and 12h (default 1h).",
      .validate = res_validate_duration,
      .validate_arg = &assume_duration_range},
+    {.name = "policy",
+     .type = &tf_type_string,
+     .flags = TF_OPTIONAL,
+     .description = "Session policy (JSON): the session may do only what both it and the role "
+                    "allow.",
+     .validate = res_validate_json_object},
+    {.name = "policy_arns",
+     .type = &tf_type_set_string,
+     .flags = TF_OPTIONAL,
+     .description = "ARNs of managed policies used as session policies (at most 10).",
+     .validate = res_validate_iam_policy_arn},
+    {.name = "tags",
+     .type = &tf_type_map_string,
+     .flags = TF_OPTIONAL,
+     .description = "Session tags (at most 50), e.g. for attribute-based access control.",
+     .validate = res_validate_tags},
+    {.name = "transitive_tag_keys",
+     .type = &tf_type_set_string,
+     .flags = TF_OPTIONAL,
+     .description = "Session tag keys that pass on to the sessions chained after this one."},
+    {.name = "source_identity",
+     .type = &tf_type_string,
+     .flags = TF_OPTIONAL,
+     .description = "Source identity recorded in CloudTrail for this and every chained "
+                    "session (2-64 characters).",
+     .validate = res_validate_session_name},
 };
 static const struct tf_block assume_role_block = {
     .attrs = assume_role_attrs,
     .nattrs = sizeof assume_role_attrs / sizeof assume_role_attrs[0],
-    .description = "Assume an IAM role with the base credentials first.",
+    .description = "Assume an IAM role; several blocks form a chain, each assumed with the "
+                   "session of the one before.",
 };
 
 static const struct tf_attr web_identity_attrs[] = {
@@ -156,9 +187,11 @@ static const struct tf_attr provider_attrs[] = {
 
 static const struct tf_block_type provider_blocks[] = {
     {.name = "assume_role",
-     .nesting = TF_NEST_SINGLE,
+     .nesting = TF_NEST_LIST,
      .block = &assume_role_block,
-     .description = "Assume an IAM role with the base credentials first."},
+     .max_items = MAX_ASSUME_ROLES,
+     .description = "Assume IAM roles in order (a chain): the first with the base credentials, "
+                    "each next one with the session of the one before."},
     {.name = "assume_role_with_web_identity",
      .nesting = TF_NEST_SINGLE,
      .block = &web_identity_block,
@@ -294,6 +327,94 @@ static int duration_seconds(const char *s)
     return (int)(ns / 1000000000LL);
 }
 
+/* Copies a known set or list of strings at obj.name into the arena; NULL and *n = 0 when unset. */
+static const char *const *take_strings(struct res_provider *p, const struct tf_value *obj,
+                                       const struct tf_path *base, const char *name, size_t *n,
+                                       struct tf_diags *d, bool *ok)
+{
+    const struct tf_value *v = tf_value_attr(obj, name);
+    struct tf_path path = tf_path_attr(base, name);
+    *n = 0;
+    if (v == NULL || (tf_value_is_known(v) && tf_value_is_null(v)))
+        return NULL;
+    if (!tf_value_is_wholly_known(v)) {
+        tf_diag_error(d, &path, "Provider configuration not known",
+                      "The value of %s is not known until apply.", name);
+        *ok = false;
+        return NULL;
+    }
+    const char **out = uc_arena_calloc(p->arena, v->count + 1, sizeof *out);
+    for (size_t i = 0; out != NULL && i < v->count; i++) {
+        const char *s = tf_value_str(v->elems[i]);
+        out[i] = uc_arena_strdup(p->arena, s != NULL ? s : "");
+        if (out[i] == NULL)
+            out = NULL;
+    }
+    if (out == NULL) {
+        *ok = false;
+        return NULL;
+    }
+    *n = v->count;
+    return out;
+}
+
+/* The assume_role blocks, in order, as the AWS client's role chain. */
+static void take_assume_roles(struct res_provider *p, const struct tf_value *list,
+                              struct tf_diags *d, bool *ok)
+{
+    if (list == NULL || !tf_value_is_known(list) || tf_value_is_null(list) || list->count == 0)
+        return;
+    struct aws_assume_role_params *ars =
+        uc_arena_calloc(p->arena, list->count, sizeof *ars);
+    if (ars == NULL) {
+        *ok = false;
+        return;
+    }
+    struct tf_path top = tf_path_attr(NULL, "assume_role");
+    for (size_t i = 0; i < list->count; i++) {
+        const struct tf_value *ar = list->elems[i];
+        struct tf_path b = tf_path_index(&top, (int64_t)i);
+        ars[i].role_arn = take_str(p, ar, &b, "role_arn", d, ok);
+        ars[i].session_name = take_str(p, ar, &b, "session_name", d, ok);
+        ars[i].external_id = take_str(p, ar, &b, "external_id", d, ok);
+        ars[i].duration_seconds = duration_seconds(take_str(p, ar, &b, "duration", d, ok));
+        ars[i].policy = take_str(p, ar, &b, "policy", d, ok);
+        ars[i].source_identity = take_str(p, ar, &b, "source_identity", d, ok);
+        ars[i].policy_arns =
+            take_strings(p, ar, &b, "policy_arns", &ars[i].n_policy_arns, d, ok);
+        if (ars[i].n_policy_arns > MAX_POLICY_ARNS) {
+            struct tf_path pp = tf_path_attr(&b, "policy_arns");
+            tf_diag_error(d, &pp, "Too many session policies",
+                          "STS accepts at most %d policy_arns; %zu are set.", MAX_POLICY_ARNS,
+                          ars[i].n_policy_arns);
+            *ok = false;
+        }
+        ars[i].transitive_tag_keys = take_strings(p, ar, &b, "transitive_tag_keys",
+                                                  &ars[i].n_transitive_tag_keys, d, ok);
+        const struct tf_value *tags = tf_value_attr(ar, "tags");
+        if (tags != NULL && tf_value_is_known(tags) && !tf_value_is_null(tags) && tags->count) {
+            const char **keys = uc_arena_calloc(p->arena, tags->count, sizeof *keys);
+            const char **vals = uc_arena_calloc(p->arena, tags->count, sizeof *vals);
+            for (size_t k = 0; keys != NULL && vals != NULL && k < tags->count; k++) {
+                const char *v = tf_value_str(tags->elems[k]);
+                keys[k] = uc_arena_strdup(p->arena, tags->keys[k]);
+                vals[k] = uc_arena_strdup(p->arena, v != NULL ? v : "");
+                if (keys[k] == NULL || vals[k] == NULL)
+                    keys = NULL;
+            }
+            if (keys == NULL || vals == NULL) {
+                *ok = false;
+                return;
+            }
+            ars[i].tag_keys = keys;
+            ars[i].tag_values = vals;
+            ars[i].n_tags = tags->count;
+        }
+    }
+    p->aws.assume_roles = ars;
+    p->aws.n_assume_roles = list->count;
+}
+
 /* Copies a known map(string) value into the arena (deep copy of keys and values). */
 static const struct tf_value *copy_tags(struct uc_arena *a, const struct tf_value *v)
 {
@@ -346,15 +467,7 @@ struct res_provider *res_provider_new(const struct tf_value *config, const char 
     p->aws.shared_credentials_files =
         take_list(p, c, "shared_credentials_files", &p->aws.n_shared_credentials_files, d, &ok);
 
-    const struct tf_value *ar = tf_value_attr(c, "assume_role");
-    if (ar != NULL && tf_value_is_known(ar) && !tf_value_is_null(ar)) {
-        struct tf_path b = tf_path_attr(NULL, "assume_role");
-        p->aws.assume_role.role_arn = take_str(p, ar, &b, "role_arn", d, &ok);
-        p->aws.assume_role.session_name = take_str(p, ar, &b, "session_name", d, &ok);
-        p->aws.assume_role.external_id = take_str(p, ar, &b, "external_id", d, &ok);
-        p->aws.assume_role.duration_seconds =
-            duration_seconds(take_str(p, ar, &b, "duration", d, &ok));
-    }
+    take_assume_roles(p, tf_value_attr(c, "assume_role"), d, &ok);
     const struct tf_value *wi = tf_value_attr(c, "assume_role_with_web_identity");
     if (wi != NULL && tf_value_is_known(wi) && !tf_value_is_null(wi)) {
         struct tf_path b = tf_path_attr(NULL, "assume_role_with_web_identity");

@@ -112,8 +112,7 @@ struct aws_provider *aws_provider_static_new(const char *ak, const char *sk, con
  * that long after the first one (a fetch whose opts set access_denied_wait_ms waits that long
  * instead); 0 never retries it, whatever the opts say. */
 struct aws_provider *aws_provider_assume_role_new(struct aws_creds_cache *source, bool own_source,
-                                                  const char *role_arn, const char *session_name,
-                                                  const char *external_id, int duration_seconds,
+                                                  const struct aws_assume_role_params *params,
                                                   uint64_t access_denied_wait_ms);
 struct aws_provider *aws_provider_web_identity_new(const char *role_arn, const char *token_file,
                                                    const char *session_name);
@@ -170,8 +169,6 @@ struct aws_client {
     char *region_cfg, *profile_cfg, *access_key, *secret_key, *token;
     char **config_files, **cred_files;
     size_t n_config_files, n_cred_files;
-    char *ar_role_arn, *ar_session_name, *ar_external_id;
-    int ar_duration;
     char *wi_role_arn, *wi_token_file, *wi_session_name;
     char *endpoints_cfg[AWS_SVC_COUNT];
     char *account_role;

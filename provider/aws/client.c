@@ -142,12 +142,19 @@ struct aws_client *aws_client_new(const struct aws_config *cfg, struct aws_error
             return NULL;
         }
     }
-    if (cfg->assume_role.role_arn && *cfg->assume_role.role_arn &&
-        cfg->assume_role.duration_seconds != 0 &&
-        (cfg->assume_role.duration_seconds < 900 || cfg->assume_role.duration_seconds > 43200)) {
-        aws_error_set(err, UC_INVALID, "config", "assume_role",
-                      "assume_role duration must be between 15 minutes and 12 hours");
-        return NULL;
+    for (size_t i = 0; i < cfg->n_assume_roles; i++) {
+        const struct aws_assume_role_params *ar = &cfg->assume_roles[i];
+        if (!ar->role_arn || !*ar->role_arn) {
+            aws_error_set(err, UC_INVALID, "config", "assume_role",
+                          "assume_role %zu has no role_arn", i + 1);
+            return NULL;
+        }
+        if (ar->duration_seconds != 0 &&
+            (ar->duration_seconds < 900 || ar->duration_seconds > 43200)) {
+            aws_error_set(err, UC_INVALID, "config", "assume_role",
+                          "assume_role duration must be between 15 minutes and 12 hours");
+            return NULL;
+        }
     }
     struct aws_client *c = calloc(1, sizeof(*c));
     if (!c) {
@@ -165,10 +172,6 @@ struct aws_client *aws_client_new(const struct aws_config *cfg, struct aws_error
     c->cred_files = dup_list(cfg->shared_credentials_files, cfg->n_shared_credentials_files,
                              &fail);
     c->n_cred_files = c->cred_files ? cfg->n_shared_credentials_files : 0;
-    c->ar_role_arn = aws_strdup_opt(cfg->assume_role.role_arn, &fail);
-    c->ar_session_name = aws_strdup_opt(cfg->assume_role.session_name, &fail);
-    c->ar_external_id = aws_strdup_opt(cfg->assume_role.external_id, &fail);
-    c->ar_duration = cfg->assume_role.duration_seconds;
     c->wi_role_arn = aws_strdup_opt(cfg->assume_role_with_web_identity.role_arn, &fail);
     c->wi_token_file = aws_strdup_opt(cfg->assume_role_with_web_identity.web_identity_token_file,
                                    &fail);
@@ -200,20 +203,20 @@ struct aws_client *aws_client_new(const struct aws_config *cfg, struct aws_error
 
     c->base.client = c;
     struct aws_provider *chain = aws_provider_chain_new();
+    /* Each assume_role block assumes its role with the session of the one before. */
     struct aws_provider *top = chain;
-    if (chain && c->ar_role_arn) {
+    for (size_t i = 0; top && i < cfg->n_assume_roles; i++) {
         struct aws_creds_cache *src = malloc(sizeof(*src));
-        if (src) {
-            aws_creds_cache_init(src, chain);
-            top = aws_provider_assume_role_new(src, true, c->ar_role_arn, c->ar_session_name,
-                                               c->ar_external_id, c->ar_duration, 0);
-            if (!top) {
-                aws_creds_cache_release(src);
-                free(src);
-            }
-        } else {
-            aws_provider_free(chain);
+        if (!src) {
+            aws_provider_free(top);
             top = NULL;
+            break;
+        }
+        aws_creds_cache_init(src, top);
+        top = aws_provider_assume_role_new(src, true, &cfg->assume_roles[i], 0);
+        if (!top) {
+            aws_creds_cache_release(src);
+            free(src);
         }
     }
     aws_creds_cache_init(&c->base.cache, top);
@@ -267,9 +270,6 @@ void aws_client_free(struct aws_client *c)
     free(c->token);
     free_list(c->config_files, c->n_config_files);
     free_list(c->cred_files, c->n_cred_files);
-    free(c->ar_role_arn);
-    free(c->ar_session_name);
-    free(c->ar_external_id);
     free(c->wi_role_arn);
     free(c->wi_token_file);
     free(c->wi_session_name);
@@ -449,7 +449,8 @@ static uc_status account_fetch(struct aws_provider *p, struct aws_client *c,
         snprintf(arn, sizeof(arn), "arn:%s:iam::%s:role/%s", c->partition, ap->account_id,
                  c->account_role);
         snprintf(session, sizeof(session), "unicron-%s", ap->account_id);
-        ap->inner = aws_provider_assume_role_new(&c->base.cache, false, arn, session, NULL, 0,
+        struct aws_assume_role_params params = {.role_arn = arn, .session_name = session};
+        ap->inner = aws_provider_assume_role_new(&c->base.cache, false, &params,
                                                  c->account_role_wait_ms);
         if (!ap->inner)
             return aws_error_set(err, UC_NOMEM, "sts", "AssumeRole", "out of memory");

@@ -292,18 +292,79 @@ struct assume_provider {
     struct aws_provider base;
     struct aws_creds_cache *source;
     bool own_source;
-    char *role_arn, *session_name, *external_id;
-    int duration;
+    struct aws_assume_role_params params; /* every string and array owned (params_copy) */
     uint64_t denied_wait_ms;
 };
+
+static void strv_free(const char *const *v, size_t n)
+{
+    for (size_t i = 0; v && i < n; i++)
+        free((char *)v[i]);
+    free((void *)v);
+}
+
+/* A copy of n strings; NULL for n == 0; sets *fail when out of memory. */
+static const char *const *strv_dup(const char *const *v, size_t n, bool *fail)
+{
+    if (!n)
+        return NULL;
+    char **out = calloc(n, sizeof(*out));
+    if (!out) {
+        *fail = true;
+        return NULL;
+    }
+    for (size_t i = 0; i < n; i++) {
+        out[i] = strdup(v[i] ? v[i] : "");
+        if (!out[i])
+            *fail = true;
+    }
+    return (const char *const *)out;
+}
+
+static void params_release(struct aws_assume_role_params *p)
+{
+    free((char *)p->role_arn);
+    free((char *)p->session_name);
+    free((char *)p->external_id);
+    free((char *)p->policy);
+    free((char *)p->source_identity);
+    strv_free(p->policy_arns, p->n_policy_arns);
+    strv_free(p->tag_keys, p->n_tags);
+    strv_free(p->tag_values, p->n_tags);
+    strv_free(p->transitive_tag_keys, p->n_transitive_tag_keys);
+    memset(p, 0, sizeof(*p));
+}
+
+/* Deep copy of src into dst (zeroed by the caller); false when out of memory (dst is then
+ * released). */
+static bool params_copy(struct aws_assume_role_params *dst,
+                        const struct aws_assume_role_params *src)
+{
+    bool fail = false;
+    dst->role_arn = aws_strdup_opt(src->role_arn, &fail);
+    dst->session_name = aws_strdup_opt(src->session_name, &fail);
+    dst->external_id = aws_strdup_opt(src->external_id, &fail);
+    dst->duration_seconds = src->duration_seconds;
+    dst->policy = aws_strdup_opt(src->policy, &fail);
+    dst->source_identity = aws_strdup_opt(src->source_identity, &fail);
+    dst->policy_arns = strv_dup(src->policy_arns, src->n_policy_arns, &fail);
+    dst->n_policy_arns = src->n_policy_arns;
+    dst->tag_keys = strv_dup(src->tag_keys, src->n_tags, &fail);
+    dst->tag_values = strv_dup(src->tag_values, src->n_tags, &fail);
+    dst->n_tags = src->n_tags;
+    dst->transitive_tag_keys =
+        strv_dup(src->transitive_tag_keys, src->n_transitive_tag_keys, &fail);
+    dst->n_transitive_tag_keys = src->n_transitive_tag_keys;
+    if (fail)
+        params_release(dst);
+    return !fail;
+}
 
 static uc_status assume_fetch(struct aws_provider *p, struct aws_client *c,
                               const struct aws_call_opts *o, struct aws_credentials **out,
                               struct aws_error *err)
 {
     struct assume_provider *a = (struct assume_provider *)p;
-    struct aws_assume_role_params ap = {a->role_arn, a->session_name, a->external_id,
-                                        a->duration};
     /* A provider that waits at all (a cross-account session) waits as long as this call asks. */
     uint64_t wait_ms = a->denied_wait_ms;
     if (wait_ms > 0 && o && o->access_denied_wait_ms > 0)
@@ -312,7 +373,7 @@ static uc_status assume_fetch(struct aws_provider *p, struct aws_client *c,
     for (unsigned n = 1;; n++) {
         /* Throttling, 5xx and network errors are retried inside this call by aws_send, with
          * their own budget; only AccessDenied comes back here to be waited for. */
-        uc_status st = aws_sts_assume_role_with(c, a->source, &ap, NULL, o, out, err);
+        uc_status st = aws_sts_assume_role_with(c, a->source, &a->params, NULL, o, out, err);
         bool denied = st == UC_REMOTE && err &&
                       (aws_error_is(err, "AccessDenied") ||
                        aws_error_is(err, "AccessDeniedException"));
@@ -329,11 +390,11 @@ static uc_status assume_fetch(struct aws_provider *p, struct aws_client *c,
         if (o && o->deadline_ms && now + delay >= o->deadline_ms)
             return st;
         uc_log(UC_LOG_DEBUG, LOG_MODULE, "AssumeRole AccessDenied, waiting for the role",
-               "role_arn", a->role_arn, NULL);
+               "role_arn", a->params.role_arn, NULL);
         if (aws_clock_sleep_ms(&c->clock, o ? o->cancel : NULL, delay) == UC_CANCELED)
             return aws_error_set(err, UC_CANCELED, "sts", "AssumeRole",
                                  "canceled while waiting for role %s to become assumable",
-                                 a->role_arn);
+                                 a->params.role_arn);
     }
 }
 
@@ -344,36 +405,27 @@ static void assume_destroy(struct aws_provider *p)
         aws_creds_cache_release(a->source);
         free(a->source);
     }
-    free(a->role_arn);
-    free(a->session_name);
-    free(a->external_id);
+    params_release(&a->params);
     free(a);
 }
 
 struct aws_provider *aws_provider_assume_role_new(struct aws_creds_cache *source, bool own_source,
-                                                  const char *role_arn, const char *session_name,
-                                                  const char *external_id, int duration_seconds,
+                                                  const struct aws_assume_role_params *params,
                                                   uint64_t access_denied_wait_ms)
 {
     struct assume_provider *a = calloc(1, sizeof(*a));
     if (!a)
         return NULL;
-    bool fail = false;
     a->base.name = "assume-role";
     a->base.fetch = assume_fetch;
     a->base.destroy = assume_destroy;
     a->source = source;
-    a->own_source = own_source;
-    a->role_arn = aws_strdup_opt(role_arn, &fail);
-    a->session_name = aws_strdup_opt(session_name, &fail);
-    a->external_id = aws_strdup_opt(external_id, &fail);
-    a->duration = duration_seconds;
     a->denied_wait_ms = access_denied_wait_ms;
-    if (fail || !a->role_arn) {
-        a->own_source = false; /* on failure the caller keeps its source */
-        assume_destroy(&a->base);
+    if (!params || !params->role_arn || !*params->role_arn || !params_copy(&a->params, params)) {
+        free(a); /* on failure the caller keeps its source */
         return NULL;
     }
+    a->own_source = own_source;
     return &a->base;
 }
 
@@ -439,7 +491,7 @@ static uc_status webid_fetch(struct aws_provider *p, struct aws_client *c,
         return aws_error_set(err, st == UC_NOTFOUND ? UC_IO : st, "credentials", "web-identity",
                              "cannot read web identity token file %s: %s", w->token_file,
                              uc_status_text(st));
-    struct aws_assume_role_params ap = {w->role_arn, w->session_name, NULL, 0};
+    struct aws_assume_role_params ap = {.role_arn = w->role_arn, .session_name = w->session_name};
     st = aws_sts_assume_role_with(c, NULL, &ap, token, o, out, err);
     memset(token, 0, strlen(token));
     free(token);

@@ -177,8 +177,11 @@ static uc_status profile_provider(struct aws_client *c, const char *name, int de
             }
             d = (int)v;
         }
-        *out = aws_provider_assume_role_new(sc, true, role, session,
-                                            aws_profile_get(p, "external_id"), d, 0);
+        struct aws_assume_role_params ap = {.role_arn = role,
+                                            .session_name = session,
+                                            .external_id = aws_profile_get(p, "external_id"),
+                                            .duration_seconds = d};
+        *out = aws_provider_assume_role_new(sc, true, &ap, 0);
         if (!*out) {
             aws_creds_cache_release(sc);
             free(sc);

@@ -453,7 +453,10 @@ static void test_web_identity(void **state)
     cfg.assume_role_with_web_identity.role_arn = "arn:aws:iam::123456789012:role/oidc";
     cfg.assume_role_with_web_identity.web_identity_token_file = tok;
     cfg.assume_role_with_web_identity.session_name = "tf";
-    cfg.assume_role.role_arn = "arn:aws:iam::999999999999:role/deploy";
+    const struct aws_assume_role_params deploy = {.role_arn =
+                                                      "arn:aws:iam::999999999999:role/deploy"};
+    cfg.assume_roles = &deploy;
+    cfg.n_assume_roles = 1;
     c = aws_client_new(&cfg, &err);
     expect_creds(c, UC_OK, "assume-role", "ASIAROLE1");
     assert_int_equal(e->sts.webid_calls, 2);
@@ -512,8 +515,10 @@ static void test_refresh_before_expiry(void **state)
     base_config(e, &cfg);
     cfg.access_key = "AKIDBASE";
     cfg.secret_key = "b";
-    cfg.assume_role.role_arn = "arn:aws:iam::123456789012:role/deploy";
-    cfg.assume_role.duration_seconds = 3600;
+    const struct aws_assume_role_params deploy = {
+        .role_arn = "arn:aws:iam::123456789012:role/deploy", .duration_seconds = 3600};
+    cfg.assume_roles = &deploy;
+    cfg.n_assume_roles = 1;
     struct aws_error err;
     struct aws_client *c = aws_client_new(&cfg, &err);
     expect_creds(c, UC_OK, "assume-role", "ASIAROLE1");
@@ -833,6 +838,58 @@ static void test_endpoint_env_overrides(void **state)
     assert_string_equal(err.operation, "endpoints");
 }
 
+static void test_assume_role_chain_with_session_policies_and_tags(void **state)
+{
+    struct env *e = *state;
+    struct aws_config cfg;
+    base_config(e, &cfg);
+    cfg.access_key = "AKIDBASE";
+    cfg.secret_key = "b";
+    static const char *const arns[] = {"arn:aws:iam::aws:policy/ReadOnlyAccess"};
+    static const char *const keys[] = {"team", "cost-center"};
+    static const char *const vals[] = {"data", "cc 12"};
+    static const char *const transitive[] = {"team"};
+    const struct aws_assume_role_params chain[] = {
+        {.role_arn = "arn:aws:iam::111111111111:role/hop", .session_name = "hop1"},
+        {.role_arn = "arn:aws:iam::222222222222:role/deploy",
+         .policy = "{\"Version\":\"2012-10-17\"}",
+         .policy_arns = arns,
+         .n_policy_arns = 1,
+         .tag_keys = keys,
+         .tag_values = vals,
+         .n_tags = 2,
+         .transitive_tag_keys = transitive,
+         .n_transitive_tag_keys = 1,
+         .source_identity = "alice"},
+    };
+    cfg.assume_roles = chain;
+    cfg.n_assume_roles = 2;
+    struct aws_error err;
+    struct aws_client *c = aws_client_new(&cfg, &err);
+    /* The second hop is assumed with the first hop's session, and carries its parameters. */
+    expect_creds(c, UC_OK, "assume-role", "ASIAROLE2");
+    assert_int_equal(e->sts.assume_calls, 2);
+    assert_non_null(strstr(e->sts.last_auth, "Credential=ASIAROLE1/"));
+    const char *b = e->sts.last_body;
+    assert_non_null(strstr(b, "RoleArn=arn%3Aaws%3Aiam%3A%3A222222222222%3Arole%2Fdeploy"));
+    assert_non_null(strstr(b, "Policy=%7B%22Version%22%3A%222012-10-17%22%7D"));
+    assert_non_null(
+        strstr(b, "PolicyArns.member.1.arn=arn%3Aaws%3Aiam%3A%3Aaws%3Apolicy%2FReadOnlyAccess"));
+    assert_non_null(strstr(b, "Tags.member.1.Key=team"));
+    assert_non_null(strstr(b, "Tags.member.1.Value=data"));
+    assert_non_null(strstr(b, "Tags.member.2.Key=cost-center"));
+    assert_non_null(strstr(b, "Tags.member.2.Value=cc%2012"));
+    assert_non_null(strstr(b, "TransitiveTagKeys.member.1=team"));
+    assert_non_null(strstr(b, "SourceIdentity=alice"));
+    aws_client_free(c);
+    /* A chain link without a role ARN is refused when the client is made. */
+    const struct aws_assume_role_params bad[] = {{.role_arn = NULL}};
+    cfg.assume_roles = bad;
+    cfg.n_assume_roles = 1;
+    assert_null(aws_client_new(&cfg, &err));
+    assert_string_equal(err.operation, "assume_role");
+}
+
 /* Assumes a role in a new account through c; returns the status and leaves the URL of the last
  * STS request in e->sts.last_url. */
 static uc_status assume_once(struct aws_client *c, struct aws_error *err)
@@ -946,6 +1003,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_endpoint_env_overrides, setup, teardown),
         cmocka_unit_test_setup_teardown(test_profile_endpoints_and_retry_settings, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_assume_role_chain_with_session_policies_and_tags,
+                                        setup, teardown),
     };
     return cmocka_run_group_tests_name("aws_creds", tests, NULL, NULL);
 }

@@ -1,12 +1,15 @@
-"""End to end: a provider whose only credentials are an IAM Identity Center (SSO) profile, as
-most people run Terraform on their laptops. localaws stands in for the access portal and SSO
-OIDC; its admin login stands in for `aws sso login` and gives the document the AWS CLI caches
-in ~/.aws/sso/cache. The tenant is applied with role credentials from the portal, a token near
-its expiry is refreshed (and the cache rewritten), and an ended session fails with the command
-that fixes it.
+"""End to end: how the provider authenticates, as users of the AWS provider and the SDKs expect.
+
+- An IAM Identity Center (SSO) profile as the only credentials, as most people run Terraform on
+  their laptops. localaws stands in for the access portal and SSO OIDC; its admin login stands in
+  for `aws sso login` and gives the document the AWS CLI caches in ~/.aws/sso/cache. The tenant
+  is applied with role credentials from the portal, a token near its expiry is refreshed (and
+  the cache rewritten), and an ended session fails with the command that fixes it.
+- assume_role as a chain: two blocks, the second assumed with the first's session and carrying
+  session tags, a session policy and a source identity.
 
 Run: UNICRON_PROVIDER_BIN=build/terraform-provider-unicron python3 -m unittest discover \
-     -s tests/e2e -p 'test_provider_sso*' -v
+     -s tests/e2e -p 'test_provider_auth*' -v
 """
 import hashlib
 import json
@@ -111,3 +114,49 @@ class ProviderSsoTest(test_tenant.TenantTestCase):
             "assignments": [{"accountId": awsapi.MGMT_ACCOUNT, "roleName": ROLE}]}).encode())
         self.assertEqual(st, 200, body)
         return json.loads(body)
+
+
+class ProviderAssumeRoleChainTest(test_tenant.TenantTestCase):
+
+    def role(self, name, trusted_arn):
+        trust = {"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Action": ["sts:AssumeRole", "sts:TagSession",
+                                          "sts:SetSourceIdentity"],
+            "Principal": {"AWS": trusted_arn}}]}
+        self.api.query("iam", "CreateRole", {"RoleName": name,
+                                             "AssumeRolePolicyDocument": json.dumps(trust)})
+        return "arn:aws:iam::%s:role/%s" % (awsapi.MGMT_ACCOUNT, name)
+
+    def test_two_roles_in_a_chain(self):
+        self.start_localaws()
+        hop = self.role("unicron-e2e-hop", "arn:aws:iam::%s:root" % awsapi.MGMT_ACCOUNT)
+        deploy = self.role("unicron-e2e-deploy", hop)
+        t = test_tenant.Tenant(close_on_deletion=True)
+        w = self.tenant_workdir(t)
+        chain = ('  assume_role {\n    role_arn = "%s"\n    session_name = "hop"\n  }\n'
+                 '  assume_role {\n    role_arn = "%s"\n    session_name = "deploy"\n'
+                 '    source_identity = "alice"\n    tags = { team = "data" }\n'
+                 '    transitive_tag_keys = ["team"]\n'
+                 '    policy_arns = ["arn:aws:iam::aws:policy/AdministratorAccess"]\n  }\n'
+                 % (hop, deploy))
+        hcl = t.hcl(self.la.url).replace('provider "unicron" {\n', 'provider "unicron" {\n' +
+                                         chain, 1)
+        w.write("main.tf", hcl)
+        self.apply(w)
+        arns = [s["principal"]["arn"] for s in self.api.state()["sessions"].values()]
+        self.assertIn("arn:aws:sts::%s:assumed-role/unicron-e2e-hop/hop" % awsapi.MGMT_ACCOUNT,
+                      arns)
+        self.assertIn("arn:aws:sts::%s:assumed-role/unicron-e2e-deploy/deploy"
+                      % awsapi.MGMT_ACCOUNT, arns)
+        rc, out = self.plan(w)
+        self.assertEqual(rc, 0, out)
+        # a role the chain may not assume: the error names the role
+        bad = hcl.replace(deploy, "arn:aws:iam::%s:role/unicron-e2e-nobody"
+                          % awsapi.MGMT_ACCOUNT)
+        w.write("main.tf", bad)
+        rc, out = self.tf(w, "plan")
+        self.assertEqual(rc, 1, out)
+        self.assertIn("unicron-e2e-nobody", out)
+        w.write("main.tf", hcl)
+        rc, out = self.tf(w, "destroy", "-auto-approve")
+        self.assertEqual(rc, 0, out)

@@ -1,8 +1,8 @@
 /* test_aws_creds.c - the credential chain: order and every source (provider arguments,
  * environment, shared files with role_arn/source_profile/credential_source/credential_process,
  * web identity, container, IMDS), profile endpoint_url / services sections and retry settings
- * (AWS_MAX_ATTEMPTS, AWS_RETRY_MODE, max_attempts, retry_mode), lazy resolution, refresh before expiry, and cross-account
- * sessions (caching, AccessDenied wait and its per-call bound, single flight across threads).
+ * (AWS_MAX_ATTEMPTS, AWS_RETRY_MODE, max_attempts, retry_mode), assume_role chains, lazy
+ * resolution, refresh before expiry, and cross-account sessions (caching, AccessDenied wait and its per-call bound, single flight across threads).
  * Uses temporary files, the environment, a fake transport (STS / container / IMDS answers) and
  * a fake clock.
  */

@@ -158,7 +158,9 @@ static const struct {
     {NULL, "assume_role_with_web_identity.session_name", O}, {NULL, "endpoints.organizations", O},
     {NULL, "endpoints.sts", O}, {NULL, "endpoints.iam", O}, {NULL, "endpoints.eks", O},
     {NULL, "account_access_role_name", O}, {NULL, "max_retries", O}, {NULL, "retry_mode", O},
-    {NULL, "default_tags", O},
+    {NULL, "default_tags", O}, {NULL, "allowed_account_ids", O},
+    {NULL, "forbidden_account_ids", O}, {NULL, "ignore_tags.keys", O},
+    {NULL, "ignore_tags.key_prefixes", O},
 
     {"unicron_tenant", "id", C}, {"unicron_tenant", "name", R | F},
     {"unicron_tenant", "email_template", O}, {"unicron_tenant", "parent_id", O},
@@ -449,6 +451,13 @@ static const struct vcase vcases[] = {
      "{\"assume_role\":[{\"role_arn\":\"arn:aws:iam::123456789012:role/x\","
      "\"duration\":\"13h\"}]}",
      "allowed are 15m to 12h", "assume_role[0].duration"},
+    {"provider account lists", NULL,
+     "{\"forbidden_account_ids\":[\"1\"]}", "Invalid AWS account id",
+     "forbidden_account_ids"},
+    {"provider account lists both", NULL,
+     "{\"allowed_account_ids\":[\"123456789012\"],\"forbidden_account_ids\":"
+     "[\"210987654321\"]}",
+     "allowed_account_ids or forbidden_account_ids, not both", "forbidden_account_ids"},
     {"provider endpoint url", NULL, "{\"endpoints\":{\"eks\":\"localhost:4566\"}}",
      "Invalid URL", "endpoints.eks"},
 };

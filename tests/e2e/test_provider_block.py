@@ -1,4 +1,5 @@
-"""End to end: how the provider authenticates, as users of the AWS provider and the SDKs expect.
+"""End to end: the provider block's conventions, as users of the AWS provider and the SDKs
+expect them.
 
 - An IAM Identity Center (SSO) profile as the only credentials, as most people run Terraform on
   their laptops. localaws stands in for the access portal and SSO OIDC; its admin login stands in
@@ -7,9 +8,12 @@
   the cache rewritten), and an ended session fails with the command that fixes it.
 - assume_role as a chain: two blocks, the second assumed with the first's session and carrying
   session tags, a session policy and a source identity.
+- ignore_tags: tags others put on unicron's accounts (Control Tower, scanners) are neither drift
+  nor removed by an update.
+- allowed_account_ids / forbidden_account_ids: credentials of the wrong account change nothing.
 
 Run: UNICRON_PROVIDER_BIN=build/terraform-provider-unicron python3 -m unittest discover \
-     -s tests/e2e -p 'test_provider_auth*' -v
+     -s tests/e2e -p 'test_provider_block*' -v
 """
 import hashlib
 import json
@@ -160,3 +164,71 @@ class ProviderAssumeRoleChainTest(test_tenant.TenantTestCase):
         w.write("main.tf", hcl)
         rc, out = self.tf(w, "destroy", "-auto-approve")
         self.assertEqual(rc, 0, out)
+
+
+def with_provider_lines(hcl, lines):
+    """The configuration with lines added at the top of the provider block."""
+    return hcl.replace('provider "unicron" {\n', 'provider "unicron" {\n' + lines, 1)
+
+
+def dev_only():
+    return test_tenant.Tenant(envs=[{"name": "dev"}],
+                              access=[{"role": "admin", "principals": [test_tenant.ADMINS]}])
+
+
+class ProviderTagsAndAccountsTest(test_tenant.TenantTestCase):
+
+    def test_ignore_tags_are_neither_drift_nor_removed(self):
+        self.start_localaws()
+        t = dev_only()
+        w = self.tenant_workdir(t)
+        ignore = ('  ignore_tags {\n    keys = ["scanner"]\n'
+                  '    key_prefixes = ["aws-control-tower"]\n  }\n')
+        w.write("main.tf", with_provider_lines(t.hcl(self.la.url), ignore))
+        self.apply(w)
+        acct = self.account_ids(w)["dev"]
+        self.api.tag_resource(acct, {"scanner": "seen", "aws-control-tower:managed": "yes"})
+        rc, out = self.plan(w)
+        self.assertEqual(rc, 0, out)
+        # a real change is applied, and the ignored tags stay on the account
+        t.tags = {"team": "ml"}
+        w.write("main.tf", with_provider_lines(t.hcl(self.la.url), ignore))
+        self.apply(w, expect="0 added, 1 changed, 0 destroyed")
+        tags = self.api.tags_of(acct)
+        self.assertEqual(tags.get("team"), "ml")
+        self.assertEqual(tags.get("scanner"), "seen")
+        self.assertEqual(tags.get("aws-control-tower:managed"), "yes")
+        rc, out = self.plan(w)
+        self.assertEqual(rc, 0, out)
+        # without ignore_tags the same tags are drift
+        w.write("main.tf", t.hcl(self.la.url))
+        rc, out = self.plan(w)
+        self.assertEqual(rc, 2, out)
+        self.assertIn("scanner", out)
+
+    def test_wrong_account_changes_nothing(self):
+        self.start_localaws()
+        t = dev_only()
+        w = self.tenant_workdir(t)
+        for lines, title in (('  allowed_account_ids = ["111111111111"]\n',
+                              "AWS account not allowed"),
+                             ('  forbidden_account_ids = ["%s"]\n' % awsapi.MGMT_ACCOUNT,
+                              "AWS account forbidden")):
+            w.write("main.tf", with_provider_lines(t.hcl(self.la.url), lines))
+            rc, out = self.tf(w, "apply", "-auto-approve")
+            self.assertEqual(rc, 1, out)
+            self.assertIn(title, out)
+            self.assertIn(awsapi.MGMT_ACCOUNT, out)
+        self.assertEqual(len(self.api.list_accounts()), 1, "an account was created")
+        ops = self.api.stats()["operations"].get("organizations", {})
+        self.assertNotIn("CreateAccount", ops)
+        # the right account goes through
+        lines = '  allowed_account_ids = ["%s"]\n' % awsapi.MGMT_ACCOUNT
+        w.write("main.tf", with_provider_lines(t.hcl(self.la.url), lines))
+        self.apply(w)
+        # both lists at once: a plan-time error on the attribute
+        both = lines + '  forbidden_account_ids = ["111111111111"]\n'
+        w.write("main.tf", with_provider_lines(t.hcl(self.la.url), both))
+        rc, out = self.tf(w, "plan")
+        self.assertEqual(rc, 1, out)
+        self.assertIn("Conflicting account lists", out)

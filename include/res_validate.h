@@ -55,6 +55,10 @@ void res_validate_iam_principal_arn(const struct tf_value *v, const struct tf_pa
 /* IAM role ARN only (arn:...:iam::<12 digits>:role/[path/]name). */
 void res_validate_iam_role_arn(const struct tf_value *v, const struct tf_path *p,
                                const void *arg, struct tf_diags *d);
+/* IAM policy ARN: AWS managed (arn:aws:iam::aws:policy/...) or customer managed
+ * (arn:aws:iam::<12 digits>:policy/[path/]name). */
+void res_validate_iam_policy_arn(const struct tf_value *v, const struct tf_path *p,
+                                 const void *arg, struct tf_diags *d);
 /* Organizations parent: a root id (r-xxxx) or an OU id (ou-xxxx-xxxxxxxx). */
 void res_validate_parent_id(const struct tf_value *v, const struct tf_path *p, const void *arg,
                             struct tf_diags *d);

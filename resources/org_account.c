@@ -204,7 +204,8 @@ uc_status res_org_account_tags(struct aws_session *s, const char *id, const stru
 /* --- changing ------------------------------------------------------------------------------- */
 
 uc_status res_org_tag_account(struct aws_session *s, const char *id, const json_t *want, bool exact,
-                              const struct aws_call_opts *o, struct aws_error *err)
+                              const struct res_provider *ignore, const struct aws_call_opts *o,
+                              struct aws_error *err)
 {
     json_t *cur = NULL, *add = json_array(), *del = json_array();
     uc_status st = res_org_account_tags(s, id, o, &cur, err);
@@ -218,7 +219,7 @@ uc_status res_org_tag_account(struct aws_session *s, const char *id, const json_
             json_array_append_new(add, json_pack("{s:s,s:O}", "Key", k, "Value", v));
     }
     json_object_foreach(cur, k, v) {
-        if (exact && json_object_get(want, k) == NULL)
+        if (exact && json_object_get(want, k) == NULL && !res_provider_tag_ignored(ignore, k))
             json_array_append_new(del, json_string(k));
     }
     if (json_array_size(del) > 0 &&

@@ -225,6 +225,7 @@ struct tf_value *res_tenant_import(struct res_ctx *ctx, const char *id)
     op.opts = res_call_opts(ctx, NULL, "read", RES_READ_TIMEOUT_NS, true);
     op.tenant = id;
     op.access_role = ctx->provider->account_access_role_name;
+    op.provider = ctx->provider;
     if (all_tags == NULL || res_org_list_accounts(op.org, &op.opts, &accounts, &err) != UC_OK)
         goto aws_fail;
     size_t i;

@@ -351,6 +351,30 @@ static void check_role_arn(const char *s, size_t n, const struct tf_path *p, con
 }
 STRING_VALIDATOR(res_validate_iam_role_arn, check_role_arn)
 
+/* arn:<partition>:iam::aws:policy/[path/]name (AWS managed) or ...:iam::<12 digits>:policy/... */
+static void check_policy_arn(const char *s, size_t n, const struct tf_path *p, const void *arg,
+                             struct tf_diags *d)
+{
+    static const char *const managed[] = {"arn:aws:iam::aws:policy/",
+                                          "arn:aws-cn:iam::aws:policy/",
+                                          "arn:aws-us-gov:iam::aws:policy/"};
+    (void)arg;
+    for (size_t k = 0; k < 3; k++) {
+        size_t pl = strlen(managed[k]);
+        if (n > pl && strncmp(s, managed[k], pl) == 0 && iam_path_name_ok(s + pl, n - pl))
+            return;
+    }
+    size_t rl = 0;
+    const char *r = iam_arn_resource(s, n, &rl);
+    if (r != NULL && rl > 7 && strncmp(r, "policy/", 7) == 0 && iam_path_name_ok(r + 7, rl - 7))
+        return;
+    tf_diag_error(d, p, "Invalid IAM policy ARN",
+                  "\"%.*s\" is not an IAM policy ARN: expected arn:aws:iam::aws:policy/<name> or "
+                  "arn:aws:iam::<12-digit account>:policy/[path/]<name>.",
+                  (int)(n > QUOTE_MAX ? QUOTE_MAX : n), s);
+}
+STRING_VALIDATOR(res_validate_iam_policy_arn, check_policy_arn)
+
 /* --- Organizations ids ----------------------------------------------------------------------- */
 
 static bool lower_alnum_run(const char *s, size_t n, size_t min, size_t max)

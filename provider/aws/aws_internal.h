@@ -29,15 +29,21 @@ struct aws_ini_kv {
     char *value;
 };
 
+/* What a section of the shared files is: a profile ("[profile x]", "[default]", "[x]" in the
+ * credentials file), "[sso-session x]" or "[services x]" (endpoint_url per service). */
+enum aws_ini_section { AWS_INI_PROFILE = 0, AWS_INI_SSO_SESSION, AWS_INI_SERVICES };
+
 struct aws_profile {
+    enum aws_ini_section kind;
     char *name;
     struct aws_ini_kv *kv;
     size_t n, cap;
 };
 
-/* Profiles merged from the config files ("[profile x]", "[default]") and the credentials files
- * ("[x]"); a key in a credentials file wins over the same key in a config file, a later file
- * over an earlier one. Also the "[sso-session x]" sections are skipped. */
+/* Sections merged from the config files ("[profile x]", "[default]", "[sso-session x]",
+ * "[services x]") and the credentials files ("[x]"); a key in a credentials file wins over the
+ * same key in a config file, a later file over an earlier one. A key with an empty value
+ * followed by indented lines holds nested sub-properties, stored as "key.sub". */
 struct aws_profiles {
     struct aws_profile *p;
     size_t n, cap;
@@ -52,7 +58,11 @@ uc_status aws_profiles_parse(struct aws_profiles *ps, const char *text, size_t l
 /* Reads and parses a file (at most 1 MiB); a missing file is UC_NOTFOUND (not an error for the
  * default paths). "~/" is expanded with $HOME. */
 uc_status aws_profiles_load_file(struct aws_profiles *ps, const char *path, bool is_config);
+/* The profile called name (borrowed; NULL when absent). */
 const struct aws_profile *aws_profiles_find(const struct aws_profiles *ps, const char *name);
+/* The section of that kind and name (borrowed; NULL when absent). */
+const struct aws_profile *aws_profiles_find_section(const struct aws_profiles *ps,
+                                                   enum aws_ini_section kind, const char *name);
 const char *aws_profile_get(const struct aws_profile *p, const char *key);
 
 /* ---- credential providers ------------------------------------------------------------------ */
@@ -103,16 +113,43 @@ struct aws_provider *aws_provider_static_new(const char *ak, const char *sk, con
  * that long after the first one (a fetch whose opts set access_denied_wait_ms waits that long
  * instead); 0 never retries it, whatever the opts say. */
 struct aws_provider *aws_provider_assume_role_new(struct aws_creds_cache *source, bool own_source,
-                                                  const char *role_arn, const char *session_name,
-                                                  const char *external_id, int duration_seconds,
+                                                  const struct aws_assume_role_params *params,
                                                   uint64_t access_denied_wait_ms);
 struct aws_provider *aws_provider_web_identity_new(const char *role_arn, const char *token_file,
                                                    const char *session_name);
 struct aws_provider *aws_provider_process_new(const char *command, const char *profile);
 struct aws_provider *aws_provider_container_new(void);
 struct aws_provider *aws_provider_imds_new(void);
-/* The default chain of the client (DESIGN §3 / aws-apis.md §10). */
+/* IAM Identity Center (SSO) role credentials for a profile (credentials_sso.c): the access
+ * token from the AWS CLI's cache (~/.aws/sso/cache, keyed by session_name, or by start_url for
+ * a legacy profile without sso_session), refreshed through SSO OIDC near its expiry when the
+ * cache holds a refresh token, then the portal's GetRoleCredentials. All strings are copied;
+ * session_name may be NULL. NULL when out of memory. */
+struct aws_provider *aws_provider_sso_new(const char *profile, const char *session_name,
+                                          const char *start_url, const char *sso_region,
+                                          const char *account_id, const char *role_name);
+/* Reads a file of at most max bytes into *out (malloc'd, NUL-terminated, trailing newlines and
+ * spaces cut; the caller wipes and frees it). UC_NOTFOUND when missing, UC_RANGE when larger,
+ * UC_IO otherwise. For token files: nothing is logged. */
+uc_status aws_read_small_file(const char *path, size_t max, char **out);
+/* An unsigned HTTP request through the client's transport (credential endpoints): Host plus
+ * extra headers, body (NULL = none) as given, timeout_ms for connect and transfer. resp is
+ * the caller's. Never logs headers or bodies. */
+uc_status aws_http_plain(struct aws_client *c, const char *method, const char *url,
+                         const struct aws_headers *extra, const char *body, uint64_t timeout_ms,
+                         const struct aws_call_opts *o, struct aws_http_response *resp);
+/* The default chain of the client (DESIGN §3 / aws-apis.md §10), credentials_chain.c. */
 struct aws_provider *aws_provider_chain_new(void);
+/* credentials_profile.c: AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN as a
+ * static provider (*out owned by the caller); UC_NOTFOUND when unset, an error when only one
+ * half of the key pair is set. */
+uc_status aws_provider_from_env(struct aws_provider **out, struct aws_error *err);
+/* credentials_profile.c: the provider the named profile of c's shared files describes
+ * (role_arn with web_identity_token_file, source_profile or credential_source; static keys;
+ * credential_process). UC_NOTFOUND when the profile does not exist or holds no credentials;
+ * an error for a contradictory or looping profile. *out owned by the caller. */
+uc_status aws_provider_from_profile(struct aws_client *c, const char *name,
+                                    struct aws_provider **out, struct aws_error *err);
 
 /* ---- the client ------------------------------------------------------------------------- */
 
@@ -133,13 +170,13 @@ struct aws_client {
     char *region_cfg, *profile_cfg, *access_key, *secret_key, *token;
     char **config_files, **cred_files;
     size_t n_config_files, n_cred_files;
-    char *ar_role_arn, *ar_session_name, *ar_external_id;
-    int ar_duration;
     char *wi_role_arn, *wi_token_file, *wi_session_name;
     char *endpoints_cfg[AWS_SVC_COUNT];
     char *account_role;
-    int max_attempts;
-    enum aws_retry_mode mode;
+    int max_attempts;            /* settled by resolve unless attempts_explicit */
+    enum aws_retry_mode mode;    /* settled by resolve unless mode_explicit */
+    bool attempts_explicit;      /* max_retries in the provider block */
+    bool mode_explicit;          /* retry_mode in the provider block */
     uint64_t account_role_wait_ms, connect_timeout_ms, attempt_timeout_ms;
     struct aws_transport *transport;
     bool own_transport;
@@ -326,7 +363,8 @@ uc_status aws_sts_assume_role_with(struct aws_client *c, struct aws_creds_cache 
                                    const char *web_identity_token, const struct aws_call_opts *o,
                                    struct aws_credentials **out, struct aws_error *err);
 
-/* Parses ISO-8601 "2026-01-02T03:04:05[.fff](Z|+hh:mm)" to epoch ms. UC_DECODE when bad. */
+/* iso8601.c: parses ISO-8601 "2026-01-02T03:04:05[.fff](Z|+hh:mm)" to epoch ms; UC_DECODE
+ * when bad. */
 uc_status aws_parse_iso8601_ms(const char *s, int64_t *out);
 
 /* Credentials from a JSON document with AccessKeyId / SecretAccessKey / (Token|SessionToken) /
@@ -341,5 +379,13 @@ bool aws_operation_idempotent(const char *operation);
 const char *aws_partition_of(const char *region);
 /* Fills c->ep[] from config, env and region. */
 uc_status aws_endpoints_resolve(struct aws_client *c, struct aws_error *err);
+/* The endpoint URL configured outside the provider block for one service, in the SDKs' order:
+ * AWS_ENDPOINT_URL_<env_suffix_name>, AWS_ENDPOINT_URL, "<services_key>.endpoint_url" in the
+ * profile's services section, the profile's endpoint_url; NULL when none is set or
+ * AWS_IGNORE_CONFIGURED_ENDPOINT_URLS / ignore_configured_endpoint_urls is true. *what names
+ * the source for messages (static or thread-local text). Call with the profiles loaded (under
+ * the client's resolve). The URL is borrowed from the environment or the profiles. */
+const char *aws_endpoint_configured(struct aws_client *c, const char *env_suffix_name,
+                                    const char *services_key, const char **what);
 
 #endif

@@ -36,6 +36,29 @@ uc_status aws_sts_assume_role_with(struct aws_client *c, struct aws_creds_cache 
         json_object_set_new(in, "ExternalId", json_string(p->external_id));
     if (web_identity_token)
         json_object_set_new(in, "WebIdentityToken", json_string(web_identity_token));
+    if (p->policy && *p->policy)
+        json_object_set_new(in, "Policy", json_string(p->policy));
+    if (p->source_identity && *p->source_identity)
+        json_object_set_new(in, "SourceIdentity", json_string(p->source_identity));
+    if (p->n_policy_arns) {
+        json_t *arns = json_array();
+        for (size_t i = 0; arns && i < p->n_policy_arns; i++)
+            json_array_append_new(arns, json_pack("{s:s}", "arn", p->policy_arns[i]));
+        json_object_set_new(in, "PolicyArns", arns);
+    }
+    if (p->n_tags) {
+        json_t *tags = json_array();
+        for (size_t i = 0; tags && i < p->n_tags; i++)
+            json_array_append_new(tags, json_pack("{s:s, s:s}", "Key", p->tag_keys[i], "Value",
+                                                  p->tag_values[i]));
+        json_object_set_new(in, "Tags", tags);
+    }
+    if (p->n_transitive_tag_keys) {
+        json_t *keys = json_array();
+        for (size_t i = 0; keys && i < p->n_transitive_tag_keys; i++)
+            json_array_append_new(keys, json_string(p->transitive_tag_keys[i]));
+        json_object_set_new(in, "TransitiveTagKeys", keys);
+    }
     st = aws_query_call_with(c, web_identity_token ? NULL : source, AWS_SVC_STS, op, in,
                              web_identity_token != NULL, o, &res, err);
     if (st != UC_OK) {

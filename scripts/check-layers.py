@@ -33,9 +33,9 @@ MAY_USE = {
 FORBIDDEN_SYSTEM = {
     "host": (),
     "resources": ("grpc/", "grpc++", "protobuf-c/"),
-    "engine": ("grpc/", "grpc++", "protobuf-c/", "openssl/", "curl/", "libxml/"),
+    "engine": ("grpc/", "grpc++", "protobuf-c/", "openssl/", "curl/", "libxml/", "expat"),
     "aws": ("grpc/", "grpc++", "protobuf-c/", "msgpack"),
-    "common": ("grpc/", "grpc++", "protobuf-c/", "openssl/", "curl/", "libxml/", "msgpack"),
+    "common": ("grpc/", "grpc++", "protobuf-c/", "openssl/", "curl/", "libxml/", "expat", "msgpack"),
 }
 TEST_LAYER = {"host": "host", "res": "resources", "tf": "engine", "aws": "aws", "common": "common"}
 INCLUDE = re.compile(r'^\s*#\s*include\s*([<"])([^>"]+)[>"]')

@@ -3,8 +3,9 @@ AWS SDKs send them to a single endpoint override, SigV4 checked, faults injected
 under the store lock, and answers rendered in each protocol's shape.
 
 Routing: X-Amz-Target -> Organizations (awsJson1_1); form/query Action+Version (or the credential
-scope's service) -> STS / IAM (awsQuery); /clusters, /addons, /tags -> EKS (restJson1);
-/k8s/<cluster id>/... -> that cluster's Kubernetes API; /_localaws/... -> admin surface.
+scope's service) -> STS / IAM (awsQuery); /clusters, /addons, /tags, /cluster-versions,
+/access-policies -> EKS (restJson1); /k8s/<cluster id>/... -> that cluster's Kubernetes API;
+/_localaws/... -> admin surface (history and hold in admin.py).
 """
 
 import json
@@ -16,7 +17,7 @@ import traceback
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from . import certs, eks, iam, kube, organizations, sigv4, sts
+from . import admin, certs, eks, iam, kube, organizations, sigv4, sso, sts
 from . import protocols as P
 from .faults import Faults
 from .store import Store
@@ -44,18 +45,25 @@ class App:
         except ValueError as e:
             return _send(h, 413 if "large" in str(e) else 400, {"Content-Type": "text/plain"},
                          str(e).encode())
+        if path.startswith("/_localaws/sso/"):
+            self.faults.count_admin()
+            return _send(h, *self.sso_admin(method, path, body))
         if path.startswith("/_localaws/"):
             self.faults.count_admin()
-            return _send(h, *self.admin(method, path))
+            return _send(h, *self.admin(method, path, query, body))
         if path.startswith("/k8s/"):
             return _send(h, *self.kubernetes(h, method, path, query, headers, body))
         if self.cfg.latency_ms:
             time.sleep(self.cfg.latency_ms / 1000.0)
+        if sso.is_sso_request(method, path):
+            return _send(h, *self.sso(method, path, query, headers, body))
         return _send(h, *self.aws(method, path, query, headers, body))
 
     # ------------------------------------------------------------ admin surface
-    def admin(self, method, path):
+    def admin(self, method, path, query="", body=b""):
         js = {"Content-Type": "application/json"}
+        if path in ("/_localaws/history", "/_localaws/hold"):
+            return self._admin_op(method, path, query, body)
         if path == "/_localaws/state" and method == "GET":
             with self.store.lock:
                 self.store.tick(time.time())
@@ -74,6 +82,51 @@ class App:
         if path == "/_localaws/health" and method == "GET":
             return 200, js, b'{"ok": true}'
         return 404, js, b'{"message": "unknown admin path"}'
+
+    def _admin_op(self, method, path, query, body):
+        js = {"Content-Type": "application/json"}
+        with self.store.lock:
+            now = time.time()
+            self.store.tick(now)
+            if path == "/_localaws/history" and method == "GET":
+                st, doc = admin.history(self.store, urllib.parse.parse_qs(query or ""))
+            elif path == "/_localaws/hold" and method == "POST":
+                try:
+                    req = json.loads(body or b"{}")
+                except ValueError:
+                    req = None
+                st, doc = admin.hold(self.store, req, now)
+            else:
+                st, doc = 405, {"message": "method not allowed"}
+            if self.store.dirty:
+                self.store.save()
+        return st, js, json.dumps(doc).encode()
+
+    def sso_admin(self, method, path, body):
+        js = {"Content-Type": "application/json"}
+        with self.store.lock:
+            if path == "/_localaws/sso/login" and method == "POST":
+                status, doc = sso.admin_login(self.store, body, time.time())
+            elif path == "/_localaws/sso/expire" and method == "POST":
+                status, doc = sso.admin_expire(self.store, time.time())
+            else:
+                status, doc = 404, {"message": "unknown admin path"}
+            if self.store.dirty:
+                self.store.save()
+        return status, js, json.dumps(doc).encode()
+
+    def sso(self, method, path, query, headers, body):
+        """The SSO portal and OIDC: unsigned, authorised by their own tokens."""
+        rid = P.new_request_id()
+        with self.store.lock:
+            try:
+                now = time.time()
+                self.store.tick(now)
+                return sso.handle(Ctx(self.store, None, None, now, rid, headers), method, path,
+                                  query, body)
+            finally:
+                if self.store.dirty:
+                    self.store.save()
 
     # ------------------------------------------------------------ Kubernetes API
     def kubernetes(self, h, method, path, query, headers, body):

@@ -317,7 +317,8 @@ static uc_status poll_create(void *ctx, const struct aws_call_opts *o, char *sta
         return st;
     static const char *const op = "DescribeCreateAccountStatus";
     json_t *cs = json_object_get(out, "CreateAccountStatus");
-    const char *state = aws_answer_string(out, "organizations", op, "CreateAccountStatus.State", err);
+    const char *state =
+        aws_answer_string(out, "organizations", op, "CreateAccountStatus.State", err);
     /* a request that SUCCEEDED names its account */
     const char *id = state != NULL && strcmp(state, "SUCCEEDED") == 0
                          ? aws_answer_string(out, "organizations", op,

@@ -454,6 +454,14 @@ static void tenant_modify(struct uc_arena *a, const struct tf_value *prior,
         return;
     const struct tf_value *prior_envs = res_is_set(prior) ? tf_value_attr(prior, "environment")
                                                           : NULL;
+    /* Tag texts unknown at validate (another resource's output) are known now: the same checks
+     * (length in characters, no NUL), so a bad tag fails the plan instead of reaching AWS. */
+    static const char *const tag_attrs[] = {"tags", "cost_center", "owner"};
+    for (size_t i = 0; i < sizeof tag_attrs / sizeof tag_attrs[0]; i++) {
+        struct tf_path tp = tf_path_attr(NULL, tag_attrs[i]);
+        (i == 0 ? res_validate_tags : res_validate_tag_value)(tf_value_attr(config, tag_attrs[i]),
+                                                              &tp, NULL, d);
+    }
 
     struct tf_value *envs = tf_value_attr(p, "environment");
     const struct tf_value *cfg_envs = tf_value_attr(config, "environment");

@@ -18,6 +18,7 @@
 #include "aws_error.h"
 #include "aws_http.h"
 #include "aws_retry.h"
+#include "aws_sigv4.h"
 
 #define LOG_MODULE "aws"
 
@@ -259,6 +260,85 @@ struct aws_req {
  * request's access key id, secret, session token, signature and bearer token redacted. */
 uc_status aws_send(struct aws_client *c, const struct aws_req *r, const struct aws_call_opts *o,
                    struct aws_http_response *resp, struct aws_error *err);
+
+/* ---- the phases of aws_send (send.c) --------------------------------------------------------
+ *
+ * aws_send is a loop over these; each has its own function and state so it can be tested alone
+ * on the fake transport (tests/unit/test_aws_send.c):
+ *
+ *   target once, then per attempt: turn -> credentials -> sign -> exchange
+ *     -> done (2xx decoded, or a final error) | recover (retry at once, not counted)
+ *     | backoff (wait and go again, or stop with the last error)
+ *
+ * A phase that fails fills err and returns its status; aws_send then stops with it. */
+
+/* One call's state across its attempts. Filled by aws_send_call_init and aws_send_target. */
+struct aws_send_call {
+    struct aws_client *c;
+    const struct aws_req *r;
+    const struct aws_call_opts *o; /* may be NULL */
+    const struct uc_cancel *cancel;
+    uint64_t deadline;             /* client monotonic ms; 0 = none */
+    const char *service;           /* for errors and logs */
+    bool may_retry_unknown;        /* idempotent, or the caller allows retrying unknown outcomes */
+    const struct aws_endpoint *ep; /* NULL with r->base_url */
+    struct uc_buf url;             /* the whole request URL */
+    struct aws_url u;              /* its parts */
+    char invocation[37];           /* amz-sdk-invocation-id, the same on every attempt */
+    int taken;                     /* retry quota taken so far (refunded on success) */
+    bool skew_retried, expired_retried;
+    char last_msg[256];            /* the last failure, for a deadline message */
+};
+
+/* One attempt; the same struct is reused for the next attempt of the call. */
+struct aws_send_attempt {
+    int n;                         /* 1-based attempt number */
+    uint64_t now;                  /* client monotonic ms when it may go (after rate limiting) */
+    struct aws_credentials *creds; /* one reference; NULL when unsigned or bearer */
+    struct aws_http_request rq;    /* what goes to the transport; rq.headers owned */
+    struct aws_sigv4_result sig;   /* of the last signing; answers are scrubbed of its signature */
+    uint64_t dur_ms;               /* of the exchange */
+    enum aws_error_class cls;      /* of a failed exchange */
+};
+
+void aws_send_call_init(struct aws_send_call *sc, struct aws_client *c, const struct aws_req *r,
+                        const struct aws_call_opts *o);
+void aws_send_call_release(struct aws_send_call *sc);
+void aws_send_attempt_init(struct aws_send_attempt *a);
+void aws_send_attempt_release(struct aws_send_attempt *a);
+
+/* 1. target: resolves the client (unless r->base_url), joins base URL (trailing '/' dropped),
+ * path and query, splits it, makes the invocation id. UC_INVALID "bad request URL". */
+uc_status aws_send_target(struct aws_send_call *sc, struct aws_error *err);
+/* 2. turn: UC_CANCELED when cancel fired, UC_TIMEOUT at the deadline (with the last failure);
+ * in adaptive mode waits for a send token (cancellable, bounded by the deadline). Sets a->now. */
+uc_status aws_send_turn(struct aws_send_call *sc, struct aws_send_attempt *a,
+                        struct aws_error *err);
+/* 3. credentials: a->creds from the request's cache (none for unsigned or bearer requests);
+ * the cache's error as is (operation filled when empty). */
+uc_status aws_send_credentials(struct aws_send_call *sc, struct aws_send_attempt *a,
+                               struct aws_error *err);
+/* 4. sign: a->rq for attempt a->n: Host, Content-Type, X-Amz-Target, Accept,
+ * amz-sdk-invocation-id / amz-sdk-request (not with a bearer), User-Agent, then Bearer or SigV4
+ * (endpoint's signing region; base_url -> client region); timeouts cut to the deadline. */
+uc_status aws_send_sign(struct aws_send_call *sc, struct aws_send_attempt *a,
+                        struct aws_error *err);
+/* 5. exchange: the transport, then what the answer means. *done: the call ends with the return
+ * value (2xx: request id, quota refund, r->decode, scrubbed, logged; cancel, a too-big body,
+ * other errors). Not done: UC_REMOTE (error shape parsed and scrubbed) or UC_TRANSPORT, with
+ * a->cls set, logged, remembered for a deadline message. */
+uc_status aws_send_exchange(struct aws_send_call *sc, struct aws_send_attempt *a,
+                            struct aws_http_response *resp, struct aws_error *err, bool *done);
+/* 6. recover: true to retry at once, not counted as an attempt: a clock-skew code with a Date
+ * more than 4 minutes off (the client's skew learnt), or ExpiredToken (the cached credentials
+ * dropped); each at most once per call. */
+bool aws_send_recover(struct aws_send_call *sc, struct aws_send_attempt *a, uc_status st,
+                      const struct aws_http_response *resp, const struct aws_error *err);
+/* 7. backoff: true after waiting for the next attempt; false to stop with *st: not retryable
+ * (fatal, or an unknown outcome of a non-idempotent call), attempts used up, retry quota empty,
+ * the wait would pass the deadline (*st UC_TIMEOUT, message says so) or cancel fired. */
+bool aws_send_backoff(struct aws_send_call *sc, struct aws_send_attempt *a, uc_status *st,
+                      const struct aws_http_response *resp, struct aws_error *err);
 
 /* Protocol parts (protocol.c / xml.c). */
 void aws_parse_error(enum aws_protocol proto, const struct aws_http_response *resp,

@@ -60,7 +60,10 @@ static void ensure(struct fake_env *e, struct org *o, struct aws_error *err, uc_
     e->ft.handler = org_handler;
     e->ft.ctx = o;
     struct res_org_account_spec spec = {
-        .email = "new@example.com", .name = "team-dev", .role_name = "OrganizationAccountAccessRole"};
+        .email = "new@example.com",
+        .name = "team-dev",
+        .role_name = "OrganizationAccountAccessRole",
+    };
     struct res_org_account_result out;
     memset(&out, 0, sizeof out);
     /* a deadline far away: a malformed answer must not be waited on until it */

@@ -49,8 +49,9 @@ def rss_wrapper(tmp, binary):
     with open(wrapper, "w") as f:
         f.write("#!%s\nimport resource, subprocess, sys\n"
                 "rc = subprocess.call([%r])\n"
-                "kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss\n"
-                "open(%r, 'a').write('%%d\\n' %% kb)\nsys.exit(rc)\n"
+                "u = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
+                "open(%r, 'a').write('%%d %%.3f\\n' %% (u.ru_maxrss, u.ru_utime + u.ru_stime))\n"
+                "sys.exit(rc)\n"
                 % (sys.executable, binary, out))
     os.chmod(wrapper, 0o755)
     return wdir, out
@@ -116,13 +117,15 @@ def point(n, a, binary, tmp):
                 opened = len(opened - conns) if opened is not None and conns is not None else -1
                 calls = after["requests"] - before["requests"]
                 with open(rssfile) as f:
-                    rss = max(int(x) for x in f if x.strip()) / 1024.0
+                    rows = [x.split() for x in f if x.strip()]
+                rss = max(int(x[0]) for x in rows) / 1024.0
+                cpu = sum(float(x[1]) for x in rows)
                 bound = calls * a.latency_ms / 1000.0 / a.parallelism
                 print("N=%d refresh: exit %d (0 = no drift), wall %.2f s, %d AWS calls = %.2f "
                       "per tenant, latency bound %.2f s, ratio %.2f, provider peak RSS %.1f MB, "
-                      "%d TCP connections opened"
+                      "provider CPU %.2f s, %d TCP connections opened"
                       % (n, r.returncode, wall, calls, calls / n, bound,
-                         wall / bound if bound else 0, rss, opened), flush=True)
+                         wall / bound if bound else 0, rss, cpu, opened), flush=True)
                 if rep == 0:
                     print("  per tenant: " + ", ".join(
                         "%s %.2f" % (k, v / n) for k, v in sorted(ops_delta(before,

@@ -74,6 +74,16 @@ def tcp_peers(port):
     return ports
 
 
+def cpu_s(pid):
+    """User + system CPU seconds of process pid so far (None when unreadable)."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / float(os.sysconf("SC_CLK_TCK"))
+    except (OSError, IndexError, ValueError):
+        return None
+
+
 def ops_delta(before, after):
     out = {}
     for svc, ops in after["operations"].items():
@@ -107,6 +117,7 @@ def point(n, a, binary, tmp):
                 if os.path.exists(rssfile):
                     os.unlink(rssfile)
                 conns = tcp_peers(la.port)
+                la_cpu = cpu_s(la.proc.pid)
                 before = api.stats()
                 t0 = time.monotonic()
                 r = w.tf("plan", "-refresh-only", "-input=false", "-no-color", "-lock=false",
@@ -114,6 +125,7 @@ def point(n, a, binary, tmp):
                 wall = time.monotonic() - t0
                 after = api.stats()
                 opened = tcp_peers(la.port)
+                la_cpu = cpu_s(la.proc.pid) - la_cpu if la_cpu is not None else -1
                 opened = len(opened - conns) if opened is not None and conns is not None else -1
                 calls = after["requests"] - before["requests"]
                 with open(rssfile) as f:
@@ -123,9 +135,9 @@ def point(n, a, binary, tmp):
                 bound = calls * a.latency_ms / 1000.0 / a.parallelism
                 print("N=%d refresh: exit %d (0 = no drift), wall %.2f s, %d AWS calls = %.2f "
                       "per tenant, latency bound %.2f s, ratio %.2f, provider peak RSS %.1f MB, "
-                      "provider CPU %.2f s, %d TCP connections opened"
+                      "provider CPU %.2f s, localaws CPU %.2f s, %d TCP connections opened"
                       % (n, r.returncode, wall, calls, calls / n, bound,
-                         wall / bound if bound else 0, rss, cpu, opened), flush=True)
+                         wall / bound if bound else 0, rss, cpu, la_cpu, opened), flush=True)
                 if rep == 0:
                     print("  per tenant: " + ", ".join(
                         "%s %.2f" % (k, v / n) for k, v in sorted(ops_delta(before,

@@ -13,6 +13,7 @@ Standard library only; needs `terraform` on PATH and the built provider. No netw
 """
 import argparse
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -119,10 +120,13 @@ def point(n, a, binary, tmp):
                 conns = tcp_peers(la.port)
                 la_cpu = cpu_s(la.proc.pid)
                 before = api.stats()
+                ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
                 t0 = time.monotonic()
                 r = w.tf("plan", "-refresh-only", "-input=false", "-no-color", "-lock=false",
                          "-detailed-exitcode", "-parallelism=%d" % a.parallelism, timeout=3600)
                 wall = time.monotonic() - t0
+                ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+                tf_cpu = (ru1.ru_utime + ru1.ru_stime) - (ru0.ru_utime + ru0.ru_stime)
                 after = api.stats()
                 opened = tcp_peers(la.port)
                 la_cpu = cpu_s(la.proc.pid) - la_cpu if la_cpu is not None else -1
@@ -135,9 +139,11 @@ def point(n, a, binary, tmp):
                 bound = calls * a.latency_ms / 1000.0 / a.parallelism
                 print("N=%d refresh: exit %d (0 = no drift), wall %.2f s, %d AWS calls = %.2f "
                       "per tenant, latency bound %.2f s, ratio %.2f, provider peak RSS %.1f MB, "
-                      "provider CPU %.2f s, localaws CPU %.2f s, %d TCP connections opened"
+                      "CPU: provider %.2f s, terraform + provider %.2f s, localaws %.2f s; %d TCP "
+                      "connections opened"
                       % (n, r.returncode, wall, calls, calls / n, bound,
-                         wall / bound if bound else 0, rss, cpu, la_cpu, opened), flush=True)
+                         wall / bound if bound else 0, rss, cpu, tf_cpu, la_cpu, opened),
+                      flush=True)
                 if rep == 0:
                     print("  per tenant: " + ", ".join(
                         "%s %.2f" % (k, v / n) for k, v in sorted(ops_delta(before,

@@ -38,7 +38,7 @@ static uc_status org_call(struct aws_session *s, const char *operation, json_t *
  * or more pages than ORG_LIST_MAX_PAGES, is an error (never a short or repeated list). */
 static uc_status org_list_upto(struct aws_session *s, const char *operation, json_t *base,
                                const char *key, int max_pages, const struct aws_call_opts *o,
-                               json_t **items, struct aws_error *err)
+                               json_t **items, int *pages, struct aws_error *err)
 {
     json_t *all = base != NULL ? json_array() : NULL;
     struct res_pager pg;
@@ -68,6 +68,8 @@ static uc_status org_list_upto(struct aws_session *s, const char *operation, jso
         if (st != UC_OK)
             break;
     }
+    if (pages != NULL)
+        *pages = pg.page;
     res_pager_release(&pg);
     json_decref(base);
     if (all == NULL && st == UC_OK)
@@ -83,7 +85,7 @@ static uc_status org_list(struct aws_session *s, const char *operation, json_t *
                           const char *key, const struct aws_call_opts *o, json_t **items,
                           struct aws_error *err)
 {
-    return org_list_upto(s, operation, base, key, ORG_LIST_MAX_PAGES, o, items, err);
+    return org_list_upto(s, operation, base, key, ORG_LIST_MAX_PAGES, o, items, NULL, err);
 }
 
 /* --- reading -------------------------------------------------------------------------------- */
@@ -94,14 +96,15 @@ uc_status res_org_list_accounts(struct aws_session *s, const struct aws_call_opt
     return org_list(s, "ListAccounts", json_object(), "Accounts", o, accounts, err);
 }
 
-uc_status res_org_list_accounts_upto(struct aws_session *s, int max_pages,
-                                     const struct aws_call_opts *o, json_t **accounts,
-                                     struct aws_error *err)
+uc_status res_org_list_upto(struct aws_session *s, const char *operation, json_t *request,
+                            const char *key, int max_pages, const struct aws_call_opts *o,
+                            json_t **items, int *pages, struct aws_error *err)
 {
+    if (pages != NULL)
+        *pages = 0;
     if (max_pages <= 0 || max_pages > ORG_LIST_MAX_PAGES)
         max_pages = ORG_LIST_MAX_PAGES;
-    return org_list_upto(s, "ListAccounts", json_object(), "Accounts", max_pages, o, accounts,
-                         err);
+    return org_list_upto(s, operation, request, key, max_pages, o, items, pages, err);
 }
 
 uc_status res_org_describe_account(struct aws_session *s, const char *id,

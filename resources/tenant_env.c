@@ -329,8 +329,8 @@ static void read_parent_main(void *arg)
 {
     struct read_part *p = arg;
     struct res_tenant_env *w = p->w;
-    p->st = res_org_account_parent(w->op->org, w->account, &w->op->opts, w->parent_out,
-                                   sizeof w->parent_out, &p->err);
+    p->st = res_account_cache_parent(w->op->accounts, w->op->org, w->account, &w->op->opts,
+                                     w->parent_out, sizeof w->parent_out, &p->err);
 }
 
 static void read_tags_main(void *arg)
@@ -379,9 +379,10 @@ static void read_roles_main(void *arg)
     }
 }
 
-/* The account first (from the process's shared ListAccounts when there is one: its state says
- * whether there is more to read, its age how long the access role may take), then its parent,
- * its tags and its access roles at once. A failure is reported in that order. */
+/* The account first (from the process's shared walk of the organization when there is one: its
+ * state says whether there is more to read, its age how long the access role may take), then
+ * its parent (from the walk too), its tags and its access roles at once. A failure is reported
+ * in that order. */
 static void read_environment(struct res_tenant_env *w)
 {
     const struct res_tenant_op *op = w->op;

@@ -1,7 +1,8 @@
 /* test_res_shared_read.c - the reads one provider process shares: res_shared_read (demand
  * threshold, single flight across threads, a write overtaking a load, a failed load, a waiter's
- * cancel), res_account_cache on the fake transport (ListAccounts once demand warrants it,
- * DescribeAccount for what the list lacks and for a missing account, invalidate) and
+ * cancel), res_account_cache on the fake transport (one walk of the organization once demand warrants
+ * it, ListAccounts when the walk is refused, the account's own calls for what they lack and for
+ * a missing account, invalidate) and
  * res_fanout_run (every task runs once). No network.
  */
 #include <setjmp.h>
@@ -168,40 +169,60 @@ static void test_waiter_cancel(void **state)
 
 /* ---- res_account_cache on the fake transport --------------------------------------------- */
 
-static int n_list, n_describe;
+static int n_list, n_describe, n_walk, n_parents;
+static bool walk_refused; /* ListRoots answers AccessDenied */
 
+#define ACCT(id, state)                                                                            \
+    "{\"Id\":\"" id "\",\"Arn\":\"arn:aws:organizations::0:account/o-1/" id "\",\"State\":\""    \
+    state "\"}"
+
+/* Organizations of root r-1 (accounts 111.., 222..) with one OU ou-1 (account 555..). Accounts
+ * 333.. (created after any list) and 111.. can be described; everything else is not found. */
 static uc_status org(void *ctx, const struct fake_req *req, struct aws_http_response *resp)
 {
     (void)ctx;
-    const char *target = aws_headers_get(&req->headers, "X-Amz-Target");
+    const char *t = aws_headers_get(&req->headers, "X-Amz-Target");
+    const char *op = t != NULL && strchr(t, '.') != NULL ? strchr(t, '.') + 1 : "";
+    const char *body = NULL;
     resp->status = 200;
-    if (target != NULL && strstr(target, ".ListAccounts") != NULL) {
+    if (strcmp(op, "ListAccounts") == 0) {
         __atomic_add_fetch(&n_list, 1, __ATOMIC_SEQ_CST);
-        uc_buf_puts(&resp->body,
-                    "{\"Accounts\":[{\"Id\":\"111111111111\",\"Arn\":\"arn:aws:organizations::0:"
-                    "account/o-1/111111111111\",\"State\":\"ACTIVE\",\"Email\":\"a@x\"},"
-                    "{\"Id\":\"222222222222\",\"Arn\":\"arn:aws:organizations::0:account/o-1/"
-                    "222222222222\",\"State\":\"SUSPENDED\",\"Email\":\"b@x\"}]}");
-        return UC_OK;
-    }
-    if (target != NULL && strstr(target, ".DescribeAccount") != NULL) {
+        body = "{\"Accounts\":[" ACCT("111111111111", "ACTIVE") "," ACCT(
+            "222222222222", "SUSPENDED") "," ACCT("555555555555", "ACTIVE") "]}";
+    } else if (strcmp(op, "ListRoots") == 0) {
+        __atomic_add_fetch(&n_walk, 1, __ATOMIC_SEQ_CST);
+        if (walk_refused) {
+            resp->status = 400;
+            body = "{\"__type\":\"AccessDeniedException\",\"message\":\"no\"}";
+        } else {
+            body = "{\"Roots\":[{\"Id\":\"r-1\"}]}";
+        }
+    } else if (strcmp(op, "ListAccountsForParent") == 0) {
+        __atomic_add_fetch(&n_walk, 1, __ATOMIC_SEQ_CST);
+        body = strstr(req->body, "r-1") != NULL
+                   ? "{\"Accounts\":[" ACCT("111111111111", "ACTIVE") "," ACCT(
+                         "222222222222", "SUSPENDED") "]}"
+                   : "{\"Accounts\":[" ACCT("555555555555", "ACTIVE") "]}";
+    } else if (strcmp(op, "ListOrganizationalUnitsForParent") == 0) {
+        __atomic_add_fetch(&n_walk, 1, __ATOMIC_SEQ_CST);
+        body = strstr(req->body, "r-1") != NULL ? "{\"OrganizationalUnits\":[{\"Id\":\"ou-1\"}]}"
+                                                : "{\"OrganizationalUnits\":[]}";
+    } else if (strcmp(op, "ListParents") == 0) {
+        __atomic_add_fetch(&n_parents, 1, __ATOMIC_SEQ_CST);
+        body = strstr(req->body, "555555555555") != NULL ? "{\"Parents\":[{\"Id\":\"ou-1\"}]}"
+                                                         : "{\"Parents\":[{\"Id\":\"r-1\"}]}";
+    } else if (strcmp(op, "DescribeAccount") == 0) {
         __atomic_add_fetch(&n_describe, 1, __ATOMIC_SEQ_CST);
-        if (strstr(req->body, "333333333333") != NULL) {
-            uc_buf_puts(&resp->body,
-                        "{\"Account\":{\"Id\":\"333333333333\",\"Arn\":\"arn:aws:organizations::0:"
-                        "account/o-1/333333333333\",\"State\":\"ACTIVE\",\"Email\":\"c@x\"}}");
-            return UC_OK;
-        }
-        if (strstr(req->body, "111111111111") != NULL) {
-            uc_buf_puts(&resp->body,
-                        "{\"Account\":{\"Id\":\"111111111111\",\"Arn\":\"arn:aws:organizations::0:"
-                        "account/o-1/111111111111\",\"State\":\"ACTIVE\",\"Email\":\"a@x\"}}");
-            return UC_OK;
-        }
+        if (strstr(req->body, "333333333333") != NULL)
+            body = "{\"Account\":" ACCT("333333333333", "ACTIVE") "}";
+        else if (strstr(req->body, "111111111111") != NULL)
+            body = "{\"Account\":" ACCT("111111111111", "ACTIVE") "}";
     }
-    resp->status = 400;
-    uc_buf_puts(&resp->body,
-                "{\"__type\":\"AccountNotFoundException\",\"message\":\"no such account\"}");
+    if (body == NULL) {
+        resp->status = 400;
+        body = "{\"__type\":\"AccountNotFoundException\",\"message\":\"no such account\"}";
+    }
+    uc_buf_puts(&resp->body, body);
     return UC_OK;
 }
 
@@ -219,39 +240,82 @@ static const char *state_of(struct res_account_cache *c, struct aws_session *s, 
     return buf;
 }
 
-static void test_account_cache(void **state)
+static const char *parent_of(struct res_account_cache *c, struct aws_session *s, const char *id)
+{
+    static char buf[160];
+    struct aws_error err;
+    aws_error_clear(&err);
+    if (res_account_cache_parent(c, s, id, NULL, buf, sizeof buf, &err) != UC_OK)
+        snprintf(buf, sizeof buf, "error %s", err.code);
+    return buf;
+}
+
+static void test_account_cache_walk(void **state)
 {
     struct fake_env *e = *state;
     e->ft.handler = org;
     struct aws_session *s = aws_client_session(e->c);
     struct res_account_cache *c = res_account_cache_new();
     uc_status st;
-    n_list = n_describe = 0;
-    /* below the demand threshold: DescribeAccount each */
+    n_list = n_describe = n_walk = n_parents = 0;
+    walk_refused = false;
+    /* below the demand threshold: DescribeAccount and ListParents each */
     for (int i = 1; i < RES_ACCOUNT_CACHE_MIN_DEMAND; i++)
         assert_string_equal(state_of(c, s, "111111111111", &st), "ACTIVE");
     assert_int_equal(n_describe, RES_ACCOUNT_CACHE_MIN_DEMAND - 1);
-    assert_int_equal(n_list, 0);
-    /* from then on, one list answers */
+    assert_int_equal(n_walk + n_list, 0);
+    /* from then on, one walk answers accounts and parents: ListRoots, then two calls per node */
     assert_string_equal(state_of(c, s, "111111111111", &st), "ACTIVE");
     assert_string_equal(state_of(c, s, "222222222222", &st), "SUSPENDED");
-    assert_int_equal(n_list, 1);
+    assert_string_equal(state_of(c, s, "555555555555", &st), "ACTIVE");
+    assert_string_equal(parent_of(c, s, "111111111111"), "r-1");
+    assert_string_equal(parent_of(c, s, "555555555555"), "ou-1");
+    assert_int_equal(n_walk, 5);
+    assert_int_equal(n_list + n_parents, 0);
     assert_int_equal(n_describe, RES_ACCOUNT_CACHE_MIN_DEMAND - 1);
-    /* not in the list: DescribeAccount (found, or its not-found answer) */
+    /* not in the walk: DescribeAccount (found, or its not-found answer), ListParents */
     assert_string_equal(state_of(c, s, "333333333333", &st), "ACTIVE");
     assert_int_equal(st, UC_OK);
     assert_string_equal(state_of(c, s, "444444444444", &st), "AccountNotFoundException");
     assert_int_not_equal(st, UC_OK);
     assert_int_equal(n_describe, RES_ACCOUNT_CACHE_MIN_DEMAND + 1);
-    /* a write drops the list: listed again */
+    assert_string_equal(parent_of(c, s, "333333333333"), "r-1");
+    assert_int_equal(n_parents, 1);
+    /* a write drops the walk: made again */
     res_account_cache_invalidate(c);
     assert_string_equal(state_of(c, s, "222222222222", &st), "SUSPENDED");
-    assert_int_equal(n_list, 2);
-    /* no cache: always DescribeAccount */
+    assert_int_equal(n_walk, 10);
+    /* no cache: always the account's own calls */
     assert_string_equal(state_of(NULL, s, "111111111111", &st), "ACTIVE");
+    assert_string_equal(parent_of(NULL, s, "555555555555"), "ou-1");
     assert_int_equal(n_describe, RES_ACCOUNT_CACHE_MIN_DEMAND + 2);
+    assert_int_equal(n_parents, 2);
     res_account_cache_free(c);
     res_account_cache_free(NULL);
+}
+
+/* A walk that is refused falls back to ListAccounts: accounts shared, parents one by one. */
+static void test_account_cache_list_only(void **state)
+{
+    struct fake_env *e = *state;
+    e->ft.handler = org;
+    struct aws_session *s = aws_client_session(e->c);
+    struct res_account_cache *c = res_account_cache_new();
+    uc_status st;
+    n_list = n_describe = n_walk = n_parents = 0;
+    walk_refused = true;
+    for (int i = 1; i < RES_ACCOUNT_CACHE_MIN_DEMAND; i++)
+        assert_string_equal(parent_of(c, s, "111111111111"), "r-1");
+    assert_int_equal(n_parents, RES_ACCOUNT_CACHE_MIN_DEMAND - 1);
+    assert_string_equal(state_of(c, s, "555555555555", &st), "ACTIVE");
+    assert_string_equal(state_of(c, s, "222222222222", &st), "SUSPENDED");
+    assert_int_equal(n_walk, 1);
+    assert_int_equal(n_list, 1);
+    assert_int_equal(n_describe, 0);
+    assert_string_equal(parent_of(c, s, "555555555555"), "ou-1");
+    assert_int_equal(n_parents, RES_ACCOUNT_CACHE_MIN_DEMAND);
+    walk_refused = false;
+    res_account_cache_free(c);
 }
 
 /* ---- res_fanout --------------------------------------------------------------------------- */
@@ -284,7 +348,10 @@ int main(void)
         cmocka_unit_test(test_overtaken_and_failed_loads),
         cmocka_unit_test(test_waiter_cancel),
         cmocka_unit_test(test_fanout_runs_each_once),
-        cmocka_unit_test_setup_teardown(test_account_cache, fake_env_setup, fake_env_teardown),
+        cmocka_unit_test_setup_teardown(test_account_cache_walk, fake_env_setup,
+                                        fake_env_teardown),
+        cmocka_unit_test_setup_teardown(test_account_cache_list_only, fake_env_setup,
+                                        fake_env_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,6 +1,7 @@
-"""End to end: a refresh of many tenants shares one ListAccounts per provider process (issue 13)
-and still sees every out-of-band change exactly. 24 tenants of one environment each, so that a
-plan reads enough accounts for the provider to list them (res_account_cache.h: after 20 reads);
+"""End to end: a refresh of many tenants shares one walk of the organization (its accounts and
+their parents) per provider process (issue 13) and still sees every out-of-band change exactly.
+24 tenants of one environment each, so that a plan reads enough accounts for the provider to
+walk the organization (res_account_cache.h: after 20 reads);
 then an account closed and another's tags changed outside Terraform, and the plan must show
 exactly those two tenants, however the reads interleave with the list.
 
@@ -32,7 +33,7 @@ def ops(before, after, svc, op):
 
 
 class TenantSharedReadsTest(test_tenant.TenantTestCase):
-    def test_many_tenants_share_one_account_list_and_drift_is_exact(self):
+    def test_many_tenants_share_one_walk_and_drift_is_exact(self):
         self.start_localaws(async_delay_ms=5)
         w = self.workdir({"main.tf": config(self.la.url)}, localaws=self.la)
         rc, out = self.tf(w, "apply", "-auto-approve", "-parallelism=10")
@@ -44,12 +45,14 @@ class TenantSharedReadsTest(test_tenant.TenantTestCase):
             ids[r["name"]] = attrs["environment"][0]["account_id"]
         self.assertEqual(len(ids), N)
 
-        with self.subTest("no drift: one list answers most reads"):
+        with self.subTest("no drift: one walk answers most reads"):
             before = self.api.stats()
             self.assertNoChanges(w)
             after = self.api.stats()
-            self.assertGreaterEqual(ops(before, after, "organizations", "ListAccounts"), 1)
+            self.assertGreaterEqual(ops(before, after, "organizations", "ListRoots"), 1)
+            self.assertGreaterEqual(ops(before, after, "organizations", "ListAccountsForParent"), 1)
             self.assertLess(ops(before, after, "organizations", "DescribeAccount"), N)
+            self.assertLess(ops(before, after, "organizations", "ListParents"), N)
 
         with self.subTest("an account closed and another's tags changed out of band"):
             self.api.close_account(ids["t23"])

@@ -314,8 +314,8 @@ out:
     json_decref(acct);
 }
 
-/* One independent read of an environment on a res_fanout thread: the account's parent, its
- * tags, or its access roles (each role again on its own thread). Each writes only its own
+/* One independent read of an environment on a res_fanout thread: the account's tags and
+ * parent, or its access roles (each role again on its own thread). Each writes only its own
  * output member of the item and its own st / err; diagnostics are made after the join. */
 struct read_part {
     struct res_tenant_env *w;
@@ -325,19 +325,17 @@ struct read_part {
     struct aws_error err;
 };
 
-static void read_parent_main(void *arg)
-{
-    struct read_part *p = arg;
-    struct res_tenant_env *w = p->w;
-    p->st = res_account_cache_parent(w->op->accounts, w->op->org, w->account, &w->op->opts,
-                                     w->parent_out, sizeof w->parent_out, &p->err);
-}
-
-static void read_tags_main(void *arg)
+/* The account's tags, then its parent (from the walk without a call when it holds the account,
+ * else ListParents): two Organizations calls at most, as long as the roles' chain (AssumeRole,
+ * then GetRole), on one thread. */
+static void read_org_main(void *arg)
 {
     struct read_part *p = arg;
     struct res_tenant_env *w = p->w;
     p->st = res_org_account_tags(w->op->org, w->account, &w->op->opts, &w->tags_out, &p->err);
+    if (p->st == UC_OK)
+        p->st = res_account_cache_parent(w->op->accounts, w->op->org, w->account, &w->op->opts,
+                                         w->parent_out, sizeof w->parent_out, &p->err);
 }
 
 static void read_role_main(void *arg)
@@ -380,16 +378,16 @@ static void read_roles_main(void *arg)
 }
 
 /* The account first (from the process's shared walk of the organization when there is one: its
- * state says whether there is more to read, its age how long the access role may take), then
- * its parent (from the walk too), its tags and its access roles at once. A failure is reported
- * in that order. */
+ * state says whether there is more to read, its age how long the access role may take), then at
+ * once its tags and parent (the parent from the walk too) and its access roles. A failure is
+ * reported in that order. */
 static void read_environment(struct res_tenant_env *w)
 {
     const struct res_tenant_op *op = w->op;
     struct aws_error err;
     json_t *acct = NULL;
-    struct read_part parts[3];
-    struct res_fanout_task tasks[3];
+    struct read_part parts[2];
+    struct res_fanout_task tasks[2];
     size_t m = 0;
     aws_error_clear(&err);
     snprintf(w->account, sizeof w->account, "%s", w->account_id);
@@ -409,26 +407,22 @@ static void read_environment(struct res_tenant_env *w)
         w->ok = true;
         goto out;
     }
-    void (*const mains[3])(void *) = {read_parent_main, read_tags_main, read_roles_main};
     bool any_role = false;
     for (int k = 0; k < RES_TENANT_N_ROLES; k++)
         any_role |= w->read_role[k];
-    for (size_t i = 0; i < 3; i++) {
-        if (i == 2 && !any_role)
-            break;
+    /* the roles' chain on this thread, the Organizations reads on another */
+    if (any_role) {
         parts[m] = (struct read_part){.w = w, .st = UC_OK};
         aws_error_clear(&parts[m].err);
-        tasks[m] = (struct res_fanout_task){mains[i], &parts[m]};
+        tasks[m] = (struct res_fanout_task){read_roles_main, &parts[m]};
         m++;
     }
-    /* the roles (the longest chain: AssumeRole, then GetRole) on this thread */
-    if (m == 3) {
-        struct res_fanout_task t = tasks[0];
-        tasks[0] = tasks[2];
-        tasks[2] = t;
-    }
+    parts[m] = (struct read_part){.w = w, .st = UC_OK};
+    aws_error_clear(&parts[m].err);
+    tasks[m] = (struct res_fanout_task){read_org_main, &parts[m]};
+    m++;
     res_fanout_run(tasks, m);
-    for (size_t i = 0; i < m; i++) {
+    for (size_t i = m; i-- > 0;) { /* the Organizations reads' failure first, then the roles' */
         if (parts[i].st != UC_OK) {
             work_fail(w, NULL, &parts[i].err);
             goto out;

@@ -81,13 +81,15 @@ static void test_schemas_pass_terraform_rules(void **state)
         assert_int_equal(t->count, r->schema->block->nattrs + r->schema->block->nblocks);
         /* unicron_tenant applies for real (issue 5): every function is there. The others have
          * no apply yet: nothing may pretend to work. */
-        if (strcmp(r->type_name, "unicron_tenant") == 0) {
+        if (strcmp(r->type_name, "unicron_tenant") == 0 ||
+            strcmp(r->type_name, "unicron_addon") == 0) {
             assert_non_null(r->create);
             assert_non_null(r->update);
             assert_non_null(r->delete);
             assert_non_null(r->read);
             assert_non_null(r->import);
-            assert_non_null(r->plan_destroy);
+            if (strcmp(r->type_name, "unicron_tenant") == 0)
+                assert_non_null(r->plan_destroy);
         } else {
             assert_null(r->create);
             assert_null(r->update);
@@ -200,6 +202,7 @@ static const struct {
     {"unicron_addon", "resolve_conflicts", O}, {"unicron_addon", "service_account_role_arn", O},
     {"unicron_addon", "wait", O | C}, {"unicron_addon", "kind", C},
     {"unicron_addon", "status", C}, {"unicron_addon", "arn", C},
+    {"unicron_addon", "preserve", O}, {"unicron_addon", "kubernetes_version", O | C},
     {"unicron_addon", "timeouts.update", O},
 };
 

@@ -200,11 +200,11 @@ static uc_status poll_addon(void *ud, const struct aws_call_opts *o, char *statu
         *result = w->gone_ok ? AWS_WAIT_SUCCESS : AWS_WAIT_FAILURE;
         return UC_OK;
     }
-    const char *s = json_string_value(json_object_get(addon, "status"));
-    snprintf(status, n, "%s", s != NULL ? s : "");
+    bool degraded = strcmp(res_addon_jstr(addon, "status"), "DEGRADED") == 0;
+    snprintf(status, n, "%s", res_addon_jstr(addon, "status"));
     w->issues = issues_text(w->op->ctx->arena, addon);
     json_decref(addon);
-    if (!w->gone_ok && s != NULL && strcmp(s, "DEGRADED") == 0) {
+    if (!w->gone_ok && degraded) {
         bool active = false;
         if ((st = res_eks_has_active_nodegroup(&w->op->cl, &w->op->o, &active, err)) != UC_OK)
             return st;

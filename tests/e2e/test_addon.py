@@ -10,6 +10,7 @@ throttling and 5xx answers.
 Run: UNICRON_PROVIDER_BIN=build/terraform-provider-unicron python3 -m unittest discover \
      -s tests/e2e -p 'test_addon*' -v
 """
+import base64
 import json
 import os
 import re
@@ -117,7 +118,8 @@ class AddonLifecycle(AddonTestCase):
     def test_lifecycle(self):
         w = self.workdir(localaws=self.la)
         cid = self.cluster_id
-        eks_only = (addon_hcl("vpc_cni", cid, "vpc-cni") + addon_hcl("coredns", cid, "coredns"))
+        eks_only = (addon_hcl("vpc_cni", cid, "vpc-cni") + addon_hcl("coredns", cid, "coredns") +
+                    addon_hcl("proxy", cid, "kube-proxy"))
 
         # 1. vpc-cni and coredns before any node group: coredns ends DEGRADED with a warning
         w.write("main.tf", provider_hcl() + eks_only)
@@ -137,14 +139,14 @@ class AddonLifecycle(AddonTestCase):
         self.assertEqual(self.state_attrs(w, "coredns")["status"], "ACTIVE")
         self.assertEqual(self.plan_code(w)[0], 0)
 
-        # 3. an incompatible explicit version names the compatible ones
-        bad = eks_only + addon_hcl("proxy", cid, "kube-proxy",
-                                   '  version = "v1.32.8-eksbuild.2"\n')
+        # 3. an incompatible explicit version names the compatible ones; nothing changes
+        bad = (addon_hcl("vpc_cni", cid, "vpc-cni") + addon_hcl("coredns", cid, "coredns") +
+               addon_hcl("proxy", cid, "kube-proxy", '  version = "v1.32.8-eksbuild.2"\n'))
         w.write("main.tf", provider_hcl() + bad)
         out = self.tf_fail(w, "apply", "-auto-approve", "-no-color", "-input=false")
         self.assertIn("not compatible", out)
         self.assertIn("v1.34.8-eksbuild.2", out)
-        self.assertIsNone(self.addon("kube-proxy"))
+        self.assertEqual(self.addon("kube-proxy")["addonVersion"], "v1.34.8-eksbuild.2")
 
         # 4. the argo-cd capability, then two Argo CD components
         hcl = eks_only + argo_cd_hcl(cid)
@@ -157,6 +159,7 @@ class AddonLifecycle(AddonTestCase):
         self.assertEqual(role["Arn"], cap["roleArn"])
         self.assertEqual(self.plan_code(w)[0], 0)
 
+        cluster_arn = awsapi.eks(self.member, "GET", "/clusters/" + self.cluster)["cluster"]["arn"]
         spark_cfg = '  configuration = jsonencode({ spark = { jobNamespaces = ["jobs"] } })\n'
         comps = (addon_hcl("spark", cid, "spark-operator", spark_cfg, ["argo_cd"]) +
                  addon_hcl("workflows", cid, "argo-workflows", "", ["argo_cd"]))
@@ -165,9 +168,7 @@ class AddonLifecycle(AddonTestCase):
             app = self.app(name)
             self.assertEqual(app["status"]["sync"]["status"], "Synced")
             self.assertEqual(app["status"]["health"]["status"], "Healthy")
-            self.assertEqual(app["spec"]["destination"]["server"], cap["arn"].split(":capability")[0]
-                             .replace("", "") and app["spec"]["destination"]["server"])
-            self.assertTrue(app["spec"]["destination"]["server"].startswith("arn:aws:eks:"))
+            self.assertEqual(app["spec"]["destination"]["server"], cluster_arn)
             self.assertIn("resources-finalizer.argocd.argoproj.io",
                           app["metadata"]["finalizers"])
         st, secret = awsapi.kube(self.member, self.cluster, "GET",
@@ -175,6 +176,7 @@ class AddonLifecycle(AddonTestCase):
         self.assertEqual(st, 200)
         self.assertEqual(secret["metadata"]["labels"]["argocd.argoproj.io/secret-type"],
                          "cluster")
+        self.assertEqual(base64.b64decode(secret["data"]["server"]).decode(), cluster_arn)
         spark = self.app("spark-operator")
         self.assertEqual(spark["spec"]["source"]["chart"], "spark-operator")
         self.assertEqual(spark["spec"]["source"]["targetRevision"], "2.5.2")
@@ -230,7 +232,7 @@ class AddonLifecycle(AddonTestCase):
         # 9. import of each kind plans no changes
         w2 = self.workdir(localaws=self.la)
         w2.write("main.tf", provider_hcl() + hcl + comps3)
-        for label, name in (("vpc_cni", "vpc-cni"), ("coredns", "coredns"),
+        for label, name in (("vpc_cni", "vpc-cni"), ("coredns", "coredns"), ("proxy", "kube-proxy"),
                             ("argo_cd", "argo-cd"), ("spark", "spark-operator"),
                             ("workflows", "argo-workflows")):
             self.tf_ok(w2, "import", "-no-color", "-input=false", "unicron_addon." + label,
@@ -239,15 +241,16 @@ class AddonLifecycle(AddonTestCase):
         self.assertEqual(code, 0, out)
 
         # 10. the cluster is upgraded: the plan shows the add-ons whose default version moves
-        old = self.state_attrs(w, "coredns")["version"]
+        self.assertEqual(self.state_attrs(w, "proxy")["version"], "v1.34.8-eksbuild.2")
         awsapi.upgrade_cluster(self.member, self.cluster, "1.35")
         code, out = self.plan_code(w)
         self.assertEqual(code, 2, out)
-        self.assertIn("unicron_addon.coredns will be updated in-place", out)
+        self.assertIn("unicron_addon.proxy will be updated in-place", out)
+        self.assertIn('"v1.34.8-eksbuild.2" -> "v1.35.8-eksbuild.2"', out)
+        self.assertNotIn("unicron_addon.coredns will be", out)  # its default stays
         self.tf_ok(w, "apply", "-auto-approve", "-no-color", "-input=false")
-        new = self.state_attrs(w, "coredns")["version"]
-        self.assertNotEqual(old, new)
-        self.assertEqual(self.addon("coredns")["addonVersion"], new)
+        self.assertEqual(self.state_attrs(w, "proxy")["version"], "v1.35.8-eksbuild.2")
+        self.assertEqual(self.addon("kube-proxy")["addonVersion"], "v1.35.8-eksbuild.2")
         self.assertEqual(self.plan_code(w)[0], 0)
 
         # 11. destroy: components, then argo-cd, then the add-ons; nothing is left behind

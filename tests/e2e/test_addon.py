@@ -289,3 +289,47 @@ class AddonLifecycle(AddonTestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class AddonCatalog(harness.ProviderTestCase):
+    """The data source: no AWS call, every component, filtered by kind and Kubernetes version."""
+
+    def test_catalog_data_source(self):
+        w = self.workdir(env={"AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "y"})
+        w.write("main.tf", provider_hcl() + '''
+data "unicron_addon_catalog" "all" {}
+data "unicron_addon_catalog" "charts" {
+  kind               = "argocd"
+  kubernetes_version = "1.35"
+}
+data "unicron_addon_catalog" "caps" {
+  kind = "capability"
+}
+output "all" { value = data.unicron_addon_catalog.all.components }
+output "charts" { value = data.unicron_addon_catalog.charts.names }
+output "caps" { value = data.unicron_addon_catalog.caps.names }
+''')
+        r = w.tf("apply", "-auto-approve", "-no-color", "-input=false")
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        r = w.tf("output", "-json")
+        out = json.loads(r.stdout)
+        comps = {c["name"]: c for c in out["all"]["value"]}
+        for name in ("vpc-cni", "coredns", "argo-cd", "ack", "kro", "spark-operator",
+                     "argo-workflows", "cluster-autoscaler", "kube-prometheus-stack"):
+            self.assertIn(name, comps)
+        self.assertEqual(comps["spark-operator"]["kind"], "argocd")
+        self.assertEqual(comps["spark-operator"]["default_version"], "2.5.2")
+        self.assertEqual(comps["spark-operator"]["namespace"], "spark-operator")
+        self.assertEqual(comps["coredns"]["kind"], "eks")
+        self.assertIsNone(comps["coredns"]["default_version"])
+        self.assertTrue(comps["argo-cd"]["description"])
+        self.assertEqual(sorted(out["caps"]["value"]), ["ack", "argo-cd", "kro"])
+        charts = out["charts"]["value"]
+        self.assertIn("spark-operator", charts)
+        self.assertNotIn("coredns", charts)
+        self.assertTrue(all(comps[n]["kind"] == "argocd" for n in charts))
+        # a bad filter is a diagnostic on the attribute
+        w.write("main.tf", provider_hcl() + 'data "unicron_addon_catalog" "x" { kind = "helm" }\n')
+        r = w.tf("plan", "-no-color", "-input=false")
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("kind", harness.strip_ansi(r.stderr))

@@ -317,7 +317,10 @@ def _eks_call(api, method, path, body=None, query=""):
     st, b = api._raw(method, path + ("?" + query if query else ""), data, h)
     doc = json.loads(b) if b else {}
     if st >= 300:
-        code = str(doc.get("__type") or doc.get("code") or "?").rsplit("#", 1)[-1]
+        code = str(doc.get("__type") or doc.get("code") or "").rsplit("#", 1)[-1]
+        if not code:  # restJson1 names throttling and server faults by the status alone
+            code = ("ThrottlingException" if st == 429 else
+                    "ServiceUnavailableException" if st >= 500 else "?")
         raise AwsError(method + " " + path, st, code, doc.get("message") or "")
     return doc
 

@@ -1,20 +1,28 @@
 """Documentation stays true to the code: every resource page embeds its example file verbatim,
-and every attribute and block of the resource's schema (read from the built provider through
-`terraform providers schema -json`) is named on its page.
+every attribute and block of a resource's or data source's schema (read from the built provider
+through `terraform providers schema -json`) is named on its page, and docs/catalog.md is what
+scripts/gen_catalog_md.py makes from the compiled-in catalog.
 """
 import json
 import os
 import re
+import sys
 import unittest
 
 import harness
+
+sys.path.insert(0, os.path.join(harness.REPO, "scripts"))
+import gen_catalog_md  # noqa: E402
 
 DOCS = os.path.join(harness.REPO, "docs", "resources")
 
 # Resource page -> the example file it embeds.
 EMBEDDED = {
     "tenant.md": os.path.join("examples", "tenant", "main.tf"),
+    "addon.md": os.path.join("examples", "addon", "main.tf"),
 }
+DATA_DOCS = os.path.join(harness.REPO, "docs", "data-sources")
+DATA_PAGES = ["addon_catalog.md"]
 
 
 def schema_names(block, prefix=""):
@@ -50,6 +58,20 @@ class DocsTest(harness.ProviderTestCase):
                 # `name`, or a nested attribute written as `environment.*.name`
                 found = re.search(r"[`.]%s`" % re.escape(name), doc)
                 self.assertTrue(found, "%s: %s is not documented" % (page, name))
+        data_sources = next(iter(schemas.values())).get("data_source_schemas", {})
+        for page in DATA_PAGES:
+            dtype = "unicron_" + page[:-3]
+            with open(os.path.join(DATA_DOCS, page)) as f:
+                doc = f.read()
+            for name in schema_names(data_sources[dtype]["block"]):
+                self.assertRegex(doc, r"[`.]%s`" % re.escape(name),
+                                 "%s: %s is not documented" % (page, name))
+
+    def test_catalog_page_matches_the_compiled_in_catalog(self):
+        want = gen_catalog_md.render(gen_catalog_md.components(harness.provider_binary()))
+        with open(gen_catalog_md.OUT) as f:
+            self.assertEqual(f.read(), want,
+                             "docs/catalog.md is out of date: run scripts/gen_catalog_md.py")
 
 
 if __name__ == "__main__":

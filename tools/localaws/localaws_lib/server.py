@@ -3,8 +3,9 @@ AWS SDKs send them to a single endpoint override, SigV4 checked, faults injected
 under the store lock, and answers rendered in each protocol's shape.
 
 Routing: X-Amz-Target -> Organizations (awsJson1_1); form/query Action+Version (or the credential
-scope's service) -> STS / IAM (awsQuery); /clusters, /addons, /tags -> EKS (restJson1);
-/k8s/<cluster id>/... -> that cluster's Kubernetes API; /_localaws/... -> admin surface.
+scope's service) -> STS / IAM (awsQuery); /clusters, /addons, /tags, /cluster-versions,
+/access-policies -> EKS (restJson1); /k8s/<cluster id>/... -> that cluster's Kubernetes API;
+/_localaws/... -> admin surface (history and hold in admin.py).
 """
 
 import json
@@ -16,7 +17,7 @@ import traceback
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from . import certs, eks, iam, kube, organizations, sigv4, sts
+from . import admin, certs, eks, iam, kube, organizations, sigv4, sts
 from . import protocols as P
 from .faults import Faults
 from .store import Store
@@ -46,7 +47,7 @@ class App:
                          str(e).encode())
         if path.startswith("/_localaws/"):
             self.faults.count_admin()
-            return _send(h, *self.admin(method, path))
+            return _send(h, *self.admin(method, path, query, body))
         if path.startswith("/k8s/"):
             return _send(h, *self.kubernetes(h, method, path, query, headers, body))
         if self.cfg.latency_ms:
@@ -54,8 +55,10 @@ class App:
         return _send(h, *self.aws(method, path, query, headers, body))
 
     # ------------------------------------------------------------ admin surface
-    def admin(self, method, path):
+    def admin(self, method, path, query="", body=b""):
         js = {"Content-Type": "application/json"}
+        if path in ("/_localaws/history", "/_localaws/hold"):
+            return self._admin_op(method, path, query, body)
         if path == "/_localaws/state" and method == "GET":
             with self.store.lock:
                 self.store.tick(time.time())
@@ -74,6 +77,25 @@ class App:
         if path == "/_localaws/health" and method == "GET":
             return 200, js, b'{"ok": true}'
         return 404, js, b'{"message": "unknown admin path"}'
+
+    def _admin_op(self, method, path, query, body):
+        js = {"Content-Type": "application/json"}
+        with self.store.lock:
+            now = time.time()
+            self.store.tick(now)
+            if path == "/_localaws/history" and method == "GET":
+                st, doc = admin.history(self.store, urllib.parse.parse_qs(query or ""))
+            elif path == "/_localaws/hold" and method == "POST":
+                try:
+                    req = json.loads(body or b"{}")
+                except ValueError:
+                    req = None
+                st, doc = admin.hold(self.store, req, now)
+            else:
+                st, doc = 405, {"message": "method not allowed"}
+            if self.store.dirty:
+                self.store.save()
+        return st, js, json.dumps(doc).encode()
 
     # ------------------------------------------------------------ Kubernetes API
     def kubernetes(self, h, method, path, query, headers, body):

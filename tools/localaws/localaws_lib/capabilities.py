@@ -1,7 +1,8 @@
 """EKS Capabilities (managed Argo CD, ACK, KRO; aws-apis.md §12) for localaws.
 
-One capability of each type per cluster; CREATING -> ACTIVE (or CREATE_FAILED when the role does
-not trust capabilities.eks.amazonaws.com), updates through the EKS Update machinery, DELETING -> gone.
+One capability of each type per cluster; the role must trust capabilities.eks.amazonaws.com;
+CREATING -> ACTIVE, updates through the EKS Update machinery, DELETING -> gone. EKS makes an access
+entry for the role with the type's access policies (§12.5) and drops it with the capability.
 An ARGOCD capability installs the argoproj.io CRDs and its namespace in the cluster's Kubernetes
 state and runs the simulated Argo CD controller (kube.py) while ACTIVE.
 """
@@ -10,11 +11,12 @@ import hashlib
 import re
 import uuid
 
-from . import iam
+from . import access, iam
 from .protocols import ApiError, epoch
 from .store import rand_lower
 
 _NAME = re.compile(r"^[0-9A-Za-z][A-Za-z0-9-_]*$")
+_IDC_ARN = re.compile(r"^arn:aws[a-z-]*:sso:::instance/(sso)?ins-[a-zA-Z0-9-.]{1,64}$")
 TYPES = {"ARGOCD": "3.1.8-eks-1", "ACK": "v1.4.2", "KRO": "v0.6.3"}
 
 
@@ -64,6 +66,22 @@ def _argocd_config(ctx, body, f):
     idc = argo.get("awsIdc")
     if not isinstance(idc, dict) or not isinstance(idc.get("idcInstanceArn"), str):
         raise _eks().invalid_param("configuration.argoCd.awsIdc.idcInstanceArn is required.", **f)
+    if not _IDC_ARN.match(idc["idcInstanceArn"]):
+        raise _eks().invalid_param("configuration.argoCd.awsIdc.idcInstanceArn %s is not an IAM "
+                                   "Identity Center instance ARN (arn:aws:sso:::instance/"
+                                   "ssoins-...)." % idc["idcInstanceArn"], **f)
+    region = idc.get("idcRegion")
+    if region is not None and (not isinstance(region, str) or
+                               not re.match(r"^[a-z]{2}(-[a-z]+)+-\d$", region)):
+        raise _eks().invalid_param("configuration.argoCd.awsIdc.idcRegion %r is not a Region."
+                                   % (region,), **f)
+    net = argo.get("networkAccess")
+    if net is not None and (not isinstance(net, dict) or
+                            not isinstance(net.get("vpceIds", []), list) or
+                            any(not isinstance(v, str) or not v.startswith("vpce-")
+                                for v in net.get("vpceIds", []))):
+        raise _eks().invalid_param("configuration.argoCd.networkAccess.vpceIds must be a list of "
+                                   "VPC endpoint ids (vpce-...).", **f)
     ns = argo.get("namespace") or "argocd"
     if not re.match(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", ns) or len(ns) > 63:
         raise _eks().invalid_param("configuration.argoCd.namespace %s is invalid." % ns, **f)
@@ -96,6 +114,17 @@ def _mappings(lst, f):
     return out
 
 
+def _entry_policies(type_, config):
+    """The access policies EKS associates with a capability role's access entry (§12.5)."""
+    cluster = {"type": "cluster", "namespaces": []}
+    if type_ == "ARGOCD":
+        ns = config["argoCd"]["namespace"]
+        return [(access.policy_arn("AmazonEKSArgoCDClusterPolicy"), cluster),
+                (access.policy_arn("AmazonEKSArgoCDPolicy"), {"type": "namespace",
+                                                              "namespaces": [ns]})]
+    return [(access.policy_arn("AmazonEKS%sPolicy" % type_), cluster)]
+
+
 def create_capability(ctx, p, q, body):
     eks = _eks()
     c = eks.get_cluster(ctx, p["name"])
@@ -114,6 +143,8 @@ def create_capability(ctx, p, q, body):
     role = eks._role_in_account(ctx, role_arn, "roleArn", None, **f)
     if body.get("deletePropagationPolicy") != "RETAIN":
         raise eks.invalid_param("deletePropagationPolicy must be RETAIN.", **f)
+    if type_ != "ARGOCD" and body.get("configuration") not in (None, {}):
+        raise eks.invalid_param("configuration applies only to ARGOCD capabilities.", **f)
     config = _argocd_config(ctx, body, f) if type_ == "ARGOCD" else {}
     tags = eks._tags(body, **f)
     eks._require_active(c)
@@ -122,18 +153,24 @@ def create_capability(ctx, p, q, body):
     if any(x["type"] == type_ for x in c["capabilities"].values()):
         raise ApiError("ResourceLimitExceededException", "A cluster can have only one capability "
                        "of type %s." % type_, 400, f)
-    trusted = iam.trust_allows(role, {"kind": "service", "service":
-                                      "capabilities.eks.amazonaws.com"}, "sts:AssumeRole", {})
+    if not iam.trust_allows(role, {"kind": "service", "service":
+                                   "capabilities.eks.amazonaws.com"}, "sts:AssumeRole", {}):
+        raise eks.invalid_param("The role %s cannot be assumed by capabilities.eks.amazonaws.com: "
+                                "its trust policy must allow sts:AssumeRole and sts:TagSession "
+                                "for that service principal." % role_arn, **f)
     cap = {"capabilityName": name, "type": type_, "roleArn": role_arn,
            "arn": "arn:aws:eks:%s:%s:capability/%s/%s/%s/%s" % (
                ctx.region, ctx.account, c["name"], type_.lower(), name, uuid.uuid4()),
            "status": "CREATING", "version": TYPES[type_], "createdAt": ctx.now,
            "modifiedAt": ctx.now, "active_at": ctx.now + ctx.cfg.delay, "tags": tags,
            "issues": [], "deletePropagationPolicy": "RETAIN", "configuration": config,
-           "will_fail": not trusted,
            "serverUrl": None}
     cap["serverUrl"] = server_url(cap, ctx.account, ctx.region, c["name"])
     c["capabilities"][name] = cap
+    access.make_entry(ctx.store, c, ctx.account, ctx.region, role_arn, "STANDARD", ctx.now,
+                      "capability:" + name, _entry_policies(type_, config))
+    eks.hist(ctx.store, ctx.account, ctx.region, c, "capability", name, "status", at=ctx.now,
+             status="CREATING", type=type_)
     if type_ == "ARGOCD":
         from . import kube
         kube.install_argocd(ctx.store, c, config["argoCd"]["namespace"], ctx.now)
@@ -166,7 +203,8 @@ def update_capability(ctx, p, q, body):
     apply = {"kind": "capability"}
     params = []
     if body.get("roleArn") is not None:
-        eks._role_in_account(ctx, body["roleArn"], "roleArn", None, **f)
+        eks._role_in_account(ctx, body["roleArn"], "roleArn", "capabilities.eks.amazonaws.com",
+                             **f)
         apply["roleArn"] = body["roleArn"]
         params.append({"type": "RoleArn", "value": body["roleArn"]})
     argo = (body.get("configuration") or {}).get("argoCd")
@@ -234,26 +272,41 @@ def delete_capability(ctx, p, q, body):
     if cap["status"] == "UPDATING":
         raise eks.in_use("Capability %s is being updated." % cap["capabilityName"],
                          clusterName=c["name"])
-    eks._start_delete(ctx, cap)
+    eks._start_delete(ctx, c, "capability", cap["capabilityName"], cap)
     return 200, {"capability": view(c, cap)}
 
 
-def advance_cluster(store, c, now):
-    for name in list(c["capabilities"]):
-        cap = c["capabilities"][name]
-        if cap["status"] == "CREATING" and cap["active_at"] <= now:
-            if cap["will_fail"]:
-                cap["status"] = "CREATE_FAILED"
-                cap["issues"] = [{"code": "AccessDenied", "message": "The capability role %s "
-                                  "does not trust capabilities.eks.amazonaws.com."
-                                  % cap["roleArn"]}]
-            else:
+def transitions(store, account, region, c):
+    """-> [(due, fn)]: the capability state changes the clock applies (eks.advance orders them)."""
+    from .admin import held
+    eks = _eks()
+    out = []
+    for name, cap in c["capabilities"].items():
+        if held(store, c, "capability", name):
+            continue
+        if cap["status"] == "CREATING":
+            def active(cap=cap, name=name):
                 cap["status"] = "ACTIVE"
-            cap["modifiedAt"] = cap["active_at"]
-            store.dirty = True
-        elif cap["status"] == "DELETING" and cap["delete_at"] <= now:
-            del c["capabilities"][name]
-            store.dirty = True
+                cap["modifiedAt"] = cap["active_at"]
+                eks.hist(store, account, region, c, "capability", name, "status",
+                         at=cap["active_at"], status_from="CREATING", status="ACTIVE")
+            out.append((cap["active_at"], active))
+        elif cap["status"] == "DELETING":
+            def gone(cap=cap, name=name):
+                del c["capabilities"][name]
+                access.drop_entries_by(store, c, account, region, "capability:" + name)
+                eks.hist(store, account, region, c, "capability", name, "deleted",
+                         at=cap["delete_at"])
+            out.append((cap["delete_at"], gone))
+    return out
+
+
+def argocd_capability(c):
+    """-> the cluster's ARGOCD capability while its controller runs, or None."""
+    for cap in c["capabilities"].values():
+        if cap["type"] == "ARGOCD" and cap["status"] in ("ACTIVE", "UPDATING"):
+            return cap
+    return None
 
 
 def argocd_controller(c):

@@ -33,6 +33,14 @@ def expect_error(code, fn, *a, **kw):
     raise AssertionError("expected %s, call succeeded" % code)
 
 
+def admin_post(path, doc):
+    import urllib.request
+    req = urllib.request.Request(URL + path, data=json.dumps(doc).encode(), method="POST",
+                                 headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=30) as r:
+        return json.loads(r.read())
+
+
 def wait(fn, timeout=30):
     # A generous bound: the states change after --async-delay-ms (50 ms), but a loaded CI
     # machine can stall this process for seconds; the bound only catches a state that never moves.
@@ -107,6 +115,23 @@ def main():
     expect_error("EntityAlreadyExists", iam.create_role, RoleName="eks",
                  AssumeRolePolicyDocument=json.dumps(trust))
     iam.get_waiter("role_exists").wait(RoleName="eks")
+    url = "https://oidc.eks.us-east-1.amazonaws.com/id/0123456789ABCDEF0123456789ABCDEF"
+    arn = iam.create_open_id_connect_provider(
+        Url=url, ClientIDList=["sts.amazonaws.com"],
+        ThumbprintList=["9e99a48a9960b14926bb7f3b02e22da2b0ab7280"], Tags=[{"Key": "k", "Value": "v"}])["OpenIDConnectProviderArn"]
+    assert arn.endswith(":oidc-provider/" + url[len("https://"):]), arn
+    got = iam.get_open_id_connect_provider(OpenIDConnectProviderArn=arn)
+    assert got["Url"] == url[len("https://"):] and got["ClientIDList"] == ["sts.amazonaws.com"], got
+    assert [p["Arn"] for p in iam.list_open_id_connect_providers()[
+        "OpenIDConnectProviderList"]] == [arn]
+    iam.tag_open_id_connect_provider(OpenIDConnectProviderArn=arn,
+                                     Tags=[{"Key": "a", "Value": "b"}])
+    iam.untag_open_id_connect_provider(OpenIDConnectProviderArn=arn, TagKeys=["k"])
+    assert iam.list_open_id_connect_provider_tags(OpenIDConnectProviderArn=arn)["Tags"] == [
+        {"Key": "a", "Value": "b"}]
+    expect_error("EntityAlreadyExists", iam.create_open_id_connect_provider, Url=url)
+    iam.delete_open_id_connect_provider(OpenIDConnectProviderArn=arn)
+    expect_error("NoSuchEntity", iam.get_open_id_connect_provider, OpenIDConnectProviderArn=arn)
 
     eks = client("eks", tenant)
     cl = eks.create_cluster(name="boto", roleArn=role["Arn"], version="1.33",
@@ -118,9 +143,14 @@ def main():
     assert base64.b64decode(cl["certificateAuthority"]["data"]).startswith(b"-----BEGIN")
     assert "boto" in eks.list_clusters()["clusters"]
     expect_error("ResourceNotFoundException", eks.describe_cluster, name="nope")
+    # the admin hold keeps the update InProgress, so the refusal is seen however slow this is
+    tenant_account = client("sts", tenant).get_caller_identity()["Account"]
+    hold = {"account": tenant_account, "cluster": "boto", "kind": "cluster"}
+    admin_post("/_localaws/hold", dict(hold, hold=True))
     upd = eks.update_cluster_version(name="boto", version="1.34")["update"]
     expect_error("ResourceInUseException", eks.update_cluster_config, name="boto",
                  logging={"clusterLogging": [{"types": ["api"], "enabled": True}]})
+    admin_post("/_localaws/hold", dict(hold, hold=False))
     wait(lambda: eks.describe_update(name="boto", updateId=upd["id"])["update"]["status"] ==
          "Successful")
     eks.get_waiter("cluster_active").wait(name="boto", WaiterConfig={"Delay": 1})

@@ -1,6 +1,6 @@
 /* test_host_core.c - the protocol-neutral provider core without gRPC: UpgradeResourceState's
  * tolerance of removed and added attributes, version checks, undecodable inputs becoming
- * diagnostics, the plan of a create, the apply guard of resources without apply yet, and
+ * diagnostics, the plan of a create, the apply guard before ConfigureProvider, and
  * private bytes surviving a read, and data sources (validate, read, unknown type).
  */
 #include <setjmp.h>
@@ -172,7 +172,7 @@ static void test_plan_create_then_apply_guard(void **state)
     assert_true(tf_value_is_unknown(tf_value_attr(planned, "arn")));
     assert_true(tf_value_is_unknown(tf_value_attr(planned, "endpoint")));
 
-    /* unicron_cluster has no apply yet: an error diagnostic, and nothing pretends to work. */
+    /* apply before ConfigureProvider: an error diagnostic, and nothing pretends to work. */
     struct host_dv planned_dv = {plan.planned.data, plan.planned.len, NULL, 0};
     struct host_bytes new_state = {0}, priv = {0};
     struct tf_diags d2;
@@ -180,7 +180,8 @@ static void test_plan_create_then_apply_guard(void **state)
     host_core_apply(f->core, f->arena, "unicron_cluster", &null_dv, &planned_dv, &config, NULL,
                     &new_state, &priv, &d2);
     assert_true(tf_diags_has_error(&d2));
-    assert_non_null(strstr(d2.items[0].summary, "not available"));
+    assert_non_null(strstr(d2.items[0].summary, "not configured"));
+    assert_true(tf_value_is_null(decode(f, "unicron_cluster", new_state)));
 }
 
 static void test_read_keeps_private_bytes(void **state)

@@ -3,7 +3,9 @@
  * CreateCapability with Argo CD's Identity Center settings from `configuration`, the waits on
  * DescribeCapability, UpdateCapability for the role mappings and network access, and
  * DeleteCapability (delete propagation RETAIN) followed by the role. The capability's access
- * entry is the one EKS creates: none is made here.
+ * entry is the one EKS creates: none is made here. EKS gives Argo CD's entry only the policies
+ * to read the cluster and manage its own namespace; to deploy the catalog's charts (namespaces,
+ * CRDs, cluster roles) the entry gets AmazonEKSClusterAdminPolicy (aws-apis.md §12.5).
  */
 #include <stdio.h>
 #include <string.h>
@@ -344,6 +346,41 @@ static bool check_fixed(struct res_addon_op *op, const struct res_addon_spec *wa
     return ok;
 }
 
+/* Associates AmazonEKSClusterAdminPolicy (cluster scope) with the access entry EKS made for the
+ * Argo CD capability's role, so that Argo CD may deploy. Idempotent. */
+static bool grant_deploy(struct res_addon_op *op)
+{
+    struct aws_error err;
+    json_t *cap = NULL;
+    if (describe(op, &cap, &err) != UC_OK) {
+        res_addon_diag(op, NULL, &err);
+        return false;
+    }
+    if (strcmp(res_addon_jstr(cap, "status"), "ACTIVE") != 0) {
+        json_decref(cap); /* wait = false: its entry may not exist yet */
+        return true;
+    }
+    const char *role = res_addon_jstr(cap, "roleArn");
+    const char *eks = strstr(op->cl.arn, ":eks:");
+    const char *policy = uc_arena_printf(
+        op->ctx->arena, "%.*s:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy",
+        eks != NULL ? (int)(eks - op->cl.arn) : 7, eks != NULL ? op->cl.arn : "arn:aws");
+    json_t *body = json_pack("{s:s, s:{s:s}}", "policyArn", policy, "accessScope", "type",
+                             "cluster");
+    const char *labels[] = {op->cl.name, role};
+    uc_status st = role[0] ? aws_rest_call(op->cl.session, AWS_SVC_EKS,
+                                           &AWS_EKS_ASSOCIATE_ACCESS_POLICY, labels, 2, NULL, body,
+                                           &op->o, NULL, &err)
+                           : UC_OK;
+    json_decref(body);
+    json_decref(cap);
+    if (st != UC_OK) {
+        res_addon_diag(op, NULL, &err);
+        return false;
+    }
+    return true;
+}
+
 static bool wait_update(struct res_addon_op *op, const char *id)
 {
     /* the capability goes UPDATING -> ACTIVE (or UPDATE_FAILED) when the update ends */
@@ -397,6 +434,8 @@ bool res_addon_cap_apply(struct res_addon_op *op, const struct res_addon_spec *w
         }
     }
     ok = !want->wait || wait_cap(op, false);
+    if (ok && is_argocd(op))
+        ok = grant_deploy(op);
 out:
     json_decref(cap);
     cap = NULL;

@@ -16,6 +16,7 @@ import os
 import re
 import sys
 import unittest
+import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import awsapi  # noqa: E402
@@ -157,6 +158,11 @@ class AddonLifecycle(AddonTestCase):
         role = self.member.get_role("unicron-%s-argo-cd" % self.cluster)
         self.assertIsNotNone(role)
         self.assertEqual(role["Arn"], cap["roleArn"])
+        # Argo CD may deploy: its access entry (made by EKS) has the cluster-admin policy
+        assoc = awsapi.eks(self.member, "GET", "/clusters/%s/access-entries/%s/access-policies"
+                           % (self.cluster, urllib.parse.quote(role["Arn"], safe="")))
+        self.assertIn("AmazonEKSClusterAdminPolicy",
+                      [a["policyArn"].rsplit("/", 1)[-1] for a in assoc["associatedAccessPolicies"]])
         self.assertEqual(self.plan_code(w)[0], 0)
 
         cluster_arn = awsapi.eks(self.member, "GET", "/clusters/" + self.cluster)["cluster"]["arn"]

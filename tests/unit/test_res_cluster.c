@@ -488,10 +488,19 @@ static void test_lifecycle_against_localaws(void **state)
     assert_int_equal(res_access_delete(&op, uc_arena_printf(a, "arn:aws:iam::%s:role/viewer", id),
                                        &err),
                      UC_OK);
+    assert_string_equal(tf_value_str(tf_value_map_get(tf_value_attr(updated,
+                                                                     "tenant_access_entries"),
+                                                       "unicron-admin")),
+                        "AmazonEKSClusterAdminPolicy");
+    assert_int_equal(res_access_delete(&op, admin_arn, &err), UC_OK);
     ctx = ctx_for(a, &d, p, r);
     read = r->read(&ctx, updated);
     assert_int_equal(errors(&d), 0);
     assert_int_equal(tf_value_attr(read, "access_entry")->count, 0);
+    assert_string_equal(tf_value_str(tf_value_map_get(tf_value_attr(read,
+                                                                     "tenant_access_entries"),
+                                                       "unicron-admin")),
+                        "");
     /* DELETING or gone: either way the group is being removed; wait and read again */
     for (int k = 0; k < 200 && group(read, "general") != NULL; k++) {
         usleep(50000);
@@ -507,6 +516,33 @@ static void test_lifecycle_against_localaws(void **state)
         fail_msg("restore: %s", diag_text(a, &d));
     assert_non_null(group(updated, "general"));
     assert_int_equal(tf_value_attr(updated, "access_entry")->count, 1);
+    assert_string_equal(tf_value_str(tf_value_map_get(tf_value_attr(updated,
+                                                                     "tenant_access_entries"),
+                                                       "unicron-admin")),
+                        "AmazonEKSClusterAdminPolicy");
+
+    /* scaling: min above the autoscaler's desired size moves desired into the range */
+    ctx = ctx_for(a, &d, p, r);
+    const char *j3 = uc_arena_printf(
+        a,
+        CFG("1.35", NG_GENERAL("2", "5", "[\"m6i.large\"]") ","
+                    "{\"name\":\"spot\",\"min_size\":0,\"max_size\":3,\"capacity_type\":\"SPOT\","
+                    "\"instance_types\":[\"m6i.large\",\"m5.large\"],\"taint\":[{\"key\":\"spot\","
+                    "\"value\":\"true\",\"effect\":\"NO_SCHEDULE\"}]}"),
+        id, id);
+    struct tf_value *cfg3 = decode(a, r, j3);
+    struct tf_value *planned3 = plan(&ctx, r, updated, cfg3, &pr);
+    updated = r->update(&ctx, updated, planned3, cfg3);
+    if (errors(&d))
+        fail_msg("scaling: %s", diag_text(a, &d));
+    const char *l3[] = {"data-dev", "general"};
+    json_t *ngj = eks(&op, &AWS_EKS_DESCRIBE_NODEGROUP, l3, 2, NULL);
+    assert_int_equal(json_integer_value(json_object_get(
+                         json_object_get(json_object_get(ngj, "nodegroup"), "scalingConfig"),
+                         "desiredSize")),
+                     2);
+    json_decref(ngj);
+    cfg2 = cfg3;
 
     /* import, then the configuration plans no change */
     ctx = ctx_for(a, &d, p, r);

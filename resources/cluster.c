@@ -191,6 +191,10 @@ static const struct tf_attr cluster_attrs[] = {
      .description = "IAM role of the control plane."},
     {.name = "node_role_arn", .type = &tf_type_string, .flags = TF_COMPUTED,
      .description = "IAM role of the nodes."},
+    {.name = "tenant_access_entries", .type = &tf_type_map_string, .flags = TF_COMPUTED,
+     .description = "Access entries unicron keeps for the tenant's access roles that exist in the "
+                    "account (unicron-admin, unicron-developer, unicron-readonly): role name -> "
+                    "access policy; \"\" while an entry is missing (the next apply restores it)."},
     {.name = "kubeconfig", .type = &tf_type_string, .flags = TF_COMPUTED,
      .description = "A kubeconfig (YAML) for the cluster using `aws eks get-token` exec "
                     "authentication through the account-access role; holds no secret."},
@@ -493,6 +497,28 @@ static void cluster_modify(struct uc_arena *a, const struct tf_value *prior,
         }
         ngs = tf_value_list(a, ngs->type, elems, ngs->count);
         if (ngs == NULL || (p = tf_value_with_attr(a, p, "node_group", ngs)) == NULL)
+            goto oom;
+    }
+
+    /* the tenant roles' access entries: every role read as present gets its policy back */
+    const struct tf_value *ta = tf_value_attr(p, "tenant_access_entries");
+    if (update && res_is_set(ta) && tf_value_is_wholly_known(ta)) {
+        static const char *const roles[] = {"unicron-admin", "unicron-developer",
+                                            "unicron-readonly"};
+        static const char *const policies[] = {"AmazonEKSClusterAdminPolicy",
+                                               "AmazonEKSEditPolicy", "AmazonEKSViewPolicy"};
+        struct tf_value **vals = uc_arena_calloc(a, ta->count + 1, sizeof *vals);
+        if (vals == NULL)
+            goto oom;
+        for (size_t i = 0; i < ta->count; i++) {
+            vals[i] = ta->elems[i];
+            for (size_t k = 0; k < 3; k++)
+                if (strcmp(ta->keys[i], roles[k]) == 0 &&
+                    (vals[i] = tf_value_string(a, policies[k])) == NULL)
+                    goto oom;
+        }
+        struct tf_value *m = tf_value_map(a, &tf_type_map_string, ta->keys, vals, ta->count);
+        if (m == NULL || (p = tf_value_with_attr(a, p, "tenant_access_entries", m)) == NULL)
             goto oom;
     }
 
@@ -1062,6 +1088,40 @@ static struct tf_value *read_cluster(struct res_ctx *ctx, const struct res_clust
     if (ael == NULL)
         goto oom;
     set_attr(a, &v, "access_entry", tf_value_list(a, et, ael, am));
+
+    /* the tenant's access roles: the entry each existing role must have */
+    {
+        const char *keys[3];
+        struct tf_value *vals[3];
+        size_t nk = 0;
+        for (int k = 0; k < 3; k++) {
+            struct res_iam_role_state rs;
+            char rarn[256], parn[256];
+            json_t *pol = NULL;
+            res_iam_role_state_init(&rs);
+            uc_status st = res_iam_role_read(op->s, tenant_roles[k], &op->opts, &rs, &err);
+            bool exists = rs.exists;
+            res_iam_role_state_release(&rs);
+            struct res_access_want w = {
+                .principal = tenant_role_arn(op, k, rarn, sizeof rarn),
+                .policy_arn = res_access_policy_arn(op, tenant_role_policies[k], parn,
+                                                    sizeof parn)};
+            if (st == UC_OK && exists)
+                st = res_access_read(op, w.principal, &pol, &err);
+            if (st != UC_OK) {
+                res_aws_diag(ctx->diags, NULL, cluster_where(a, op), &err);
+                goto out;
+            }
+            if (!exists)
+                continue;
+            keys[nk] = tenant_roles[k];
+            vals[nk++] = tf_value_string(a, res_access_matches(pol, &w) ? tenant_role_policies[k]
+                                                                        : "");
+            json_decref(pol);
+        }
+        set_attr(a, &v, "tenant_access_entries", tf_value_map(a, &tf_type_map_string, keys, vals,
+                                                              nk));
+    }
 
     /* the OIDC provider */
     const char *issuer = tf_value_str(tf_value_attr(v, "oidc_issuer_url"));

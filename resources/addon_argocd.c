@@ -384,8 +384,9 @@ done:
     return ok;
 }
 
-/* The Application's namespace for read and delete: the capability's, else the default. */
-static void app_namespace(struct res_addon_op *op, char *ns, size_t n, bool *ok)
+/* The Application's namespace for read and delete: the capability's, else the default.
+ * *active (may be NULL) says whether an ACTIVE Argo CD capability runs the controller. */
+static void app_namespace(struct res_addon_op *op, char *ns, size_t n, bool *ok, bool *active)
 {
     struct aws_error err;
     char status[32];
@@ -397,6 +398,8 @@ static void app_namespace(struct res_addon_op *op, char *ns, size_t n, bool *ok)
     }
     if (!ns[0])
         snprintf(ns, n, "%s", RES_ADDON_ARGOCD_NS);
+    if (active != NULL)
+        *active = found;
 }
 
 bool res_addon_argocd_read(struct res_addon_op *op, struct res_addon_obs *obs)
@@ -404,7 +407,7 @@ bool res_addon_argocd_read(struct res_addon_op *op, struct res_addon_obs *obs)
     struct aws_error err;
     char ns[64] = "";
     bool ok;
-    app_namespace(op, ns, sizeof ns, &ok);
+    app_namespace(op, ns, sizeof ns, &ok, NULL);
     if (!ok)
         return false;
     struct aws_k8s *k = res_eks_k8s(&op->cl, &err);
@@ -433,8 +436,8 @@ bool res_addon_argocd_delete(struct res_addon_op *op)
 {
     struct aws_error err;
     char ns[64] = "";
-    bool ok;
-    app_namespace(op, ns, sizeof ns, &ok);
+    bool ok, active = false;
+    app_namespace(op, ns, sizeof ns, &ok, &active);
     if (!ok)
         return false;
     struct aws_k8s *k = res_eks_k8s(&op->cl, &err);
@@ -443,6 +446,23 @@ bool res_addon_argocd_delete(struct res_addon_op *op)
         return false;
     }
     const char *path = app_path(op, ns);
+    if (!active) {
+        /* nobody would remove the cascading finalizer: say so now, not after the timeout */
+        json_t *app = NULL;
+        uc_status gst =
+            aws_k8s_request(k, "GET", path, NULL, NULL, NULL, &op->o, NULL, &app, &err);
+        json_decref(app);
+        aws_k8s_free(k);
+        if (gst != UC_OK && aws_error_is_not_found(&err))
+            return true;
+        tf_diag_error(op->ctx->diags, NULL, "Argo CD is not on the cluster",
+                      "%s: the Application is still there but the argo-cd component is gone, so "
+                      "nothing can run its finalizer %s and remove what it deployed. Destroy "
+                      "Argo CD components before argo-cd (depends_on), or add argo-cd back and "
+                      "destroy again.",
+                      op->where, APP_FINALIZER);
+        return false;
+    }
     json_t *out = NULL;
     uc_status st = aws_k8s_request(k, "DELETE", path, NULL, NULL, NULL, &op->o, NULL, &out, &err);
     json_decref(out);

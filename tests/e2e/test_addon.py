@@ -282,6 +282,23 @@ class AddonLifecycle(AddonTestCase):
         self.assertNotEqual(st, 200)
         self.assertEqual((w.state() or {}).get("resources", []), [])
 
+    def test_component_destroy_after_argo_cd_is_gone(self):
+        awsapi.create_cluster(self.member, "early", "1.34")
+        cid = "%s/early" % self.account
+        w = self.workdir(localaws=self.la)
+        # no depends_on: nothing orders the destroy, and argo-cd goes first
+        w.write("main.tf", provider_hcl() + argo_cd_hcl(cid))
+        self.tf_ok(w, "apply", "-auto-approve", "-no-color", "-input=false")
+        w.write("main.tf", provider_hcl() + argo_cd_hcl(cid) +
+                addon_hcl("spark", cid, "spark-operator"))
+        self.tf_ok(w, "apply", "-auto-approve", "-no-color", "-input=false")
+        self.tf_ok(w, "destroy", "-auto-approve", "-no-color", "-input=false",
+                   "-target=unicron_addon.argo_cd")
+        self.assertIsNotNone(self.app("spark-operator", "early"))  # RETAIN: left behind
+        out = self.tf_fail(w, "destroy", "-auto-approve", "-no-color", "-input=false")
+        self.assertIn("argo-cd component is gone", out)
+        self.assertIn("resources-finalizer.argocd.argoproj.io", out)
+
     def test_import_id_and_missing_addon(self):
         w = self.workdir(localaws=self.la)
         w.write("main.tf", provider_hcl() + addon_hcl("x", self.cluster_id, "metrics-server"))

@@ -4,7 +4,7 @@
  * changes), and one lifecycle against a real tools/localaws started here: an account and cluster
  * made through the AWS client, coredns created before any node group (DEGRADED warning, no
  * timeout), read, an incompatible version naming the compatible ones, import, StopProvider
- * ending a wait, delete.
+ * ending a wait, delete, and a create that adopts an add-on made out of band.
  *
  * The lifecycle test is skipped (cmocka skip) when python3 or tools/localaws cannot start.
  */
@@ -440,6 +440,38 @@ static void test_lifecycle_against_localaws(void **state)
     rd = r->read(&ctx, st);
     assert_non_null(rd);
     assert_true(tf_value_is_null(rd));
+
+    /* create adopts an add-on that exists already (made out of band, or by an interrupted
+     * apply), bringing its configuration to the plan */
+    struct aws_error err;
+    struct aws_call_opts o = {.deadline_ms = uc_clock_monotonic_ms() + 60000};
+    struct res_eks_cluster cl;
+    assert_int_equal(res_eks_cluster_open(p->client, uc_arena_printf(a, "%s/apps", account), &o,
+                                          &cl, &err),
+                     UC_OK);
+    json_t *body = json_pack("{s:s}", "addonName", "coredns");
+    const char *labels[] = {"apps"};
+    assert_int_equal(aws_rest_call(cl.session, AWS_SVC_EKS, &AWS_EKS_CREATE_ADDON, labels, 1,
+                                   NULL, body, &o, NULL, &err),
+                     UC_OK);
+    json_decref(body);
+    ctx = ctx_for(a, &d, p);
+    st = r->create(&ctx, planned, cfg);
+    if (st == NULL)
+        fail_msg("adopting create: %s", diag_text(a, &d));
+    assert_false(tf_diags_has_error(&d));
+    json_t *live = NULL;
+    const char *labels2[] = {"apps", "coredns"};
+    assert_int_equal(aws_rest_call(cl.session, AWS_SVC_EKS, &AWS_EKS_DESCRIBE_ADDON, labels2, 2,
+                                   NULL, NULL, &o, &live, &err),
+                     UC_OK);
+    assert_true(res_addon_json_same(
+        res_addon_jstr(json_object_get(live, "addon"), "configurationValues"),
+        "{\"replicaCount\":3}"));
+    json_decref(live);
+    res_eks_cluster_release(&cl);
+    ctx = ctx_for(a, &d, p);
+    assert_true(r->delete(&ctx, st));
     res_provider_free(p);
     uc_arena_free(a);
     stop_localaws();

@@ -299,6 +299,22 @@ class AddonLifecycle(AddonTestCase):
         self.assertIn("argo-cd component is gone", out)
         self.assertIn("resources-finalizer.argocd.argoproj.io", out)
 
+    def test_example_applies_and_plans_clean(self):
+        awsapi.create_cluster(self.member, "example", "1.34")
+        awsapi.create_nodegroup(self.member, "example", "general")
+        with open(os.path.join(harness.REPO, "examples", "addon", "main.tf")) as f:
+            example = f.read()
+        w = self.workdir(localaws=self.la)
+        w.write("main.tf", example)
+        args = ("-no-color", "-input=false", "-var", "aws_endpoint=" + self.la.url,
+                "-var", "cluster_id=%s/example" % self.account)
+        self.tf_ok(w, "apply", "-auto-approve", *args)
+        self.assertEqual(self.app("spark-operator", "example")["status"]["health"]["status"],
+                         "Healthy")
+        r = w.tf("plan", "-detailed-exitcode", *args)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.tf_ok(w, "destroy", "-auto-approve", *args)
+
     def test_import_id_and_missing_addon(self):
         w = self.workdir(localaws=self.la)
         w.write("main.tf", provider_hcl() + addon_hcl("x", self.cluster_id, "metrics-server"))

@@ -22,9 +22,9 @@
 struct res_addon_op {
     struct res_ctx *ctx;
     const struct res_component *comp;
-    struct res_eks_cluster cl;  /* opened by addon.c */
-    struct aws_call_opts o;     /* cancel (StopProvider) + the operation's deadline */
-    const char *where;          /* "component \"coredns\" on cluster 123456789012/demo" */
+    struct res_eks_cluster cl; /* opened by addon.c */
+    struct aws_call_opts o;    /* cancel (StopProvider) + the operation's deadline */
+    const char *where;         /* "component \"coredns\" on cluster 123456789012/demo" */
 };
 
 /* The desired component (from the plan). NULL strings are "not set". */
@@ -35,7 +35,7 @@ struct res_addon_spec {
     const char *resolve_conflicts; /* eks */
     const char *role_arn;          /* eks: service_account_role_arn */
     bool wait;
-    bool preserve;                 /* eks delete: keep the software on the cluster */
+    bool preserve; /* eks delete: keep the software on the cluster */
 };
 
 /* The component as it exists. Strings are arena memory or NULL. */

@@ -22,10 +22,10 @@ struct res_eks_cluster {
     char account_id[16];
     char name[128];
     char arn[256];
-    char endpoint[512];  /* "" until the cluster is ACTIVE */
-    char version[16];    /* Kubernetes "1.34" */
-    char status[32];     /* CREATING, ACTIVE, UPDATING, ... */
-    char *ca_data;       /* base64 PEM (malloc'd; NULL when absent) */
+    char endpoint[512];          /* "" until the cluster is ACTIVE */
+    char version[16];            /* Kubernetes "1.34" */
+    char status[32];             /* CREATING, ACTIVE, UPDATING, ... */
+    char *ca_data;               /* base64 PEM (malloc'd; NULL when absent) */
     struct aws_session *session; /* borrowed: the account's session */
 };
 

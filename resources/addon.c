@@ -27,48 +27,77 @@
 static const char *const resolve_modes[] = {"OVERWRITE", "PRESERVE", "NONE", NULL};
 
 static const struct tf_attr addon_attrs[] = {
-    {.name = "id", .type = &tf_type_string, .flags = TF_COMPUTED,
+    {.name = "id",
+     .type = &tf_type_string,
+     .flags = TF_COMPUTED,
      .description = "<cluster_id>/<name>."},
-    {.name = "cluster_id", .type = &tf_type_string, .flags = TF_REQUIRED | TF_FORCE_NEW,
+    {.name = "cluster_id",
+     .type = &tf_type_string,
+     .flags = TF_REQUIRED | TF_FORCE_NEW,
      .description = "Id of the unicron_cluster (<account_id>/<cluster name>).",
      .validate = res_validate_cluster_id},
-    {.name = "name", .type = &tf_type_string, .flags = TF_REQUIRED | TF_FORCE_NEW,
+    {.name = "name",
+     .type = &tf_type_string,
+     .flags = TF_REQUIRED | TF_FORCE_NEW,
      .description = "Catalog name of the component, e.g. vpc-cni, argo-cd, spark-operator.",
      .validate = res_validate_catalog_name},
-    {.name = "version", .type = &tf_type_string, .flags = TF_OPTIONAL | TF_COMPUTED,
+    {.name = "version",
+     .type = &tf_type_string,
+     .flags = TF_OPTIONAL | TF_COMPUTED,
      .description = "Version to install (default: the recommendation for the cluster's "
                     "Kubernetes version, followed when the cluster is upgraded).",
      .validate = res_validate_version_label},
-    {.name = "configuration", .type = &tf_type_string, .flags = TF_OPTIONAL,
+    {.name = "configuration",
+     .type = &tf_type_string,
+     .flags = TF_OPTIONAL,
      .description = "JSON object: EKS configuration values, Helm values, or the capability "
                     "configuration; compared semantically.",
      .validate = res_validate_json_object},
-    {.name = "namespace", .type = &tf_type_string, .flags = TF_OPTIONAL | TF_COMPUTED,
+    {.name = "namespace",
+     .type = &tf_type_string,
+     .flags = TF_OPTIONAL | TF_COMPUTED,
      .description = "Kubernetes namespace (default: the catalog's).",
      .validate = res_validate_k8s_namespace},
-    {.name = "resolve_conflicts", .type = &tf_type_string, .flags = TF_OPTIONAL,
+    {.name = "resolve_conflicts",
+     .type = &tf_type_string,
+     .flags = TF_OPTIONAL,
      .description = "EKS add-ons only: OVERWRITE, PRESERVE or NONE for fields changed outside "
                     "EKS.",
-     .validate = res_validate_enum, .validate_arg = resolve_modes},
-    {.name = "service_account_role_arn", .type = &tf_type_string, .flags = TF_OPTIONAL,
+     .validate = res_validate_enum,
+     .validate_arg = resolve_modes},
+    {.name = "service_account_role_arn",
+     .type = &tf_type_string,
+     .flags = TF_OPTIONAL,
      .description = "EKS add-ons only: IAM role for the add-on's service account (IRSA).",
      .validate = res_validate_iam_role_arn},
-    {.name = "preserve", .type = &tf_type_bool, .flags = TF_OPTIONAL,
+    {.name = "preserve",
+     .type = &tf_type_bool,
+     .flags = TF_OPTIONAL,
      .description = "EKS add-ons only: on destroy keep the add-on's software on the cluster "
                     "(DeleteAddon preserve); default false."},
-    {.name = "kubernetes_version", .type = &tf_type_string, .flags = TF_OPTIONAL | TF_COMPUTED,
+    {.name = "kubernetes_version",
+     .type = &tf_type_string,
+     .flags = TF_OPTIONAL | TF_COMPUTED,
      .description = "The cluster's Kubernetes version (read from the cluster). Set it from "
                     "unicron_cluster.kubernetes_version so the plan of an upgrade shows the "
                     "add-on versions that follow it.",
      .validate = res_validate_k8s_version},
-    {.name = "wait", .type = &tf_type_bool, .flags = TF_OPTIONAL | TF_COMPUTED,
+    {.name = "wait",
+     .type = &tf_type_bool,
+     .flags = TF_OPTIONAL | TF_COMPUTED,
      .description = "Wait until the component is healthy (default true).",
      .default_json = "true"},
-    {.name = "kind", .type = &tf_type_string, .flags = TF_COMPUTED,
+    {.name = "kind",
+     .type = &tf_type_string,
+     .flags = TF_COMPUTED,
      .description = "eks, capability or argocd (from the catalog)."},
-    {.name = "status", .type = &tf_type_string, .flags = TF_COMPUTED,
+    {.name = "status",
+     .type = &tf_type_string,
+     .flags = TF_COMPUTED,
      .description = "Component status (EKS: ACTIVE, DEGRADED, ...; Argo CD: <sync>/<health>)."},
-    {.name = "arn", .type = &tf_type_string, .flags = TF_COMPUTED,
+    {.name = "arn",
+     .type = &tf_type_string,
+     .flags = TF_COMPUTED,
      .description = "ARN of the EKS add-on or capability (argocd: none)."},
 };
 
@@ -111,8 +140,8 @@ static void validate_argocd_capability(struct res_ctx *ctx, const struct tf_valu
     json_t *j = json_loadb(cfg->str, cfg->str_len, 0, NULL);
     if (j == NULL)
         return; /* the attribute validator reports the syntax */
-    const char *arn = json_string_value(json_object_get(json_object_get(j, "awsIdc"),
-                                                        "idcInstanceArn"));
+    const char *arn =
+        json_string_value(json_object_get(json_object_get(j, "awsIdc"), "idcInstanceArn"));
     if (json_is_object(j) && (arn == NULL || arn[0] == '\0'))
         tf_diag_error(ctx->diags, &p, "Missing Argo CD configuration",
                       "configuration.awsIdc.idcInstanceArn is required by the EKS Argo CD "
@@ -196,8 +225,8 @@ static struct tf_value *plan_version(struct uc_arena *a, const struct res_compon
 {
     const struct tf_value *kv = tf_value_attr(config, "kubernetes_version");
     const struct tf_value *pv = create ? NULL : tf_value_attr(prior, "version");
-    int minor = tf_value_is_known(kv) && !tf_value_is_null(kv) ? res_eks_minor(tf_value_str(kv))
-                                                               : -1;
+    int minor =
+        tf_value_is_known(kv) && !tf_value_is_null(kv) ? res_eks_minor(tf_value_str(kv)) : -1;
     if (c == NULL)
         return tf_value_unknown(a, &tf_type_string);
     if (c->kind == RES_KIND_CAPABILITY)
@@ -210,8 +239,7 @@ static struct tf_value *plan_version(struct uc_arena *a, const struct res_compon
         return v != NULL ? tf_value_string(a, v) : tf_value_unknown(a, &tf_type_string);
     }
     const struct tf_value *pk = tf_value_attr(prior, "kubernetes_version");
-    if (!tf_value_is_known(kv) ||
-        (!tf_value_is_null(kv) && !tf_value_equal(kv, pk))) {
+    if (!tf_value_is_known(kv) || (!tf_value_is_null(kv) && !tf_value_equal(kv, pk))) {
         if (c->kind == RES_KIND_ARGOCD && minor > 0)
             return tf_value_string(a, res_catalog_recommended_version(c, minor));
         return tf_value_unknown(a, &tf_type_string);
@@ -223,8 +251,8 @@ static struct tf_value *plan_version(struct uc_arena *a, const struct res_compon
 }
 
 static void addon_modify(struct uc_arena *a, const struct tf_value *prior,
-                         const struct tf_value *config, struct tf_value **planned,
-                         bool replacing, void *ud, struct tf_diags *d)
+                         const struct tf_value *config, struct tf_value **planned, bool replacing,
+                         void *ud, struct tf_diags *d)
 {
     struct tf_value *p = *planned;
     if (!res_is_set(p) || !res_is_set(config))
@@ -240,8 +268,7 @@ static void addon_modify(struct uc_arena *a, const struct tf_value *prior,
         goto oom;
 
     /* namespace: the catalog's default when not configured. */
-    if (c != NULL && c->namespace != NULL &&
-        tf_value_is_null(tf_value_attr(config, "namespace"))) {
+    if (c != NULL && c->namespace != NULL && tf_value_is_null(tf_value_attr(config, "namespace"))) {
         struct tf_value *ns = tf_value_string(a, c->namespace);
         if (ns == NULL || (p = tf_value_with_attr(a, p, "namespace", ns)) == NULL)
             goto oom;
@@ -252,7 +279,8 @@ static void addon_modify(struct uc_arena *a, const struct tf_value *prior,
         struct tf_value *v = plan_version(a, c, prior, config, create, ud);
         if (v == NULL)
             goto oom;
-        if (v != tf_value_attr(p, "version") && (p = tf_value_with_attr(a, p, "version", v)) == NULL)
+        if (v != tf_value_attr(p, "version") &&
+            (p = tf_value_with_attr(a, p, "version", v)) == NULL)
             goto oom;
     }
 
@@ -384,8 +412,8 @@ static bool op_open(struct res_addon_op *op, struct res_ctx *ctx, const struct t
     op->comp = res_catalog_find(name);
     op->o = what != NULL ? res_call_opts(ctx, obj, what, RES_DEFAULT_TIMEOUT_NS, false)
                          : res_call_opts(ctx, NULL, "read", RES_READ_TIMEOUT_NS, false);
-    op->where = uc_arena_printf(ctx->arena, "component \"%s\" on cluster %s",
-                                name ? name : "?", cluster_id ? cluster_id : "?");
+    op->where = uc_arena_printf(ctx->arena, "component \"%s\" on cluster %s", name ? name : "?",
+                                cluster_id ? cluster_id : "?");
     if (op->comp == NULL || cluster_id == NULL) {
         struct tf_path p = tf_path_attr(NULL, "name");
         tf_diag_error(ctx->diags, &p, "Unknown component",
@@ -569,8 +597,7 @@ static struct tf_value *addon_read(struct res_ctx *ctx, const struct tf_value *c
     if (op.comp->kind == RES_KIND_CAPABILITY)
         s = with_str(a, s, "configuration", obs.configuration);
     else
-        s = with_str(a, s, "configuration",
-                     res_addon_json_keep(a, prior_cfg, obs.configuration));
+        s = with_str(a, s, "configuration", res_addon_json_keep(a, prior_cfg, obs.configuration));
     if (op.comp->kind == RES_KIND_EKS)
         s = with_str(a, s, "service_account_role_arn", obs.role_arn);
     if (obs.ns != NULL && op.comp->kind == RES_KIND_ARGOCD)
@@ -626,8 +653,8 @@ static struct tf_value *addon_import(struct res_ctx *ctx, const char *id)
                       id != NULL ? id : "");
         return NULL;
     }
-    json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:b}", "id", id, "cluster_id", cluster_id,
-                          "name", c->name, "kind", res_kind_name(c->kind), "wait", 1);
+    json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:b}", "id", id, "cluster_id", cluster_id, "name",
+                          c->name, "kind", res_kind_name(c->kind), "wait", 1);
     if (j != NULL && c->namespace != NULL)
         json_object_set_new(j, "namespace", json_string(c->namespace));
     char *text = j != NULL ? json_dumps(j, JSON_COMPACT) : NULL;

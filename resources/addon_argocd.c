@@ -17,9 +17,9 @@
 #include "res_provider.h"
 #include "uc_buf.h"
 
-#define FIELD_MANAGER "unicron"
+#define FIELD_MANAGER  "unicron"
 #define CLUSTER_SECRET "unicron-in-cluster"
-#define APP_FINALIZER "resources-finalizer.argocd.argoproj.io"
+#define APP_FINALIZER  "resources-finalizer.argocd.argoproj.io"
 
 /* --- the argo-cd capability --------------------------------------------------------------- */
 
@@ -71,8 +71,7 @@ static uc_status argocd_namespace(struct res_addon_op *op, char *ns, size_t n, b
     if (st != UC_OK)
         return st;
     const json_t *cap = json_object_get(resp, "capability");
-    const char *s = res_addon_jstr(json_object_get(json_object_get(cap, "configuration"),
-                                                   "argoCd"),
+    const char *s = res_addon_jstr(json_object_get(json_object_get(cap, "configuration"), "argoCd"),
                                    "namespace");
     snprintf(ns, n, "%s", s[0] ? s : RES_ADDON_ARGOCD_NS);
     snprintf(status, sn, "%s", res_addon_jstr(cap, "status"));
@@ -85,8 +84,9 @@ static uc_status argocd_namespace(struct res_addon_op *op, char *ns, size_t n, b
 
 static const char *app_path(struct res_addon_op *op, const char *ns)
 {
-    return uc_arena_printf(op->ctx->arena, "/apis/argoproj.io/v1alpha1/namespaces/%s/"
-                                           "applications/%s",
+    return uc_arena_printf(op->ctx->arena,
+                           "/apis/argoproj.io/v1alpha1/namespaces/%s/"
+                           "applications/%s",
                            ns, op->comp->name);
 }
 
@@ -117,12 +117,12 @@ static bool register_cluster(struct res_addon_op *op, struct aws_k8s *k, const c
         return false;
     }
     struct uc_arena *a = op->ctx->arena;
-    json_t *body = json_pack(
-        "{s:s, s:s, s:{s:s, s:s, s:{s:s, s:s}}, s:s, s:{s:s, s:s, s:s}}", "apiVersion", "v1",
-        "kind", "Secret", "metadata", "name", CLUSTER_SECRET, "namespace", ns, "labels",
-        "argocd.argoproj.io/secret-type", "cluster", "app.kubernetes.io/managed-by", "unicron",
-        "type", "Opaque", "data", "name", b64(a, "in-cluster"), "server", b64(a, op->cl.arn),
-        "project", b64(a, "default"));
+    json_t *body =
+        json_pack("{s:s, s:s, s:{s:s, s:s, s:{s:s, s:s}}, s:s, s:{s:s, s:s, s:s}}", "apiVersion",
+                  "v1", "kind", "Secret", "metadata", "name", CLUSTER_SECRET, "namespace", ns,
+                  "labels", "argocd.argoproj.io/secret-type", "cluster",
+                  "app.kubernetes.io/managed-by", "unicron", "type", "Opaque", "data", "name",
+                  b64(a, "in-cluster"), "server", b64(a, op->cl.arn), "project", b64(a, "default"));
     if (body == NULL) {
         tf_diag_error(op->ctx->diags, NULL, "Out of memory", "%s: out of memory", op->where);
         return false;
@@ -138,8 +138,8 @@ static bool register_cluster(struct res_addon_op *op, struct aws_k8s *k, const c
 }
 
 /* The Application body (kubernetes-argocd.md §7.5, destination = the cluster ARN). */
-static json_t *app_body(struct res_addon_op *op, const struct res_addon_spec *want,
-                        const char *ns, const char *version)
+static json_t *app_body(struct res_addon_op *op, const struct res_addon_spec *want, const char *ns,
+                        const char *version)
 {
     const struct res_component *c = op->comp;
     json_t *values = want->configuration ? json_loads(want->configuration, 0, NULL) : NULL;
@@ -150,8 +150,9 @@ static json_t *app_body(struct res_addon_op *op, const struct res_addon_spec *wa
     json_t *source = json_pack("{s:s, s:s}", "repoURL", c->repo_url, "targetRevision", version);
     if (c->chart != NULL) {
         json_object_set_new(source, "chart", json_string(c->chart));
-        json_object_set_new(source, "helm", json_pack("{s:s, s:o}", "releaseName", c->name,
-                                                      "valuesObject", values));
+        json_object_set_new(
+            source, "helm",
+            json_pack("{s:s, s:o}", "releaseName", c->name, "valuesObject", values));
     } else {
         json_object_set_new(source, "path", json_string(c->path));
         json_decref(values);
@@ -162,9 +163,9 @@ static json_t *app_body(struct res_addon_op *op, const struct res_addon_spec *wa
                      "name", c->name, "namespace", ns, "finalizers", APP_FINALIZER, "labels",
                      "app.kubernetes.io/managed-by", "unicron", "spec", "project", "default",
                      "source", source, "destination", "server", op->cl.arn, "namespace",
-                     want->ns ? want->ns : (c->namespace ? c->namespace : c->name),
-                     "syncPolicy", "automated", "prune", 1, "selfHeal", 1, "syncOptions",
-                     "CreateNamespace=true", "ServerSideApply=true");
+                     want->ns ? want->ns : (c->namespace ? c->namespace : c->name), "syncPolicy",
+                     "automated", "prune", 1, "selfHeal", 1, "syncOptions", "CreateNamespace=true",
+                     "ServerSideApply=true");
 }
 
 /* --- readiness ---------------------------------------------------------------------------- */
@@ -176,9 +177,8 @@ static const char *conditions_text(struct uc_arena *a, const json_t *app)
     uc_buf_init(&b);
     size_t i;
     json_t *c;
-    json_array_foreach(json_object_get(status, "conditions"), i, c)
-        uc_buf_printf(&b, "%s%s: %s", b.len ? "; " : "", res_addon_jstr(c, "type"),
-                      res_addon_jstr(c, "message"));
+    json_array_foreach(json_object_get(status, "conditions"), i, c) uc_buf_printf(
+        &b, "%s%s: %s", b.len ? "; " : "", res_addon_jstr(c, "type"), res_addon_jstr(c, "message"));
     const json_t *os = json_object_get(status, "operationState");
     if (os != NULL && res_addon_jstr(os, "message")[0])
         uc_buf_printf(&b, "%soperation %s: %s", b.len ? "; " : "", res_addon_jstr(os, "phase"),
@@ -234,8 +234,8 @@ static uc_status poll_app(void *ud, const struct aws_call_opts *o, char *status,
     const char *phase = res_addon_jstr(os, "phase");
     if (w->source == NULL) {
         snprintf(status, n, "deleting (finalizers: %s)",
-                 json_array_size(json_object_get(json_object_get(app, "metadata"),
-                                                 "finalizers")) > 0
+                 json_array_size(json_object_get(json_object_get(app, "metadata"), "finalizers")) >
+                         0
                      ? APP_FINALIZER
                      : "none");
         json_decref(app);
@@ -262,11 +262,14 @@ static bool wait_app(struct res_addon_op *op, struct aws_k8s *k, const char *pat
     struct app_wait w = {.op = op, .k = k, .path = path, .source = source};
     char last[128] = "";
     struct aws_error err;
-    const char *what = uc_arena_printf(op->ctx->arena, "Argo CD Application %s to %s",
-                                       op->comp->name,
-                                       source ? "be Synced and Healthy" : "be deleted");
-    struct aws_waiter waiter = {.description = what, .poll = poll_app, .ctx = &w,
-                                .min_delay_ms = 1000, .max_delay_ms = 10000};
+    const char *what =
+        uc_arena_printf(op->ctx->arena, "Argo CD Application %s to %s", op->comp->name,
+                        source ? "be Synced and Healthy" : "be deleted");
+    struct aws_waiter waiter = {.description = what,
+                                .poll = poll_app,
+                                .ctx = &w,
+                                .min_delay_ms = 1000,
+                                .max_delay_ms = 10000};
     uc_status st = aws_wait(op->ctx->provider->client, &waiter, &op->o, last, sizeof last, &err);
     if (st == UC_OK)
         return true;
@@ -312,8 +315,8 @@ static void observe(struct res_addon_op *op, const json_t *app, struct res_addon
     const json_t *s = json_object_get(app, "status");
     const char *sync = res_addon_jstr(json_object_get(s, "sync"), "status");
     const char *health = res_addon_jstr(json_object_get(s, "health"), "status");
-    obs->status = uc_arena_printf(a, "%s/%s", sync[0] ? sync : "Unknown",
-                                  health[0] ? health : "Unknown");
+    obs->status =
+        uc_arena_printf(a, "%s/%s", sync[0] ? sync : "Unknown", health[0] ? health : "Unknown");
     obs->default_version = res_catalog_recommended_version(op->comp, res_eks_minor(op->cl.version));
 }
 
@@ -346,10 +349,9 @@ bool res_addon_argocd_apply(struct res_addon_op *op, const struct res_addon_spec
         missing_argocd(op, status);
         return false;
     }
-    const char *version = want->version
-                              ? want->version
-                              : res_catalog_recommended_version(op->comp,
-                                                                res_eks_minor(op->cl.version));
+    const char *version =
+        want->version ? want->version
+                      : res_catalog_recommended_version(op->comp, res_eks_minor(op->cl.version));
     struct aws_k8s *k = res_eks_k8s(&op->cl, &err);
     if (k == NULL) {
         res_addon_diag(op, NULL, &err);
@@ -416,8 +418,8 @@ bool res_addon_argocd_read(struct res_addon_op *op, struct res_addon_obs *obs)
         return false;
     }
     json_t *app = NULL;
-    uc_status st = aws_k8s_request(k, "GET", app_path(op, ns), NULL, NULL, NULL, &op->o, NULL,
-                                   &app, &err);
+    uc_status st =
+        aws_k8s_request(k, "GET", app_path(op, ns), NULL, NULL, NULL, &op->o, NULL, &app, &err);
     aws_k8s_free(k);
     if (st != UC_OK && aws_error_is_not_found(&err)) {
         obs->exists = false; /* the Application, or Argo CD's CRDs, are gone */
@@ -449,8 +451,7 @@ bool res_addon_argocd_delete(struct res_addon_op *op)
     if (!active) {
         /* nobody would remove the cascading finalizer: say so now, not after the timeout */
         json_t *app = NULL;
-        uc_status gst =
-            aws_k8s_request(k, "GET", path, NULL, NULL, NULL, &op->o, NULL, &app, &err);
+        uc_status gst = aws_k8s_request(k, "GET", path, NULL, NULL, NULL, &op->o, NULL, &app, &err);
         json_decref(app);
         aws_k8s_free(k);
         if (gst != UC_OK && aws_error_is_not_found(&err))

@@ -17,17 +17,17 @@
 #include "res_provider.h"
 #include "uc_buf.h"
 
-#define CAP_TRUST                                                                               \
-    "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":"           \
-    "{\"Service\":\"capabilities.eks.amazonaws.com\"},\"Action\":[\"sts:AssumeRole\","          \
+#define CAP_TRUST                                                                                  \
+    "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":"              \
+    "{\"Service\":\"capabilities.eks.amazonaws.com\"},\"Action\":[\"sts:AssumeRole\","             \
     "\"sts:TagSession\"]}]}"
 
 /* "unicron-<cluster>-<component>", at most 64 characters (IAM's limit): a long cluster name is
  * cut and a hash of the whole name keeps it unique. */
 static const char *role_name(struct res_addon_op *op)
 {
-    const char *full = uc_arena_printf(op->ctx->arena, "unicron-%s-%s", op->cl.name,
-                                       op->comp->name);
+    const char *full =
+        uc_arena_printf(op->ctx->arena, "unicron-%s-%s", op->cl.name, op->comp->name);
     if (full == NULL || strlen(full) <= 64)
         return full;
     unsigned long h = 5381;
@@ -77,8 +77,7 @@ static const char *issues_text(struct uc_arena *a, const json_t *cap)
 
 /* The user's form of the live Argo CD configuration: the keys the prior document had (all of
  * them when there is none: import), from the live capability. */
-static const char *live_configuration(struct res_addon_op *op, const json_t *cap,
-                                      const char *prior)
+static const char *live_configuration(struct res_addon_op *op, const json_t *cap, const char *prior)
 {
     const json_t *argo = json_object_get(json_object_get(cap, "configuration"), "argoCd");
     if (!is_argocd(op) || !json_is_object(argo))
@@ -121,11 +120,11 @@ static void observe(struct res_addon_op *op, const json_t *cap, const char *prio
     obs->status = uc_arena_strdup(a, res_addon_jstr(cap, "status"));
     obs->arn = uc_arena_strdup(a, res_addon_jstr(cap, "arn"));
     obs->configuration = live_configuration(op, cap, prior_cfg);
-    const char *ns = is_argocd(op) ? res_addon_jstr(json_object_get(json_object_get(cap,
-                                                                   "configuration"),
-                                                                   "argoCd"),
-                                                   "namespace")
-                                   : "";
+    const char *ns =
+        is_argocd(op)
+            ? res_addon_jstr(json_object_get(json_object_get(cap, "configuration"), "argoCd"),
+                             "namespace")
+            : "";
     obs->ns = ns[0] ? uc_arena_strdup(a, ns) : NULL;
 }
 
@@ -164,12 +163,16 @@ static bool wait_cap(struct res_addon_op *op, bool gone)
     struct cap_wait w = {.op = op, .gone_ok = gone};
     char last[64] = "";
     struct aws_error err;
-    const char *what = uc_arena_printf(op->ctx->arena, "EKS capability %s on cluster %s to %s",
-                                       op->comp->name, op->cl.name,
-                                       gone ? "be deleted" : "become ACTIVE");
-    struct aws_waiter waiter = {.description = what, .poll = poll_cap, .ctx = &w,
-                                .success = gone ? NULL : ok, .failure = bad,
-                                .min_delay_ms = 1000, .max_delay_ms = 15000};
+    const char *what =
+        uc_arena_printf(op->ctx->arena, "EKS capability %s on cluster %s to %s", op->comp->name,
+                        op->cl.name, gone ? "be deleted" : "become ACTIVE");
+    struct aws_waiter waiter = {.description = what,
+                                .poll = poll_cap,
+                                .ctx = &w,
+                                .success = gone ? NULL : ok,
+                                .failure = bad,
+                                .min_delay_ms = 1000,
+                                .max_delay_ms = 15000};
     uc_status st = aws_wait(op->ctx->provider->client, &waiter, &op->o, last, sizeof last, &err);
     if (st == UC_OK)
         return true;
@@ -219,17 +222,17 @@ static json_t *argocd_config(const struct res_addon_spec *want)
 static uc_status create_cap(struct res_addon_op *op, const struct res_addon_spec *want,
                             const char *role_arn, struct aws_error *err)
 {
-    json_t *body = json_pack("{s:s, s:s, s:s, s:s, s:{s:s}}", "capabilityName", op->comp->name,
-                             "type", op->comp->capability_type, "roleArn", role_arn,
-                             "deletePropagationPolicy", "RETAIN", "tags", "unicron:component",
-                             op->comp->name);
+    json_t *body =
+        json_pack("{s:s, s:s, s:s, s:s, s:{s:s}}", "capabilityName", op->comp->name, "type",
+                  op->comp->capability_type, "roleArn", role_arn, "deletePropagationPolicy",
+                  "RETAIN", "tags", "unicron:component", op->comp->name);
     if (body == NULL)
         return aws_error_set(err, UC_NOMEM, "eks", "CreateCapability", "no memory");
     if (is_argocd(op))
         json_object_set_new(body, "configuration", argocd_config(want));
     const char *labels[] = {op->cl.name};
-    uc_status st = aws_rest_call(op->cl.session, AWS_SVC_EKS, &AWS_EKS_CREATE_CAPABILITY, labels,
-                                 1, NULL, body, &op->o, NULL, err);
+    uc_status st = aws_rest_call(op->cl.session, AWS_SVC_EKS, &AWS_EKS_CREATE_CAPABILITY, labels, 1,
+                                 NULL, body, &op->o, NULL, err);
     json_decref(body);
     if (st != UC_OK && aws_error_is(err, "ResourceInUseException"))
         return UC_OK; /* made by an attempt whose answer was lost: adopted below */
@@ -249,7 +252,8 @@ static bool identity_in(const json_t *m, const json_t *ident)
 {
     size_t i;
     json_t *x;
-    json_array_foreach(json_object_get(m, "identities"), i, x) if (json_equal(x, ident)) return true;
+    json_array_foreach(json_object_get(m, "identities"), i,
+                       x) if (json_equal(x, ident)) return true;
     return false;
 }
 
@@ -282,9 +286,8 @@ static json_t *update_body(struct res_addon_op *op, const struct res_addon_spec 
     {
         const json_t *target = mapping_of(wm, res_addon_jstr(m, "role"));
         json_t *gone = json_array();
-        json_array_foreach(json_object_get(m, "identities"), j, ident) if (!identity_in(target,
-                                                                                    ident))
-            json_array_append(gone, ident);
+        json_array_foreach(json_object_get(m, "identities"), j,
+                           ident) if (!identity_in(target, ident)) json_array_append(gone, ident);
         if (json_array_size(gone) > 0)
             json_array_append_new(rem, json_pack("{s:O, s:o}", "role", json_object_get(m, "role"),
                                                  "identities", gone));
@@ -365,13 +368,13 @@ static bool grant_deploy(struct res_addon_op *op)
     const char *policy = uc_arena_printf(
         op->ctx->arena, "%.*s:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy",
         eks != NULL ? (int)(eks - op->cl.arn) : 7, eks != NULL ? op->cl.arn : "arn:aws");
-    json_t *body = json_pack("{s:s, s:{s:s}}", "policyArn", policy, "accessScope", "type",
-                             "cluster");
+    json_t *body =
+        json_pack("{s:s, s:{s:s}}", "policyArn", policy, "accessScope", "type", "cluster");
     const char *labels[] = {op->cl.name, role};
-    uc_status st = role[0] ? aws_rest_call(op->cl.session, AWS_SVC_EKS,
-                                           &AWS_EKS_ASSOCIATE_ACCESS_POLICY, labels, 2, NULL, body,
-                                           &op->o, NULL, &err)
-                           : UC_OK;
+    uc_status st =
+        role[0] ? aws_rest_call(op->cl.session, AWS_SVC_EKS, &AWS_EKS_ASSOCIATE_ACCESS_POLICY,
+                                labels, 2, NULL, body, &op->o, NULL, &err)
+                : UC_OK;
     json_decref(body);
     json_decref(cap);
     if (st != UC_OK) {
@@ -444,9 +447,8 @@ out:
             res_addon_diag(op, NULL, &err);
         ok = false;
     }
-    observe(op, cap, want->configuration ? want->configuration
-                                         : (prior ? prior->configuration : NULL),
-            obs);
+    observe(op, cap,
+            want->configuration ? want->configuration : (prior ? prior->configuration : NULL), obs);
     /* what the user wrote is what was applied: keep its text when the capability took it */
     if (ok && obs->exists)
         obs->configuration = want->configuration;
@@ -472,13 +474,13 @@ bool res_addon_cap_delete(struct res_addon_op *op)
 {
     struct aws_error err;
     const char *labels[] = {op->cl.name, op->comp->name};
-    uc_status st = aws_rest_call(op->cl.session, AWS_SVC_EKS, &AWS_EKS_DELETE_CAPABILITY, labels,
-                                 2, NULL, NULL, &op->o, NULL, &err);
+    uc_status st = aws_rest_call(op->cl.session, AWS_SVC_EKS, &AWS_EKS_DELETE_CAPABILITY, labels, 2,
+                                 NULL, NULL, &op->o, NULL, &err);
     if (st != UC_OK && aws_error_is(&err, "ResourceInUseException")) {
         if (!wait_cap(op, false))
             return false;
-        st = aws_rest_call(op->cl.session, AWS_SVC_EKS, &AWS_EKS_DELETE_CAPABILITY, labels, 2,
-                           NULL, NULL, &op->o, NULL, &err);
+        st = aws_rest_call(op->cl.session, AWS_SVC_EKS, &AWS_EKS_DELETE_CAPABILITY, labels, 2, NULL,
+                           NULL, &op->o, NULL, &err);
     }
     if (st != UC_OK && !aws_error_is_not_found(&err)) {
         res_addon_diag(op, NULL, &err);

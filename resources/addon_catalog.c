@@ -18,8 +18,8 @@ static const char *const kinds[] = {"eks", "capability", "argocd", NULL};
 
 /* One component; names sorted as cty object types require. */
 static const char *const component_names[] = {
-    "capability_type", "chart", "default_version", "description", "eks_addon_name",
-    "kind", "name", "namespace", "path", "repo_url",
+    "capability_type", "chart", "default_version", "description", "eks_addon_name", "kind", "name",
+    "namespace",       "path",  "repo_url",
 };
 #define NCOMPONENT_ATTRS (sizeof component_names / sizeof component_names[0])
 static const struct tf_type *const component_members[NCOMPONENT_ATTRS] = {
@@ -35,18 +35,27 @@ static const struct tf_type component_type = {
 static const struct tf_type components_type = {.kind = TF_LIST, .elem = &component_type};
 
 static const struct tf_attr catalog_attrs[] = {
-    {.name = "kind", .type = &tf_type_string, .flags = TF_OPTIONAL,
+    {.name = "kind",
+     .type = &tf_type_string,
+     .flags = TF_OPTIONAL,
      .description = "Only components of this kind: eks, capability or argocd.",
-     .validate = res_validate_enum, .validate_arg = kinds},
-    {.name = "kubernetes_version", .type = &tf_type_string, .flags = TF_OPTIONAL,
+     .validate = res_validate_enum,
+     .validate_arg = kinds},
+    {.name = "kubernetes_version",
+     .type = &tf_type_string,
+     .flags = TF_OPTIONAL,
      .description = "Only components that support this Kubernetes version (1.<minor>); chart "
                     "defaults follow its pins.",
      .validate = res_validate_k8s_version},
-    {.name = "components", .type = &components_type, .flags = TF_COMPUTED,
+    {.name = "components",
+     .type = &components_type,
+     .flags = TF_COMPUTED,
      .description = "The components, sorted by name: name, kind, description, default_version "
                     "(null for EKS add-ons and capabilities: resolved per cluster), namespace, "
                     "eks_addon_name, capability_type, repo_url, chart, path."},
-    {.name = "names", .type = &tf_type_list_string, .flags = TF_COMPUTED,
+    {.name = "names",
+     .type = &tf_type_list_string,
+     .flags = TF_COMPUTED,
      .description = "The names of the components, sorted."},
 };
 
@@ -60,14 +69,14 @@ static const struct tf_schema catalog_schema = {.version = 0, .block = &catalog_
 
 static struct tf_value *component(struct uc_arena *a, const struct res_component *c, int minor)
 {
-    const char *dflt = c->kind == RES_KIND_ARGOCD
-                           ? (minor > 0 ? res_catalog_recommended_version(c, minor)
-                                        : c->default_version)
-                           : NULL;
+    const char *dflt =
+        c->kind == RES_KIND_ARGOCD
+            ? (minor > 0 ? res_catalog_recommended_version(c, minor) : c->default_version)
+            : NULL;
     /* parallel to component_names */
     const char *vals[NCOMPONENT_ATTRS] = {
-        c->capability_type, c->chart, dflt, c->description, c->eks_addon_name,
-        res_kind_name(c->kind), c->name, c->namespace, c->path, c->repo_url,
+        c->capability_type,     c->chart, dflt,         c->description, c->eks_addon_name,
+        res_kind_name(c->kind), c->name,  c->namespace, c->path,        c->repo_url,
     };
     struct tf_value *v[NCOMPONENT_ATTRS];
     for (size_t i = 0; i < NCOMPONENT_ATTRS; i++)
@@ -100,16 +109,16 @@ static struct tf_value *catalog_read(struct res_ctx *ctx, const struct tf_value 
     }
     struct tf_value *list = tf_value_list(a, &components_type, items, m);
     struct tf_value *nl = tf_value_list(a, &tf_type_list_string, names, m);
-    struct tf_value *out = list != NULL && nl != NULL
-                               ? tf_value_with_attr(a, config, "components", list)
-                               : NULL;
+    struct tf_value *out =
+        list != NULL && nl != NULL ? tf_value_with_attr(a, config, "components", list) : NULL;
     if (out != NULL)
         out = tf_value_with_attr(a, out, "names", nl);
     if (out != NULL)
         return out;
 oom:
-    tf_diag_error(ctx->diags, NULL, "Out of memory", "Reading the add-on catalog ran out of "
-                                                     "memory.");
+    tf_diag_error(ctx->diags, NULL, "Out of memory",
+                  "Reading the add-on catalog ran out of "
+                  "memory.");
     return NULL;
 }
 

@@ -20,16 +20,15 @@
 static bool addon_versions(struct res_addon_op *op, json_t **compatible, const char **dflt)
 {
     struct aws_error err;
-    json_t *q = json_pack("{s:s, s:s}", "addonName", op->comp->eks_addon_name,
-                          "kubernetesVersion", op->cl.version);
+    json_t *q = json_pack("{s:s, s:s}", "addonName", op->comp->eks_addon_name, "kubernetesVersion",
+                          op->cl.version);
     json_t *resp = NULL;
     *compatible = NULL;
     *dflt = NULL;
-    uc_status st = q == NULL ? aws_error_set(&err, UC_NOMEM, "eks", "DescribeAddonVersions",
-                                             "no memory")
-                             : aws_rest_call(op->cl.session, AWS_SVC_EKS,
-                                             &AWS_EKS_DESCRIBE_ADDON_VERSIONS, NULL, 0, q, NULL,
-                                             &op->o, &resp, &err);
+    uc_status st =
+        q == NULL ? aws_error_set(&err, UC_NOMEM, "eks", "DescribeAddonVersions", "no memory")
+                  : aws_rest_call(op->cl.session, AWS_SVC_EKS, &AWS_EKS_DESCRIBE_ADDON_VERSIONS,
+                                  NULL, 0, q, NULL, &op->o, &resp, &err);
     json_decref(q);
     if (st != UC_OK) {
         res_addon_diag(op, "version", &err);
@@ -169,9 +168,8 @@ static const char *issues_text(struct uc_arena *a, const json_t *addon)
     size_t i;
     json_t *is;
     json_array_foreach(json_object_get(json_object_get(addon, "health"), "issues"), i, is)
-    uc_buf_printf(&b, "%s%s: %s", i ? "; " : "",
-                   res_addon_jstr(is, "code"),
-                   res_addon_jstr(is, "message"));
+        uc_buf_printf(&b, "%s%s: %s", i ? "; " : "", res_addon_jstr(is, "code"),
+                      res_addon_jstr(is, "message"));
     const char *s = uc_arena_strdup(a, b.len ? uc_buf_str(&b) : "no health issues given");
     uc_buf_release(&b);
     return s;
@@ -227,9 +225,13 @@ static bool wait_addon(struct res_addon_op *op, bool gone, const char *attr)
     const char *what = uc_arena_printf(op->ctx->arena, "EKS add-on %s on cluster %s to %s",
                                        op->comp->eks_addon_name, op->cl.name,
                                        gone ? "be deleted" : "become ACTIVE");
-    struct aws_waiter waiter = {.description = what, .poll = poll_addon, .ctx = &w,
-                                .success = gone ? NULL : ok, .failure = bad,
-                                .min_delay_ms = 1000, .max_delay_ms = 15000};
+    struct aws_waiter waiter = {.description = what,
+                                .poll = poll_addon,
+                                .ctx = &w,
+                                .success = gone ? NULL : ok,
+                                .failure = bad,
+                                .min_delay_ms = 1000,
+                                .max_delay_ms = 15000};
     uc_status st = aws_wait(op->ctx->provider->client, &waiter, &op->o, last, sizeof last, &err);
     struct tf_path p = tf_path_attr(NULL, attr != NULL ? attr : "name");
     if (st == UC_OK && w.degraded_idle) {
@@ -279,9 +281,8 @@ static uc_status poll_update(void *ud, const struct aws_call_opts *o, char *stat
     size_t i;
     json_t *e;
     json_array_foreach(json_object_get(u, "errors"), i, e)
-    uc_buf_printf(&b, "%s%s: %s", i ? "; " : "",
-                   res_addon_jstr(e, "errorCode"),
-                   res_addon_jstr(e, "errorMessage"));
+        uc_buf_printf(&b, "%s%s: %s", i ? "; " : "", res_addon_jstr(e, "errorCode"),
+                      res_addon_jstr(e, "errorMessage"));
     if (b.len)
         w->errors = uc_arena_strdup(w->op->ctx->arena, uc_buf_str(&b));
     uc_buf_release(&b);
@@ -297,10 +298,14 @@ static bool wait_update(struct res_addon_op *op, const char *id)
     struct update_wait w = {.op = op, .id = id};
     char last[64] = "";
     struct aws_error err;
-    const char *what = uc_arena_printf(op->ctx->arena, "EKS add-on update %s of %s", id,
-                                       op->comp->eks_addon_name);
-    struct aws_waiter waiter = {.description = what, .poll = poll_update, .ctx = &w,
-                                .success = ok, .failure = bad, .min_delay_ms = 1000,
+    const char *what =
+        uc_arena_printf(op->ctx->arena, "EKS add-on update %s of %s", id, op->comp->eks_addon_name);
+    struct aws_waiter waiter = {.description = what,
+                                .poll = poll_update,
+                                .ctx = &w,
+                                .success = ok,
+                                .failure = bad,
+                                .min_delay_ms = 1000,
                                 .max_delay_ms = 15000};
     uc_status st = aws_wait(op->ctx->provider->client, &waiter, &op->o, last, sizeof last, &err);
     if (st == UC_OK)
@@ -321,8 +326,8 @@ static bool wait_update(struct res_addon_op *op, const char *id)
 static uc_status create_addon(struct res_addon_op *op, const struct res_addon_spec *want,
                               const char *version, struct aws_error *err)
 {
-    json_t *body = json_pack("{s:s, s:s}", "addonName", op->comp->eks_addon_name, "addonVersion",
-                             version);
+    json_t *body =
+        json_pack("{s:s, s:s}", "addonName", op->comp->eks_addon_name, "addonVersion", version);
     if (body == NULL)
         return aws_error_set(err, UC_NOMEM, "eks", "CreateAddon", "no memory");
     if (want->resolve_conflicts)
@@ -345,8 +350,8 @@ static uc_status create_addon(struct res_addon_op *op, const struct res_addon_sp
 /* UpdateAddon for what differs between want and the live add-on; *update_id gets the update
  * ("" when nothing differs). */
 static uc_status update_addon(struct res_addon_op *op, const struct res_addon_spec *want,
-                              const char *version, const json_t *live, char *update_id,
-                              size_t n, struct aws_error *err)
+                              const char *version, const json_t *live, char *update_id, size_t n,
+                              struct aws_error *err)
 {
     json_t *body = json_object();
     const char *lv = json_string_value(json_object_get(live, "addonVersion"));
@@ -375,8 +380,7 @@ static uc_status update_addon(struct res_addon_op *op, const struct res_addon_sp
                                  NULL, body, &op->o, &resp, err);
     json_decref(body);
     if (st == UC_OK)
-        snprintf(update_id, n, "%s",
-                 res_addon_jstr(json_object_get(resp, "update"), "id"));
+        snprintf(update_id, n, "%s", res_addon_jstr(json_object_get(resp, "update"), "id"));
     json_decref(resp);
     return st;
 }
@@ -415,8 +419,7 @@ bool res_addon_eks_apply(struct res_addon_op *op, const struct res_addon_spec *w
         }
         ls = json_string_value(json_object_get(live, "status"));
     }
-    if (live != NULL && ls != NULL && strcmp(ls, "CREATING") != 0 &&
-        strcmp(ls, "UPDATING") != 0) {
+    if (live != NULL && ls != NULL && strcmp(ls, "CREATING") != 0 && strcmp(ls, "UPDATING") != 0) {
         /* adopted, or an update: bring version / configuration / role to the plan */
         char id[64];
         if (update_addon(op, want, version, live, id, sizeof id, &err) != UC_OK) {

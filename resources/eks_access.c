@@ -135,8 +135,8 @@ static uc_status nodegroup_active(const struct res_eks_cluster *cl, const char *
     }
     if (st != UC_OK)
         return st;
-    const char *s = json_string_value(json_object_get(json_object_get(resp, "nodegroup"),
-                                                      "status"));
+    const char *s =
+        json_string_value(json_object_get(json_object_get(resp, "nodegroup"), "status"));
     *active = s != NULL && strcmp(s, "ACTIVE") == 0;
     json_decref(resp);
     return UC_OK;

@@ -161,8 +161,8 @@ class AddonLifecycle(AddonTestCase):
         # Argo CD may deploy: its access entry (made by EKS) has the cluster-admin policy
         assoc = awsapi.eks(self.member, "GET", "/clusters/%s/access-entries/%s/access-policies"
                            % (self.cluster, urllib.parse.quote(role["Arn"], safe="")))
-        self.assertIn("AmazonEKSClusterAdminPolicy",
-                      [a["policyArn"].rsplit("/", 1)[-1] for a in assoc["associatedAccessPolicies"]])
+        policies = [a["policyArn"].rsplit("/", 1)[-1] for a in assoc["associatedAccessPolicies"]]
+        self.assertIn("AmazonEKSClusterAdminPolicy", policies)
         self.assertEqual(self.plan_code(w)[0], 0)
 
         cluster_arn = awsapi.eks(self.member, "GET", "/clusters/" + self.cluster)["cluster"]["arn"]

@@ -73,12 +73,11 @@ static struct tf_value *decode(struct uc_arena *a, const char *json)
     return v;
 }
 
-static struct res_ctx ctx_for(struct uc_arena *a, struct tf_diags *d,
-                              const struct res_provider *p)
+static struct res_ctx ctx_for(struct uc_arena *a, struct tf_diags *d, const struct res_provider *p)
 {
     tf_diags_init(d, a);
-    struct res_ctx ctx = {.arena = a, .diags = d, .provider = p,
-                          .type = res_registry_type(addon())};
+    struct res_ctx ctx = {
+        .arena = a, .diags = d, .provider = p, .type = res_registry_type(addon())};
     return ctx;
 }
 
@@ -88,8 +87,11 @@ static struct tf_value *plan(struct res_ctx *ctx, const struct tf_value *prior,
     struct tf_plan_result res;
     memset(&res, 0, sizeof res);
     const struct res_resource *r = addon();
-    struct tf_plan_request req = {.block = r->schema->block, .type = res_registry_type(r),
-                                  .prior = prior, .proposed = config, .config = config};
+    struct tf_plan_request req = {.block = r->schema->block,
+                                  .type = res_registry_type(r),
+                                  .prior = prior,
+                                  .proposed = config,
+                                  .config = config};
     assert_int_equal(res_resource_plan(ctx, r, &req, &res), UC_OK);
     return res.planned;
 }
@@ -114,12 +116,12 @@ static void test_cluster_ids_and_minors(void **state)
 {
     (void)state;
     char acct[16], name[128];
-    assert_true(res_eks_parse_cluster_id("123456789012/data-dev", acct, sizeof acct, name,
-                                         sizeof name));
+    assert_true(
+        res_eks_parse_cluster_id("123456789012/data-dev", acct, sizeof acct, name, sizeof name));
     assert_string_equal(acct, "123456789012");
     assert_string_equal(name, "data-dev");
-    static const char *const bad[] = {"", "123/x", "123456789012/", "12345678901a/x",
-                                      "123456789012/a/b", "data-dev", NULL};
+    static const char *const bad[] = {
+        "", "123/x", "123456789012/", "12345678901a/x", "123456789012/a/b", "data-dev", NULL};
     for (size_t i = 0; bad[i]; i++)
         assert_false(res_eks_parse_cluster_id(bad[i], acct, sizeof acct, name, sizeof name));
     assert_false(res_eks_parse_cluster_id(NULL, acct, sizeof acct, name, sizeof name));
@@ -144,8 +146,7 @@ static void test_semantic_json(void **state)
     const char *prior = "{ \"z\": 1, \"a\": {\"k\": \"v\"} }";
     assert_ptr_equal(res_addon_json_keep(a, prior, "{\"a\":{\"k\":\"v\"},\"z\":1}"), prior);
     /* otherwise the remote one, compact with sorted keys */
-    assert_string_equal(res_addon_json_keep(a, prior, "{\"z\": 2, \"a\": 1}"),
-                        "{\"a\":1,\"z\":2}");
+    assert_string_equal(res_addon_json_keep(a, prior, "{\"z\": 2, \"a\": 1}"), "{\"a\":1,\"z\":2}");
     assert_null(res_addon_json_keep(a, NULL, "{}"));
     assert_null(res_addon_json_keep(a, NULL, NULL));
     assert_string_equal(res_addon_json_keep(a, NULL, "not: json"), "not: json");
@@ -159,9 +160,12 @@ static void test_import_ids_and_preserve(void **state)
     struct res_provider *p = provider_for(a, NULL);
     struct tf_diags d;
     struct res_ctx ctx = ctx_for(a, &d, p);
-    static const char *const bad[] = {"coredns", "123456789012/coredns",
+    static const char *const bad[] = {"coredns",
+                                      "123456789012/coredns",
                                       "123456789012/apps/not-a-component",
-                                      "12345678901/apps/coredns", "123456789012//coredns", NULL};
+                                      "12345678901/apps/coredns",
+                                      "123456789012//coredns",
+                                      NULL};
     for (size_t i = 0; bad[i]; i++) {
         ctx = ctx_for(a, &d, p);
         assert_null(addon()->import(&ctx, bad[i]));
@@ -228,8 +232,8 @@ static void test_versions_follow_the_cluster(void **state)
                                        "\"kube-proxy\",\"kubernetes_version\":\"1.35\"}");
     p = plan(&ctx, prior, wired);
     assert_true(tf_value_is_unknown(tf_value_attr(p, "version")));
-    wired = tf_value_with_attr(a, wired, "kubernetes_version",
-                               tf_value_unknown(a, &tf_type_string));
+    wired =
+        tf_value_with_attr(a, wired, "kubernetes_version", tf_value_unknown(a, &tf_type_string));
     p = plan(&ctx, prior, wired);
     assert_true(tf_value_is_unknown(tf_value_attr(p, "version")));
     /* a chart with a per-minor pin plans the pin of the new minor */
@@ -342,18 +346,22 @@ static void make_cluster(struct res_provider *p, char *id, size_t n)
     char arn[512];
     if (res_iam_role_ensure(s, &role, &o, arn, sizeof arn, NULL, &err) != UC_OK)
         fail_msg("CreateRole: %s %s", err.code, err.message);
-    json_t *body = json_pack("{s:s, s:s, s:s, s:{s:[s,s]}}", "name", "apps", "roleArn", arn,
-                             "version", "1.34", "resourcesVpcConfig", "subnetIds", "subnet-a",
-                             "subnet-b");
-    uc_status st = aws_rest_call(s, AWS_SVC_EKS, &AWS_EKS_CREATE_CLUSTER, NULL, 0, NULL, body, &o,
-                                 NULL, &err);
+    json_t *body =
+        json_pack("{s:s, s:s, s:s, s:{s:[s,s]}}", "name", "apps", "roleArn", arn, "version", "1.34",
+                  "resourcesVpcConfig", "subnetIds", "subnet-a", "subnet-b");
+    uc_status st =
+        aws_rest_call(s, AWS_SVC_EKS, &AWS_EKS_CREATE_CLUSTER, NULL, 0, NULL, body, &o, NULL, &err);
     json_decref(body);
     if (st != UC_OK)
         fail_msg("CreateCluster: %s %s", err.code, err.message);
     static const char *const ok[] = {"ACTIVE", NULL};
     struct cluster_poll cp = {s, "apps"};
-    struct aws_waiter w = {.description = "cluster apps", .poll = poll_cluster, .ctx = &cp,
-                           .success = ok, .min_delay_ms = 100, .max_delay_ms = 500};
+    struct aws_waiter w = {.description = "cluster apps",
+                           .poll = poll_cluster,
+                           .ctx = &cp,
+                           .success = ok,
+                           .min_delay_ms = 100,
+                           .max_delay_ms = 500};
     if (aws_wait(p->client, &w, &o, NULL, 0, &err) != UC_OK)
         fail_msg("cluster: %s", err.message);
 }
@@ -373,10 +381,11 @@ static void test_lifecycle_against_localaws(void **state)
     const struct res_resource *r = addon();
     struct tf_diags d;
     struct res_ctx ctx = ctx_for(a, &d, p);
-    const char *cfg_json = uc_arena_printf(
-        a, "{\"cluster_id\":\"%s/apps\",\"name\":\"coredns\",\"configuration\":"
-           "\"{\\\"replicaCount\\\": 3}\"}",
-        account);
+    const char *cfg_json =
+        uc_arena_printf(a,
+                        "{\"cluster_id\":\"%s/apps\",\"name\":\"coredns\",\"configuration\":"
+                        "\"{\\\"replicaCount\\\": 3}\"}",
+                        account);
     struct tf_value *cfg = decode(a, cfg_json);
 
     /* create before any node group: a warning, not a timeout; the state is complete */
@@ -427,14 +436,14 @@ static void test_lifecycle_against_localaws(void **state)
     uc_cancel_trigger(cancel);
     ctx = ctx_for(a, &d, p);
     ctx.cancel = cancel;
-    assert_false(r->delete(&ctx, st));
+    assert_false(r->delete (&ctx, st));
     assert_true(tf_diags_has_error(&d));
     assert_non_null(strstr(d.items[0].summary, "Interrupted"));
     uc_cancel_free(cancel);
 
     /* delete waits until it is gone; a second read finds nothing */
     ctx = ctx_for(a, &d, p);
-    if (!r->delete(&ctx, st))
+    if (!r->delete (&ctx, st))
         fail_msg("delete: %s", diag_text(a, &d));
     ctx = ctx_for(a, &d, p);
     rd = r->read(&ctx, st);
@@ -446,13 +455,13 @@ static void test_lifecycle_against_localaws(void **state)
     struct aws_error err;
     struct aws_call_opts o = {.deadline_ms = uc_clock_monotonic_ms() + 60000};
     struct res_eks_cluster cl;
-    assert_int_equal(res_eks_cluster_open(p->client, uc_arena_printf(a, "%s/apps", account), &o,
-                                          &cl, &err),
-                     UC_OK);
+    assert_int_equal(
+        res_eks_cluster_open(p->client, uc_arena_printf(a, "%s/apps", account), &o, &cl, &err),
+        UC_OK);
     json_t *body = json_pack("{s:s}", "addonName", "coredns");
     const char *labels[] = {"apps"};
-    assert_int_equal(aws_rest_call(cl.session, AWS_SVC_EKS, &AWS_EKS_CREATE_ADDON, labels, 1,
-                                   NULL, body, &o, NULL, &err),
+    assert_int_equal(aws_rest_call(cl.session, AWS_SVC_EKS, &AWS_EKS_CREATE_ADDON, labels, 1, NULL,
+                                   body, &o, NULL, &err),
                      UC_OK);
     json_decref(body);
     ctx = ctx_for(a, &d, p);
@@ -465,13 +474,13 @@ static void test_lifecycle_against_localaws(void **state)
     assert_int_equal(aws_rest_call(cl.session, AWS_SVC_EKS, &AWS_EKS_DESCRIBE_ADDON, labels2, 2,
                                    NULL, NULL, &o, &live, &err),
                      UC_OK);
-    assert_true(res_addon_json_same(
-        res_addon_jstr(json_object_get(live, "addon"), "configurationValues"),
-        "{\"replicaCount\":3}"));
+    assert_true(
+        res_addon_json_same(res_addon_jstr(json_object_get(live, "addon"), "configurationValues"),
+                            "{\"replicaCount\":3}"));
     json_decref(live);
     res_eks_cluster_release(&cl);
     ctx = ctx_for(a, &d, p);
-    assert_true(r->delete(&ctx, st));
+    assert_true(r->delete (&ctx, st));
     res_provider_free(p);
     uc_arena_free(a);
     stop_localaws();

@@ -717,9 +717,16 @@ static struct tf_value *ng_to_state(struct res_ctx *ctx, const struct tf_type *e
              tf_value_int(a, json_integer_value(json_object_get(sc, "minSize"))));
     set_attr(a, &e, "max_size",
              tf_value_int(a, json_integer_value(json_object_get(sc, "maxSize"))));
-    if (e != NULL && !res_is_set(tf_value_attr(e, "desired_size")))
+    if (e != NULL && !res_is_set(tf_value_attr(e, "desired_size"))) {
+        /* import: the size it was created with (unicron:desired-size), else EKS's current */
+        const char *tag = json_string_value(
+            json_object_get(json_object_get(ng, "tags"), RES_CLUSTER_TAG_DESIRED));
+        struct tf_value *dv = tag != NULL ? tf_value_number_text(a, tag) : NULL;
         set_attr(a, &e, "desired_size",
-                 tf_value_int(a, json_integer_value(json_object_get(sc, "desiredSize"))));
+                 dv != NULL ? dv
+                            : tf_value_int(a, json_integer_value(
+                                                  json_object_get(sc, "desiredSize"))));
+    }
     const json_t *disk = json_object_get(ng, "diskSize");
     if (json_is_integer(disk))
         set_attr(a, &e, "disk_size", tf_value_int(a, json_integer_value(disk)));
@@ -806,6 +813,27 @@ static struct tf_value *user_tags(struct uc_arena *a, const json_t *tags,
     return out;
 }
 
+/* The timeouts block an import gets back from the unicron:timeouts tag (NULL: none). */
+static struct tf_value *timeouts_from_tag(struct uc_arena *a, const struct tf_type *t,
+                                          const char *meta)
+{
+    struct tf_value *v = meta != NULL ? empty_object(a, t) : NULL;
+    char buf[160];
+    if (v == NULL)
+        return NULL;
+    snprintf(buf, sizeof buf, "%s", meta);
+    for (char *p = buf, *save = NULL, *tok; (tok = strtok_r(p, " ", &save)) != NULL; p = NULL) {
+        char *eq = strchr(tok, '=');
+        if (eq == NULL)
+            continue;
+        *eq = '\0';
+        if (strcmp(tok, "create") == 0 || strcmp(tok, "update") == 0 ||
+            strcmp(tok, "delete") == 0)
+            set_attr(a, &v, tok, tf_value_string(a, eq + 1));
+    }
+    return v;
+}
+
 /* The cluster attributes of state from the Cluster object c, on top of v. */
 static struct tf_value *cluster_to_state(struct res_ctx *ctx, const struct res_cluster_op *op,
                                          struct tf_value *v, const json_t *c, bool import)
@@ -849,7 +877,17 @@ static struct tf_value *cluster_to_state(struct res_ctx *ctx, const struct res_c
     else
         set_attr(a, &v, "enabled_log_types", list_of_strings(a, &tf_type_set_string, logs, true));
     json_decref(logs);
-    set_attr(a, &v, "tags_all", map_of_strings(a, tags ? tags : json_object()));
+    json_t *shown = json_deep_copy(tags ? tags : json_object());
+    json_object_del(shown, RES_CLUSTER_TAG_TIMEOUTS); /* bookkeeping, not a user tag */
+    set_attr(a, &v, "tags_all", map_of_strings(a, shown));
+    json_decref(shown);
+    if (import && v != NULL) {
+        const char *meta = json_string_value(json_object_get(tags, RES_CLUSTER_TAG_TIMEOUTS));
+        const struct tf_value *cur = tf_value_attr(v, "timeouts");
+        struct tf_value *to = cur ? timeouts_from_tag(a, cur->type, meta) : NULL;
+        if (to != NULL)
+            set_attr(a, &v, "timeouts", to);
+    }
     const char *tier = json_string_value(json_object_get(tags, RES_CLUSTER_TAG_TIER));
     if (tier != NULL)
         set_attr(a, &v, "tier", tf_value_string(a, tier));
@@ -1174,6 +1212,33 @@ static json_t *planned_tags(const struct tf_value *planned)
     return string_object(tf_value_attr(planned, "tags_all"));
 }
 
+/* The cluster's own tags: tags_all plus unicron:timeouts when a timeouts block is set. */
+static json_t *cluster_tags(const struct tf_value *planned)
+{
+    json_t *t = planned_tags(planned);
+    const struct tf_value *to = tf_value_attr(planned, "timeouts");
+    static const char *const ops[] = {"create", "update", "delete"};
+    char meta[160] = "";
+    size_t o = 0;
+    for (size_t i = 0; res_is_set(to) && i < 3; i++) {
+        const char *d = tf_value_str(tf_value_attr(to, ops[i]));
+        if (d != NULL && o < sizeof meta)
+            o += (size_t)snprintf(meta + o, sizeof meta - o, "%s%s=%s", o ? " " : "", ops[i], d);
+    }
+    if (t != NULL && res_is_set(to))
+        json_object_set_new(t, RES_CLUSTER_TAG_TIMEOUTS, json_string(meta));
+    return t;
+}
+
+
+/* Decimal text of n (a static buffer per thread). */
+static const char *int_text(int64_t n)
+{
+    static _Thread_local char buf[24];
+    snprintf(buf, sizeof buf, "%lld", (long long)n);
+    return buf;
+}
+
 /* The CreateNodegroup body of planned element e (without nodegroupName). */
 static json_t *ng_body(const struct tf_value *planned, const struct tf_value *e,
                        const char *node_role, const char *version)
@@ -1183,6 +1248,8 @@ static json_t *ng_body(const struct tf_value *planned, const struct tf_value *e,
     int64_t min = int_of(e, "min_size", 1), max = int_of(e, "max_size", 1);
     int64_t desired = int_of(e, "desired_size", min > 0 ? min : 1);
     json_object_set_new(tags, RES_CLUSTER_TAG_NODE_GROUP, json_string(name ? name : ""));
+    json_object_set_new(tags, RES_CLUSTER_TAG_DESIRED,
+                        json_string(int_text(desired)));
     json_t *b = json_pack("{s:o,s:s,s:{s:I,s:I,s:I},s:o,s:o}", "subnets",
                           string_array(tf_value_attr(planned, "subnet_ids")), "nodeRole",
                           node_role, "scalingConfig", "minSize", (json_int_t)min, "maxSize",
@@ -1438,7 +1505,8 @@ static struct tf_value *cluster_create(struct res_ctx *ctx, const struct tf_valu
         res_aws_diag(ctx->diags, NULL, where, &err);
         goto out;
     }
-    body = json_pack("{s:s,s:s,s:{s:o,s:o,s:b,s:b,s:o},s:{s:s,s:b},s:O}", "name", op.name,
+    json_t *ctags = cluster_tags(planned);
+    body = json_pack("{s:s,s:s,s:{s:o,s:o,s:b,s:b,s:o},s:{s:s,s:b},s:o}", "name", op.name,
                      "roleArn", cluster_role, "resourcesVpcConfig", "subnetIds",
                      string_array(tf_value_attr(planned, "subnet_ids")), "securityGroupIds",
                      string_array(tf_value_attr(planned, "security_group_ids")),
@@ -1449,7 +1517,7 @@ static struct tf_value *cluster_create(struct res_ctx *ctx, const struct tf_valu
                      "publicAccessCidrs",
                      string_array(tf_value_attr(planned, "public_access_cidrs")), "accessConfig",
                      "authenticationMode", "API", "bootstrapClusterCreatorAdminPermissions", 1,
-                     "tags", tags);
+                     "tags", ctags);
     if (body == NULL)
         goto oom;
     if (version != NULL)
@@ -1559,14 +1627,17 @@ static struct tf_value *cluster_update(struct res_ctx *ctx, const struct tf_valu
     if (tags == NULL)
         goto oom;
 
-    /* tags */
-    if (arn != NULL && !tf_value_equal(tf_value_attr(prior, "tags_all"),
-                                       tf_value_attr(planned, "tags_all")) &&
-        res_cluster_set_tags(&op, arn, tags, &err) != UC_OK) {
+    /* tags (the cluster's: with the timeouts it was applied with) */
+    bool tags_change = !tf_value_equal(tf_value_attr(prior, "tags_all"),
+                                       tf_value_attr(planned, "tags_all"));
+    json_t *ctags = cluster_tags(planned);
+    if (arn != NULL && (ctags == NULL || res_cluster_set_tags(&op, arn, ctags, NULL, &err) !=
+                                             UC_OK)) {
         struct tf_path p = tf_path_attr(NULL, "tags");
         res_aws_diag(ctx->diags, &p, where, &err);
         ok = false;
     }
+    json_decref(ctags);
     /* logging, then endpoint access, then subnets / security groups: one update each */
     const struct tf_value *ologs = tf_value_attr(prior, "enabled_log_types");
     const struct tf_value *nlogs = tf_value_attr(planned, "enabled_log_types");
@@ -1717,6 +1788,27 @@ static struct tf_value *cluster_update(struct res_ctx *ctx, const struct tf_valu
         res_ng_works_run(ws + first, nw - first, ctx->diags);
         for (size_t i = first; i < nw; i++)
             ok &= ws[i].step == RES_NG_REPLACE ? ws[i].created : ws[i].ok;
+    }
+
+    /* tags of the node groups kept as they were (new and replacement groups got them) */
+    for (size_t i = 0; ok && tags_change && i < n; i++) {
+        const struct tf_value *e = ngs->elems[i];
+        const char *name = tf_value_str(tf_value_attr(e, "name"));
+        const struct tf_value *pe = res_find_by_name(old, name);
+        const char *ngarn = tf_value_str(tf_value_attr(pe, "arn"));
+        if (pe == NULL || ngarn == NULL || replace_only_changed(pe, e))
+            continue;
+        json_t *want = planned_tags(planned);
+        if (want != NULL)
+            json_object_set_new(want, RES_CLUSTER_TAG_NODE_GROUP, json_string(name));
+        if (want == NULL ||
+            res_cluster_set_tags(&op, ngarn, want, RES_CLUSTER_TAG_DESIRED, &err) != UC_OK) {
+            struct tf_path p = tf_path_attr(NULL, "node_group");
+            p = tf_path_index(&p, (int64_t)i);
+            res_aws_diag(ctx->diags, &p, where, &err);
+            ok = false;
+        }
+        json_decref(want);
     }
 
     /* access entries: drop the ones no longer configured, then ensure every wanted one */

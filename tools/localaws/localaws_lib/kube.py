@@ -422,13 +422,31 @@ def _resource(store, k, c, req, gv, plural, ns, name, now, principal):
         if "force" in q:
             raise KubeError(422, "Invalid", "PatchOptions.meta.k8s.io \"\" is invalid: force: "
                             "Forbidden: may not be specified for non-apply patch")
-        if ctype == "application/merge-patch+json":
+        if ctype in ("application/merge-patch+json", "application/json-patch+json"):
             if obj is None:
                 raise _not_found(gv, plural, name)
-            patch = _json_body(req)
+            if ctype == "application/json-patch+json":
+                ops = _json_ops(req)
+            else:
+                patch = _json_body(req)
             before = json.dumps(render(obj), sort_keys=True)
             spec_before = _spec_part(obj)
-            _merge_patch(obj, patch)
+            if ctype == "application/json-patch+json":
+                patched = _json_patch({kk: v for kk, v in obj.items()
+                                       if not kk.startswith("_")}, ops)
+                hidden = {kk: v for kk, v in obj.items() if kk.startswith("_")}
+                if not isinstance(patched, dict) or not isinstance(patched.get("metadata"),
+                                                                   dict):
+                    raise KubeError(422, "Invalid", "the patch removed the object's metadata")
+                keep = {kk: obj["metadata"][kk] for kk in ("uid", "creationTimestamp",
+                                                           "resourceVersion", "generation")
+                        if kk in obj["metadata"]}
+                obj.clear()
+                obj.update(patched)
+                obj.update(hidden)
+                obj["metadata"].update(keep)
+            else:
+                _merge_patch(obj, patch)
             obj["metadata"]["name"] = name
             _normalize(obj)
             if json.dumps(render(obj), sort_keys=True) != before:
@@ -502,6 +520,7 @@ def _resource(store, k, c, req, gv, plural, ns, name, now, principal):
             return 200, render(obj)
         if obj["metadata"].get("finalizers"):
             if "deletionTimestamp" not in obj["metadata"]:
+                _app_event(store, c, obj, "delete_requested", now)
                 obj["metadata"]["deletionTimestamp"] = iso(now)
                 obj["metadata"]["deletionGracePeriodSeconds"] = 0
                 obj["_deleting_since"] = now
@@ -509,6 +528,7 @@ def _resource(store, k, c, req, gv, plural, ns, name, now, principal):
                 store.dirty = True
             return 200, render(obj)
         del bucket[name]
+        _app_event(store, c, obj, "deleted", now)
         store.dirty = True
         group = gv.split("/")[0] if "/" in gv else ""
         return 200, status_body(200, "", "", {"name": name, "group": group, "kind": plural,
@@ -666,6 +686,92 @@ def _changed(store, obj, now):
     store.dirty = True
 
 
+def _json_ops(req):
+    try:
+        ops = json.loads(req.body or b"")
+    except ValueError:
+        raise KubeError(400, "BadRequest", "the request body is not a valid JSON patch")
+    if not isinstance(ops, list) or any(not isinstance(o, dict) for o in ops):
+        raise KubeError(400, "BadRequest", "a JSON patch is a list of operations")
+    return ops
+
+
+def _pointer(path):
+    if path == "":
+        return []
+    if not isinstance(path, str) or not path.startswith("/"):
+        raise KubeError(422, "Invalid", "invalid JSON pointer %r" % (path,))
+    return [p.replace("~1", "/").replace("~0", "~") for p in path[1:].split("/")]
+
+
+def _walk(doc, parts):
+    cur = doc
+    for p in parts:
+        if isinstance(cur, dict) and p in cur:
+            cur = cur[p]
+        elif isinstance(cur, list) and p.isdigit() and int(p) < len(cur):
+            cur = cur[int(p)]
+        else:
+            raise KubeError(422, "Invalid", "the JSON patch path /%s does not exist"
+                            % "/".join(parts))
+    return cur
+
+
+def _json_patch(doc, ops):
+    """RFC 6902 add / remove / replace / move / copy / test over a deep copy of doc."""
+    doc = copy.deepcopy(doc)
+    for op in ops:
+        kind = op.get("op")
+        parts = _pointer(op.get("path"))
+        if kind in ("move", "copy"):
+            value = copy.deepcopy(_walk(doc, _pointer(op.get("from"))))
+            if kind == "move":
+                doc = _json_patch(doc, [{"op": "remove", "path": op.get("from")}])
+            kind, op = "add", {"value": value}
+        elif kind in ("add", "replace", "test") and "value" not in op:
+            raise KubeError(422, "Invalid", "the JSON patch operation %s needs a value" % kind)
+        if kind == "test":
+            if _walk(doc, parts) != op["value"]:
+                raise KubeError(422, "Invalid", "the JSON patch test failed at %s"
+                                % op.get("path"))
+            continue
+        if not parts:
+            if kind == "remove":
+                raise KubeError(422, "Invalid", "cannot remove the whole object")
+            doc = copy.deepcopy(op["value"])
+            continue
+        parent = _walk(doc, parts[:-1])
+        last = parts[-1]
+        if kind not in ("add", "remove", "replace"):
+            raise KubeError(422, "Invalid", "unknown JSON patch operation %r" % (kind,))
+        if isinstance(parent, dict):
+            if kind != "add" and last not in parent:
+                raise KubeError(422, "Invalid", "the JSON patch path %s does not exist"
+                                % op.get("path"))
+            if kind == "remove":
+                del parent[last]
+            else:
+                parent[last] = copy.deepcopy(op["value"])
+        elif isinstance(parent, list):
+            if last == "-" and kind == "add":
+                parent.append(copy.deepcopy(op["value"]))
+                continue
+            if not last.isdigit() or int(last) > len(parent) or \
+                    (kind != "add" and int(last) >= len(parent)):
+                raise KubeError(422, "Invalid", "the JSON patch index %s is out of range" % last)
+            i = int(last)
+            if kind == "add":
+                parent.insert(i, copy.deepcopy(op["value"]))
+            elif kind == "remove":
+                del parent[i]
+            else:
+                parent[i] = copy.deepcopy(op["value"])
+        else:
+            raise KubeError(422, "Invalid", "the JSON patch path %s does not exist"
+                            % op.get("path"))
+    return doc
+
+
 def _merge_patch(target, patch):
     for key, value in patch.items():
         if value is None:
@@ -676,6 +782,17 @@ def _merge_patch(target, patch):
             target[key] = copy.deepcopy(value)
 
 
+def _app_event(store, c, obj, event, now, **kw):
+    """History events for Argo CD Applications (admin GET /_localaws/history)."""
+    if obj.get("kind") != "Application":
+        return
+    _, _, _, region, account, _ = c["arn"].split(":", 5)
+    meta = obj["metadata"]
+    store.record(account=account, region=region, cluster=c["name"], kind="application",
+                 name="%s/%s" % (meta.get("namespace"), meta.get("name")), event=event, at=now,
+                 **kw)
+
+
 def _maybe_finish_delete(store, bucket, name, obj):
     if obj["metadata"].get("deletionTimestamp") and not obj["metadata"].get("finalizers") and \
             obj.get("kind") != "Namespace":
@@ -684,6 +801,36 @@ def _maybe_finish_delete(store, bucket, name, obj):
 
 
 # ---------------------------------------------------------------- controller (time-driven)
+
+def _create_destination_namespace(store, app, env, now):
+    """A sync with CreateNamespace=true makes the destination namespace on the destination cluster
+    (with syncPolicy.managedNamespaceMetadata labels); Argo CD never deletes it afterwards."""
+    spec = app.get("spec") or {}
+    policy = spec.get("syncPolicy") or {}
+    dest = spec.get("destination") or {}
+    ns = dest.get("namespace")
+    if "CreateNamespace=true" not in (policy.get("syncOptions") or []) or not ns or \
+            not _NAME.match(ns):
+        return
+    server = dest.get("server") or env["clusters"].get(dest.get("name"))
+    m = re.match(r"^arn:aws[a-z-]*:eks:([a-z0-9-]+):(\d{12}):cluster/(.+)$", server or "")
+    if not m:
+        return
+    target = store.state["eks"].get(m.group(2), {}).get(m.group(1), {"clusters": {}})[
+        "clusters"].get(m.group(3))
+    if target is None:
+        return
+    tk = _kstate(store, target)
+    if ns in _bucket(tk, "v1", "namespaces", ""):
+        return
+    obj = _put_namespace(tk, ns, now)
+    extra = (policy.get("managedNamespaceMetadata") or {})
+    for field in ("labels", "annotations"):
+        if isinstance(extra.get(field), dict):
+            obj["metadata"].setdefault(field, {}).update(
+                {k: v for k, v in extra[field].items() if isinstance(v, str)})
+    store.dirty = True
+
 
 def _secret_value(secret, key):
     v = (secret.get("stringData") or {}).get(key)
@@ -760,6 +907,8 @@ def advance(store, now):
             app = apps[name]
             meta = app["metadata"]
             if meta.get("deletionTimestamp"):
+                if held(store, c, "application", "%s/%s" % (watch, name)):
+                    continue  # the cascade waits while held
                 since = app.get("_deleting_since", now)
                 if app.get("_deleting_since") is None:
                     app["_deleting_since"] = now
@@ -772,6 +921,7 @@ def advance(store, now):
                         store.dirty = True
                     if not fins:
                         del apps[name]
+                        _app_event(store, c, app, "deleted", since + delay)
                         store.dirty = True
                 continue
             if app.get("_seen_gen") != meta.get("generation"):
@@ -802,3 +952,5 @@ def advance(store, now):
                     del app["operation"]
                 meta["resourceVersion"] = _next_rv(k)
                 store.dirty = True
+                if status["sync"]["status"] == "Synced":
+                    _create_destination_namespace(store, app, env, now)

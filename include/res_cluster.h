@@ -26,7 +26,7 @@
 #define RES_CLUSTER_TAG_TIER       "unicron:tier"       /* the cluster's tier */
 #define RES_CLUSTER_TAG_NODE_GROUP "unicron:node-group" /* a node group's Terraform name */
 /* What AWS cannot give back, for import: the timeouts block ("create=30m update=1h", on the
- * cluster) and a node group's initial desired size (on the node group). Never in tags_all. */
+ * cluster's IAM roles) and a node group's initial desired size (on the node group). */
 #define RES_CLUSTER_TAG_TIMEOUTS   "unicron:timeouts"
 #define RES_CLUSTER_TAG_DESIRED    "unicron:desired-size"
 

@@ -817,7 +817,7 @@ static struct tf_value *user_tags(struct uc_arena *a, const json_t *tags,
 static struct tf_value *timeouts_from_tag(struct uc_arena *a, const struct tf_type *t,
                                           const char *meta)
 {
-    struct tf_value *v = meta != NULL ? empty_object(a, t) : NULL;
+    struct tf_value *v = meta != NULL && meta[0] ? empty_object(a, t) : NULL;
     char buf[160];
     if (v == NULL)
         return NULL;
@@ -877,16 +877,24 @@ static struct tf_value *cluster_to_state(struct res_ctx *ctx, const struct res_c
     else
         set_attr(a, &v, "enabled_log_types", list_of_strings(a, &tf_type_set_string, logs, true));
     json_decref(logs);
-    json_t *shown = json_deep_copy(tags ? tags : json_object());
-    json_object_del(shown, RES_CLUSTER_TAG_TIMEOUTS); /* bookkeeping, not a user tag */
-    set_attr(a, &v, "tags_all", map_of_strings(a, shown));
-    json_decref(shown);
+    set_attr(a, &v, "tags_all", map_of_strings(a, tags ? tags : json_object()));
     if (import && v != NULL) {
-        const char *meta = json_string_value(json_object_get(tags, RES_CLUSTER_TAG_TIMEOUTS));
-        const struct tf_value *cur = tf_value_attr(v, "timeouts");
-        struct tf_value *to = cur ? timeouts_from_tag(a, cur->type, meta) : NULL;
-        if (to != NULL)
-            set_attr(a, &v, "timeouts", to);
+        /* the timeouts the cluster was applied with, from its role's unicron:timeouts tag */
+        struct res_iam_role_state rs;
+        struct aws_error err;
+        char rname[96];
+        res_iam_role_state_init(&rs);
+        aws_error_clear(&err);
+        if (res_iam_role_read(op->s, res_cluster_role_name(op->name, false, rname, sizeof rname),
+                              &op->opts, &rs, &err) == UC_OK && rs.exists) {
+            const char *meta = json_string_value(json_object_get(rs.tags,
+                                                                 RES_CLUSTER_TAG_TIMEOUTS));
+            const struct tf_value *cur = tf_value_attr(v, "timeouts");
+            struct tf_value *to = cur ? timeouts_from_tag(a, cur->type, meta) : NULL;
+            if (to != NULL)
+                set_attr(a, &v, "timeouts", to);
+        }
+        res_iam_role_state_release(&rs);
     }
     const char *tier = json_string_value(json_object_get(tags, RES_CLUSTER_TAG_TIER));
     if (tier != NULL)
@@ -1212,7 +1220,8 @@ static json_t *planned_tags(const struct tf_value *planned)
     return string_object(tf_value_attr(planned, "tags_all"));
 }
 
-/* The cluster's own tags: tags_all plus unicron:timeouts when a timeouts block is set. */
+/* The tags of the cluster's IAM roles: tags_all plus unicron:timeouts (what import gives back;
+ * "" without a timeouts block). */
 static json_t *cluster_tags(const struct tf_value *planned)
 {
     json_t *t = planned_tags(planned);
@@ -1225,7 +1234,7 @@ static json_t *cluster_tags(const struct tf_value *planned)
         if (d != NULL && o < sizeof meta)
             o += (size_t)snprintf(meta + o, sizeof meta - o, "%s%s=%s", o ? " " : "", ops[i], d);
     }
-    if (t != NULL && res_is_set(to))
+    if (t != NULL)
         json_object_set_new(t, RES_CLUSTER_TAG_TIMEOUTS, json_string(meta));
     return t;
 }
@@ -1464,11 +1473,26 @@ static struct tf_value *settle_groups(struct uc_arena *a, struct tf_value *v,
                               tf_value_list(a, tf_value_attr(v, "node_group")->type, el, m));
 }
 
+/* The op for reading back what was done after StopProvider fired or the deadline passed: no
+ * cancel token, 30 seconds, so that the state records the work instead of losing it. */
+static struct res_cluster_op settle_op(const struct res_cluster_op *op)
+{
+    struct res_cluster_op o = *op;
+    if (uc_cancel_is_set(op->opts.cancel) ||
+        (op->opts.deadline_ms && uc_clock_monotonic_ms() >= op->opts.deadline_ms)) {
+        o.opts.cancel = NULL;
+        o.opts.deadline_ms = uc_clock_monotonic_ms() + 30000;
+    }
+    return o;
+}
+
 /* Final state after create / update: what EKS holds, on top of v. */
-static struct tf_value *final_state(struct res_ctx *ctx, const struct res_cluster_op *op,
+static struct tf_value *final_state(struct res_ctx *ctx, const struct res_cluster_op *op_in,
                                     struct tf_value *v)
 {
     bool gone = false;
+    struct res_cluster_op so = settle_op(op_in);
+    const struct res_cluster_op *op = &so;
     struct tf_value *r = read_cluster(ctx, op, v, false, &gone);
     if (gone)
         tf_diag_error(ctx->diags, NULL, "Cluster disappeared",
@@ -1499,14 +1523,18 @@ static struct tf_value *cluster_create(struct res_ctx *ctx, const struct tf_valu
         !res_eks_version_check_live(op.s, version, true, &op.opts, &vpath, ctx->diags))
         return NULL; /* nothing created */
     tags = planned_tags(planned);
-    if (tags == NULL)
+    json_t *rtags = cluster_tags(planned);
+    if (tags == NULL || rtags == NULL) {
+        json_decref(rtags);
         goto oom;
-    if (res_cluster_ensure_roles(&op, tags, cluster_role, node_role, &err) != UC_OK) {
+    }
+    uc_status rst = res_cluster_ensure_roles(&op, rtags, cluster_role, node_role, &err);
+    json_decref(rtags);
+    if (rst != UC_OK) {
         res_aws_diag(ctx->diags, NULL, where, &err);
         goto out;
     }
-    json_t *ctags = cluster_tags(planned);
-    body = json_pack("{s:s,s:s,s:{s:o,s:o,s:b,s:b,s:o},s:{s:s,s:b},s:o}", "name", op.name,
+    body = json_pack("{s:s,s:s,s:{s:o,s:o,s:b,s:b,s:o},s:{s:s,s:b},s:O}", "name", op.name,
                      "roleArn", cluster_role, "resourcesVpcConfig", "subnetIds",
                      string_array(tf_value_attr(planned, "subnet_ids")), "securityGroupIds",
                      string_array(tf_value_attr(planned, "security_group_ids")),
@@ -1517,7 +1545,7 @@ static struct tf_value *cluster_create(struct res_ctx *ctx, const struct tf_valu
                      "publicAccessCidrs",
                      string_array(tf_value_attr(planned, "public_access_cidrs")), "accessConfig",
                      "authenticationMode", "API", "bootstrapClusterCreatorAdminPermissions", 1,
-                     "tags", ctags);
+                     "tags", tags);
     if (body == NULL)
         goto oom;
     if (version != NULL)
@@ -1577,8 +1605,7 @@ partial:
         struct tf_value *pv = (struct tf_value *)planned;
         set_attr(a, &pv, "node_group",
                  tf_value_list(a, tf_value_attr(planned, "node_group")->type, NULL, 0));
-        bool gone = false;
-        result = pv ? read_cluster(ctx, &op, pv, false, &gone) : NULL;
+        result = pv ? final_state(ctx, &op, pv) : NULL;
     }
     goto out;
 oom:
@@ -1627,17 +1654,25 @@ static struct tf_value *cluster_update(struct res_ctx *ctx, const struct tf_valu
     if (tags == NULL)
         goto oom;
 
-    /* tags (the cluster's: with the timeouts it was applied with) */
+    /* tags: the cluster's, then the roles' (with the timeouts import gives back) */
     bool tags_change = !tf_value_equal(tf_value_attr(prior, "tags_all"),
                                        tf_value_attr(planned, "tags_all"));
-    json_t *ctags = cluster_tags(planned);
-    if (arn != NULL && (ctags == NULL || res_cluster_set_tags(&op, arn, ctags, NULL, &err) !=
-                                             UC_OK)) {
+    if (arn != NULL && tags_change && res_cluster_set_tags(&op, arn, tags, NULL, &err) != UC_OK) {
         struct tf_path p = tf_path_attr(NULL, "tags");
         res_aws_diag(ctx->diags, &p, where, &err);
         ok = false;
     }
-    json_decref(ctags);
+    json_t *rtags = cluster_tags(planned);
+    char rname[96];
+    for (int node = 0; ok && node < 2; node++) {
+        if (rtags == NULL ||
+            res_iam_role_tag(op.s, res_cluster_role_name(op.name, node, rname, sizeof rname),
+                             rtags, &op.opts, &err) != UC_OK) {
+            res_aws_diag(ctx->diags, NULL, where, &err);
+            ok = false;
+        }
+    }
+    json_decref(rtags);
     /* logging, then endpoint access, then subnets / security groups: one update each */
     const struct tf_value *ologs = tf_value_attr(prior, "enabled_log_types");
     const struct tf_value *nlogs = tf_value_attr(planned, "enabled_log_types");
@@ -1873,6 +1908,16 @@ static bool cluster_delete(struct res_ctx *ctx, const struct tf_value *prior)
         goto out;
     }
     const char *issuer = tf_value_str(tf_value_attr(prior, "oidc_issuer_url"));
+    const char *cstatus = json_string_value(json_object_get(c, "status"));
+    if (transitional(cstatus)) {
+        /* EKS refuses to delete while it creates or updates: wait for that first */
+        json_decref(c);
+        c = NULL;
+        if (res_cluster_wait_active(&op, &c, &err) != UC_OK) {
+            res_aws_diag(ctx->diags, NULL, where, &err);
+            goto out;
+        }
+    }
     if (c != NULL) {
         const char *i2 = json_string_value(
             json_object_get(json_object_get(json_object_get(c, "identity"), "oidc"), "issuer"));

@@ -280,10 +280,12 @@ static json_t *eks(struct res_cluster_op *op, const struct aws_rest_op *rop,
     "{\"account_id\":\"%s\",\"name\":\"data-dev\",\"kubernetes_version\":\"" version "\","   \
     "\"subnet_ids\":[\"subnet-0123abcd\",\"subnet-4567cdef\"],\"tier\":\"standard\","          \
     "\"tags\":{\"team\":\"data\"},\"enabled_log_types\":[\"api\"],"                            \
+    "\"timeouts\":{\"create\":\"45m\",\"delete\":\"20m\"},"                                    \
     "\"access_entry\":[{\"principal_arn\":\"arn:aws:iam::%s:role/viewer\",\"policy\":"          \
     "\"AmazonEKSViewPolicy\",\"namespaces\":[\"apps\"]}],\"node_group\":[" groups "]}"
 #define NG_GENERAL(min, max, types)                                                           \
-    "{\"name\":\"general\",\"min_size\":" min ",\"max_size\":" max ",\"instance_types\":"     \
+    "{\"name\":\"general\",\"min_size\":" min ",\"max_size\":" max ",\"desired_size\":2,"      \
+    "\"instance_types\":"                                                                     \
     types ",\"labels\":{\"pool\":\"general\"},\"taint\":[]}"
 #define NG_SPOT                                                                               \
     "{\"name\":\"spot\",\"min_size\":0,\"max_size\":3,\"capacity_type\":\"SPOT\","             \
@@ -543,6 +545,20 @@ static void test_lifecycle_against_localaws(void **state)
                      2);
     json_decref(ngj);
     cfg2 = cfg3;
+
+    /* the autoscaler scales general to 3: never drift, not even after an import */
+    json_t *sc = json_pack("{s:{s:i}}", "scalingConfig", "desiredSize", 3), *uo = NULL;
+    const char *lg[] = {"data-dev", "general"};
+    if (aws_rest_call(op.s, AWS_SVC_EKS, &AWS_EKS_UPDATE_NODEGROUP_CONFIG, lg, 2, NULL, sc, &o,
+                      &uo, &err) != UC_OK ||
+        res_cluster_wait_update(&op, "general", uo, &err) != UC_OK)
+        fail_msg("scale: %s %s", err.code, err.message);
+    json_decref(sc);
+    json_decref(uo);
+    ctx = ctx_for(a, &d, p, r);
+    read = r->read(&ctx, updated);
+    if (!tf_value_equal(plan(&ctx, r, read, cfg2, &pr), read))
+        fail_msg("a scaled group plans a change");
 
     /* import, then the configuration plans no change */
     ctx = ctx_for(a, &d, p, r);

@@ -17,12 +17,23 @@
 #include <stddef.h>
 
 #include "aws_client.h"
+#include "res_provider.h"
 
 /* ---- reading ------------------------------------------------------------------------------- */
 
 /* ListAccounts, every page, into *accounts (a new array of Account objects). */
 uc_status res_org_list_accounts(struct aws_session *s, const struct aws_call_opts *o,
                                 json_t **accounts, struct aws_error *err);
+
+/* Every page of the paginated Organizations list `operation` (ListAccounts,
+ * ListAccountsForParent, ListOrganizationalUnitsForParent, ListRoots, ...) for request (an
+ * object without NextToken; taken over, NULL = out of memory), its member `key` joined into
+ * *items (a new array). At most max_pages pages (0 or past the general cap = the general cap): a
+ * longer list is UC_RANGE in err and *items stays NULL. *pages (may be NULL) gets the pages asked
+ * for, failed or not. */
+uc_status res_org_list_upto(struct aws_session *s, const char *operation, json_t *request,
+                            const char *key, int max_pages, const struct aws_call_opts *o,
+                            json_t **items, int *pages, struct aws_error *err);
 
 /* DescribeAccount: *acct gets the Account object (new reference). A missing account is an error
  * for which aws_error_is_not_found(err) holds; *acct is NULL on every failure. */
@@ -54,9 +65,11 @@ uc_status res_org_account_tags(struct aws_session *s, const char *id, const stru
 /* ---- changing ------------------------------------------------------------------------------ */
 
 /* Sets the tags in want (an object of string values; borrowed): TagResource for missing or
- * different values; exact also removes every other key (UntagResource). Nothing when all match. */
+ * different values; exact also removes every other key (UntagResource) except the keys the
+ * provider's ignore_tags names (ignore may be NULL: none). Nothing when all match. */
 uc_status res_org_tag_account(struct aws_session *s, const char *id, const json_t *want, bool exact,
-                              const struct aws_call_opts *o, struct aws_error *err);
+                              const struct res_provider *ignore, const struct aws_call_opts *o,
+                              struct aws_error *err);
 
 /* MoveAccount to parent `to` from wherever it is now; nothing when it is there already. A repeat
  * after an answer of unknown outcome finds it moved. */

@@ -16,6 +16,10 @@
 #include "aws_curl.h"
 #include "aws_http.h"
 
+/* Idle keep-alive connections kept across calls and threads (all hosts together): above the
+ * calls a wide refresh has in flight (-parallelism=10, a few calls each at once). */
+#define CURL_MAX_IDLE_CONNECTIONS 64L
+
 struct curl_transport {
     struct aws_transport base;
     pthread_mutex_t start_mu; /* guards api and share until started */
@@ -204,6 +208,28 @@ out:
     return st;
 }
 
+/* The answer outgrew AWS_HTTP_MAX_BODY (on_body refused it): say which limit, and whether it was
+ * the body on the wire or what it decompresses to (a gzip bomb is small on the wire). */
+static void too_large(const struct aws_curl *api, CURL *h, struct aws_http_response *resp)
+{
+    long code = 0;
+    curl_off_t wire = 0;
+    api->easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
+    api->easy_getinfo(h, CURLINFO_SIZE_DOWNLOAD_T, &wire);
+    resp->status = code;
+    resp->net = AWS_NET_NONE;
+    const char *enc = aws_headers_get(&resp->headers, "Content-Encoding");
+    unsigned mib = AWS_HTTP_MAX_BODY / (1024u * 1024u);
+    if (enc && *enc && strcasecmp(enc, "identity") != 0)
+        snprintf(resp->net_message, sizeof(resp->net_message),
+                 "decompressed body exceeds %u MiB (Content-Encoding: %.40s, %lld bytes on the "
+                 "wire so far); refused",
+                 mib, enc, (long long)wire);
+    else
+        snprintf(resp->net_message, sizeof(resp->net_message),
+                 "response body exceeds %u MiB; refused", mib);
+}
+
 static uc_status curl_send(struct aws_transport *tp, const struct aws_http_request *req,
                            const struct uc_cancel *cancel, struct aws_http_response *resp)
 {
@@ -247,6 +273,9 @@ static uc_status curl_send(struct aws_transport *tp, const struct aws_http_reque
     hl = n;
     opt_ptr(api, h, CURLOPT_URL, req->url);
     opt_ptr(api, h, CURLOPT_SHARE, t->share);
+    /* The shared cache keeps this many idle connections; libcurl's default (5) closed one after
+     * nearly every call once more than five ran at once (a refresh runs dozens). */
+    opt_long(api, h, CURLOPT_MAXCONNECTS, CURL_MAX_IDLE_CONNECTIONS);
     opt_long(api, h, CURLOPT_NOSIGNAL, 1L);
     opt_ptr(api, h, CURLOPT_PROTOCOLS_STR, "http,https");
     opt_long(api, h, CURLOPT_FOLLOWLOCATION, 0L);
@@ -296,6 +325,7 @@ static uc_status curl_send(struct aws_transport *tp, const struct aws_http_reque
     } else if (rc == CURLE_ABORTED_BY_CALLBACK) {
         st = UC_CANCELED;
     } else if (rc == CURLE_WRITE_ERROR && resp->body.err == UC_RANGE) {
+        too_large(api, h, resp);
         st = UC_RANGE;
     } else {
         resp->status = 0;

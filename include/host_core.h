@@ -109,8 +109,20 @@ uc_status host_core_import(struct host_core *c, struct uc_arena *a, const char *
 void host_core_move_state(struct host_core *c, const char *source_type, const char *target_type,
                           struct tf_diags *d);
 
-/* --- data sources, ephemeral resources, functions: the provider has none ----------------- */
-void host_core_unknown_data_source(struct host_core *c, const char *type, struct tf_diags *d);
+/* --- data sources ------------------------------------------------------------------------ */
+size_t host_core_data_source_count(const struct host_core *c);
+/* i-th data source type name and schema; i < host_core_data_source_count. */
+const char *host_core_data_source_name(const struct host_core *c, size_t i);
+const struct tf_schema *host_core_data_source_schema(const struct host_core *c, size_t i);
+uc_status host_core_validate_data_source(struct host_core *c, struct uc_arena *a,
+                                         const char *type, const struct host_dv *config,
+                                         struct tf_diags *d);
+/* On success *state is the data source's value (msgpack); empty on error. */
+uc_status host_core_read_data_source(struct host_core *c, struct uc_arena *a, const char *type,
+                                     const struct host_dv *config, struct host_bytes *state,
+                                     struct tf_diags *d);
+
+/* --- ephemeral resources, functions: the provider has none ------------------------------- */
 void host_core_unknown_ephemeral(struct host_core *c, const char *type, struct tf_diags *d);
 void host_core_unknown_function(struct host_core *c, const char *name, struct tf_diags *d);
 

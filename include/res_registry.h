@@ -25,6 +25,12 @@ const struct res_resource *res_registry_find(const char *type_name);
 /* Implied object type of a resource's schema (computed by res_registry_init). */
 const struct tf_type *res_registry_type(const struct res_resource *r);
 
+/* Data sources: count, the i-th, by name, and the implied type (as for resources). */
+size_t res_registry_data_source_count(void);
+const struct res_data_source *res_registry_data_source_at(size_t i);
+const struct res_data_source *res_registry_data_source_find(const char *type_name);
+const struct tf_type *res_registry_data_source_type(const struct res_data_source *ds);
+
 /* Implied object type of the provider block (computed by res_registry_init). */
 const struct tf_type *res_registry_provider_type(void);
 
@@ -39,5 +45,7 @@ uc_status res_resource_plan(struct res_ctx *ctx, const struct res_resource *r,
 extern const struct res_resource res_tenant;
 extern const struct res_resource res_cluster;
 extern const struct res_resource res_addon;
+/* The data sources (resources/addon_catalog.c). */
+extern const struct res_data_source res_addon_catalog;
 
 #endif

@@ -68,4 +68,15 @@ struct res_resource {
     void (*plan_destroy)(struct res_ctx *ctx, const struct tf_value *prior);
 };
 
+/* A data source: a schema and a read of the configuration into the whole value (every computed
+ * attribute known). validate may be NULL; read must not be. */
+struct res_data_source {
+    const char *type_name; /* "unicron_addon_catalog" */
+    const struct tf_schema *schema;
+    void (*validate)(struct res_ctx *ctx, const struct tf_value *config);
+    /* The value to return (wholly known), or NULL after error diagnostics. config is known
+     * (Terraform reads data sources only then). */
+    struct tf_value *(*read)(struct res_ctx *ctx, const struct tf_value *config);
+};
+
 #endif

@@ -586,11 +586,80 @@ void host_core_move_state(struct host_core *c, const char *source_type, const ch
                   target_type ? target_type : "the target type");
 }
 
-void host_core_unknown_data_source(struct host_core *c, const char *type, struct tf_diags *d)
+/* --- data sources ------------------------------------------------------------------------ */
+
+size_t host_core_data_source_count(const struct host_core *c)
 {
-    tf_diag_error(d, NULL, "Unknown data source",
-                  "The unicron provider has no data sources; \"%s\" does not exist.",
-                  type ? type : "");
+    return res_registry_data_source_count();
+}
+
+const char *host_core_data_source_name(const struct host_core *c, size_t i)
+{
+    return res_registry_data_source_at(i)->type_name;
+}
+
+const struct tf_schema *host_core_data_source_schema(const struct host_core *c, size_t i)
+{
+    return res_registry_data_source_at(i)->schema;
+}
+
+static const struct res_data_source *find_data_source(const char *type, struct tf_diags *d)
+{
+    const struct res_data_source *ds = type ? res_registry_data_source_find(type) : NULL;
+    if (!ds)
+        tf_diag_error(d, NULL, "Unknown data source",
+                      "The unicron provider has no data source \"%s\".", type ? type : "");
+    return ds;
+}
+
+uc_status host_core_validate_data_source(struct host_core *c, struct uc_arena *a,
+                                         const char *type, const struct host_dv *config,
+                                         struct tf_diags *d)
+{
+    const struct res_data_source *ds = find_data_source(type, d);
+    struct tf_value *cfg;
+    if (!ds || !decode_dv(a, config, res_registry_data_source_type(ds),
+                          "data source configuration", &cfg, d))
+        return oom_status(d);
+    tf_block_validate(ds->schema->block, cfg, NULL, d);
+    if (ds->validate) {
+        struct res_ctx ctx;
+        ctx_init(&ctx, c, a, d, NULL, false, NULL);
+        ctx.type = res_registry_data_source_type(ds);
+        ds->validate(&ctx, cfg);
+    }
+    return oom_status(d);
+}
+
+uc_status host_core_read_data_source(struct host_core *c, struct uc_arena *a, const char *type,
+                                     const struct host_dv *config, struct host_bytes *state,
+                                     struct tf_diags *d)
+{
+    memset(state, 0, sizeof *state);
+    const struct res_data_source *ds = find_data_source(type, d);
+    const struct tf_type *t = ds ? res_registry_data_source_type(ds) : NULL;
+    struct tf_value *cfg;
+    if (!ds || !decode_dv(a, config, t, "data source configuration", &cfg, d))
+        return oom_status(d);
+    tf_block_validate(ds->schema->block, cfg, NULL, d);
+    if (tf_diags_has_error(d))
+        return oom_status(d);
+    struct res_ctx ctx;
+    ctx_init(&ctx, c, a, d, NULL, true, NULL);
+    ctx.type = t;
+    struct tf_value *v = ds->read(&ctx, cfg);
+    if (v == NULL || tf_diags_has_error(d)) {
+        if (!tf_diags_has_error(d))
+            tf_diag_error(d, NULL, "Data source read failed", "Reading %s failed.", type);
+        return oom_status(d);
+    }
+    if (!tf_value_is_wholly_known(v)) {
+        tf_diag_error(d, NULL, "Provider produced an invalid value",
+                      "Reading %s returned unknown values. This is a bug in the provider.", type);
+        return oom_status(d);
+    }
+    encode(a, v, t, "data source value", state, d);
+    return oom_status(d);
 }
 
 void host_core_unknown_ephemeral(struct host_core *c, const char *type, struct tf_diags *d)

@@ -248,6 +248,21 @@ static void h_get_metadata(struct host_rpc *rpc, void *ud)
         m->type_name = (char *)host_core_resource_name(core, i);
         resp.resources[resp.n_resources++] = m;
     }
+    size_t nds = host_core_data_source_count(core);
+    resp.data_sources = uc_arena_calloc(rpc->arena, nds ? nds : 1, sizeof *resp.data_sources);
+    if (!resp.data_sources)
+        st = UC_NOMEM;
+    for (size_t i = 0; st == UC_OK && i < nds; i++) {
+        Tfplugin6__GetMetadata__DataSourceMetadata *m =
+            NEW(rpc->arena, Tfplugin6__GetMetadata__DataSourceMetadata);
+        if (!m) {
+            st = UC_NOMEM;
+            break;
+        }
+        tfplugin6__get_metadata__data_source_metadata__init(m);
+        m->type_name = (char *)host_core_data_source_name(core, i);
+        resp.data_sources[resp.n_data_sources++] = m;
+    }
     END(resp);
 }
 
@@ -279,6 +294,22 @@ void host_proto6_reply_schema(struct host_rpc *rpc, struct host_core *core, host
         e->key = (char *)host_core_resource_name(core, i);
         e->value = host_proto6_schema(a, host_core_resource_schema(core, i), attr, &ok);
         resp.resource_schemas[resp.n_resource_schemas++] = e;
+    }
+    size_t nds = host_core_data_source_count(core);
+    resp.data_source_schemas = uc_arena_calloc(a, nds ? nds : 1, sizeof *resp.data_source_schemas);
+    if (!resp.data_source_schemas)
+        ok = false;
+    for (size_t i = 0; ok && i < nds; i++) {
+        Tfplugin6__GetProviderSchema__Response__DataSourceSchemasEntry *e =
+            NEW(a, Tfplugin6__GetProviderSchema__Response__DataSourceSchemasEntry);
+        if (!e) {
+            ok = false;
+            break;
+        }
+        tfplugin6__get_provider_schema__response__data_source_schemas_entry__init(e);
+        e->key = (char *)host_core_data_source_name(core, i);
+        e->value = host_proto6_schema(a, host_core_data_source_schema(core, i), attr, &ok);
+        resp.data_source_schemas[resp.n_data_source_schemas++] = e;
     }
     if (!ok)
         st = UC_NOMEM;
@@ -319,7 +350,9 @@ static void h_validate_data_resource_config(struct host_rpc *rpc, void *ud)
 {
     BEGIN(Tfplugin6__ValidateDataResourceConfig__Request,
           tfplugin6__validate_data_resource_config__request);
-    host_core_unknown_data_source(core, req->type_name, &d);
+    struct host_dv cfg;
+    dv6(&cfg, req->config);
+    st = host_core_validate_data_source(core, rpc->arena, req->type_name, &cfg, &d);
     Tfplugin6__ValidateDataResourceConfig__Response resp =
         TFPLUGIN6__VALIDATE_DATA_RESOURCE_CONFIG__RESPONSE__INIT;
     resp.diagnostics = host_proto6_diags(rpc->arena, &d, &resp.n_diagnostics);
@@ -453,8 +486,13 @@ static void h_move_resource_state(struct host_rpc *rpc, void *ud)
 static void h_read_data_source(struct host_rpc *rpc, void *ud)
 {
     BEGIN(Tfplugin6__ReadDataSource__Request, tfplugin6__read_data_source__request);
-    host_core_unknown_data_source(core, req->type_name, &d);
+    struct host_dv cfg;
+    struct host_bytes state = {0};
+    dv6(&cfg, req->config);
+    st = host_core_read_data_source(core, rpc->arena, req->type_name, &cfg, &state, &d);
     Tfplugin6__ReadDataSource__Response resp = TFPLUGIN6__READ_DATA_SOURCE__RESPONSE__INIT;
+    if (state.len)
+        resp.state = out_dv6(rpc->arena, state);
     resp.diagnostics = host_proto6_diags(rpc->arena, &d, &resp.n_diagnostics);
     END(resp);
 }

@@ -17,8 +17,14 @@ static const struct res_resource *const resources[] = {
 };
 #define NRESOURCES (sizeof resources / sizeof resources[0])
 
+static const struct res_data_source *const data_sources[] = {
+    &res_addon_catalog,
+};
+#define NDATA_SOURCES (sizeof data_sources / sizeof data_sources[0])
+
 static struct uc_arena *types_arena;               /* process lifetime, never freed */
 static const struct tf_type *resource_types[NRESOURCES];
+static const struct tf_type *data_source_types[NDATA_SOURCES];
 static const struct tf_type *provider_type;
 
 uc_status res_registry_init(void)
@@ -33,6 +39,11 @@ uc_status res_registry_init(void)
         if (resource_types[i] == NULL)
             goto oom;
     }
+    for (size_t i = 0; i < NDATA_SOURCES; i++) {
+        data_source_types[i] = tf_block_type_of(a, data_sources[i]->schema->block);
+        if (data_source_types[i] == NULL)
+            goto oom;
+    }
     provider_type = tf_block_type_of(a, res_provider_schema.block);
     if (provider_type == NULL)
         goto oom;
@@ -41,6 +52,7 @@ uc_status res_registry_init(void)
 oom:
     uc_arena_free(a);
     memset(resource_types, 0, sizeof resource_types);
+    memset(data_source_types, 0, sizeof data_source_types);
     provider_type = NULL;
     return UC_NOMEM;
 }
@@ -70,6 +82,34 @@ const struct tf_type *res_registry_type(const struct res_resource *r)
     for (size_t i = 0; i < NRESOURCES; i++)
         if (resources[i] == r)
             return resource_types[i];
+    return NULL;
+}
+
+size_t res_registry_data_source_count(void)
+{
+    return NDATA_SOURCES;
+}
+
+const struct res_data_source *res_registry_data_source_at(size_t i)
+{
+    return i < NDATA_SOURCES ? data_sources[i] : NULL;
+}
+
+const struct res_data_source *res_registry_data_source_find(const char *type_name)
+{
+    if (type_name == NULL)
+        return NULL;
+    for (size_t i = 0; i < NDATA_SOURCES; i++)
+        if (strcmp(data_sources[i]->type_name, type_name) == 0)
+            return data_sources[i];
+    return NULL;
+}
+
+const struct tf_type *res_registry_data_source_type(const struct res_data_source *ds)
+{
+    for (size_t i = 0; i < NDATA_SOURCES; i++)
+        if (data_sources[i] == ds)
+            return data_source_types[i];
     return NULL;
 }
 

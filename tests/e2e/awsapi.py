@@ -302,3 +302,112 @@ def trust_principals(document):
         aws = (st.get("Principal") or {}).get("AWS", [])
         out.update([aws] if isinstance(aws, str) else aws)
     return out
+
+
+# ---------------------------------------------------------------------- EKS and Kubernetes
+# (additive: the add-on tests build tenant clusters out of band and read what the provider made)
+
+def _eks_call(api, method, path, body=None, query=""):
+    data = json.dumps(body).encode() if body is not None else b""
+    h = {"Host": api.host_port}
+    if body is not None:
+        h["Content-Type"] = "application/json"
+    akid, secret, token = api.creds
+    h = signer.sign_headers(method, path, query, h, data, akid, secret, api.region, "eks", token)
+    st, b = api._raw(method, path + ("?" + query if query else ""), data, h)
+    doc = json.loads(b) if b else {}
+    if st >= 300:
+        code = str(doc.get("__type") or doc.get("code") or "").rsplit("#", 1)[-1]
+        if not code:  # restJson1 names throttling and server faults by the status alone
+            code = ("ThrottlingException" if st == 429 else
+                    "ServiceUnavailableException" if st >= 500 else "?")
+        raise AwsError(method + " " + path, st, code, doc.get("message") or "")
+    return doc
+
+
+def eks(api, method, path, body=None, query=""):
+    """One EKS (restJson1) call with api's credentials; the decoded answer, or AwsError."""
+    return api._with_retries(lambda: _eks_call(api, method, path, body, query))
+
+
+def wait_until(fn, timeout_s=60.0, what="condition"):
+    """Polls fn() until it returns something truthy; that value."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        v = fn()
+        if v:
+            return v
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out waiting for " + what)
+        time.sleep(0.1)
+
+
+def _role(api, name, service):
+    trust = {"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"Service": service},
+        "Action": ["sts:AssumeRole", "sts:TagSession"]}]}
+    if api.get_role(name) is None:
+        api.query("iam", "CreateRole", {"RoleName": name,
+                                        "AssumeRolePolicyDocument": json.dumps(trust)})
+    return api.get_role(name)["Arn"]
+
+
+def create_cluster(api, name, version="1.34"):
+    """An ACTIVE EKS cluster in api's account (made with a role trusted by EKS); the Cluster."""
+    role = _role(api, name + "-cluster-role", "eks.amazonaws.com")
+    eks(api, "POST", "/clusters", {"name": name, "roleArn": role, "version": version,
+                                   "resourcesVpcConfig": {"subnetIds": ["subnet-a", "subnet-b"]}})
+    return wait_until(lambda: _cluster_if(api, name, "ACTIVE"), what="cluster " + name)
+
+
+def _cluster_if(api, name, status):
+    c = eks(api, "GET", "/clusters/" + name)["cluster"]
+    return c if c["status"] == status else None
+
+
+def create_nodegroup(api, cluster, name):
+    """An ACTIVE managed node group; the Nodegroup."""
+    role = _role(api, cluster + "-node-role", "ec2.amazonaws.com")
+    eks(api, "POST", "/clusters/%s/node-groups" % cluster, {
+        "nodegroupName": name, "nodeRole": role, "subnets": ["subnet-a"],
+        "scalingConfig": {"minSize": 1, "maxSize": 2, "desiredSize": 1}})
+    return wait_until(lambda: _ng_if(api, cluster, name), what="node group " + name)
+
+
+def _ng_if(api, cluster, name):
+    ng = eks(api, "GET", "/clusters/%s/node-groups/%s" % (cluster, name))["nodegroup"]
+    return ng if ng["status"] == "ACTIVE" else None
+
+
+def upgrade_cluster(api, name, version):
+    """UpdateClusterVersion and wait until the cluster is ACTIVE at that version."""
+    eks(api, "POST", "/clusters/%s/updates" % name, {"version": version})
+    return wait_until(lambda: (lambda c: c if c["status"] == "ACTIVE" and c["version"] == version
+                               else None)(eks(api, "GET", "/clusters/" + name)["cluster"]),
+                      what="upgrade of " + name)
+
+
+def kube(api, cluster, method, path, body=None, ctype=None):
+    """One Kubernetes API call to the cluster as api's principal (EKS token, the cluster's CA);
+    (HTTP status, decoded body)."""
+    import base64
+    import ssl
+    c = eks(api, "GET", "/clusters/" + cluster)["cluster"]
+    akid, secret, token = api.creds
+    tok = signer.eks_token(cluster, akid, secret, token, region=api.region)
+    ctx = ssl.create_default_context(
+        cadata=base64.b64decode(c["certificateAuthority"]["data"]).decode())
+    u = urllib.parse.urlsplit(c["endpoint"])
+    conn = http.client.HTTPSConnection(u.hostname, u.port, context=ctx, timeout=30)
+    hdrs = {"Authorization": "Bearer " + tok, "Accept": "application/json"}
+    data = None
+    if body is not None:
+        data = json.dumps(body).encode()
+        hdrs["Content-Type"] = ctype or "application/json"
+    try:
+        conn.request(method, u.path + path, body=data, headers=hdrs)
+        r = conn.getresponse()
+        raw = r.read()
+        return r.status, json.loads(raw) if raw else None
+    finally:
+        conn.close()

@@ -1,18 +1,24 @@
 """Documentation stays true to the code: every resource page embeds its example file verbatim,
-and every attribute and block of the resource's schema (read from the built provider through
-`terraform providers schema -json`) is named on its page. docs/index.md (the provider page) names
-every argument and block of the provider block, embeds examples/provider/provider.tf, and lists
-every environment variable the C sources read; the registry-layout examples
-(examples/provider/provider.tf, examples/resources/<type>/resource.tf) pass `terraform validate`,
-every resource has its import.sh, and descriptions are sent as markdown.
+and every attribute and block of a resource's or data source's schema (read from the built
+provider through `terraform providers schema -json`) is named on its page. docs/index.md (the
+provider page) names every argument and block of the provider block, embeds
+examples/provider/provider.tf, and lists every environment variable the C sources read; the
+registry-layout examples (examples/provider/provider.tf, examples/resources/<type>/resource.tf,
+examples/data-sources/<type>/data-source.tf) pass `terraform validate`, every resource has its
+import.sh, and descriptions are sent as markdown. docs/catalog.md is what
+scripts/gen_catalog_md.py makes from the compiled-in catalog.
 """
 import glob
 import json
 import os
 import re
+import sys
 import unittest
 
 import harness
+
+sys.path.insert(0, os.path.join(harness.REPO, "scripts"))
+import gen_catalog_md  # noqa: E402
 
 DOCS = os.path.join(harness.REPO, "docs", "resources")
 INDEX = os.path.join(harness.REPO, "docs", "index.md")
@@ -27,7 +33,10 @@ ENV_NOT_FOR_USERS = {"TF_PLUGIN_MAGIC_COOKIE", "PLUGIN_PROTOCOL_VERSIONS", "PLUG
 # Resource page -> the example file it embeds.
 EMBEDDED = {
     "tenant.md": os.path.join("examples", "tenant", "main.tf"),
+    "addon.md": os.path.join("examples", "addon", "main.tf"),
 }
+DATA_DOCS = os.path.join(harness.REPO, "docs", "data-sources")
+DATA_PAGES = ["addon_catalog.md"]
 
 
 def schema_names(block, prefix=""):
@@ -56,7 +65,8 @@ class DocsTest(harness.ProviderTestCase):
         return next(iter(json.loads(r.stdout)["provider_schemas"].values()))
 
     def test_every_schema_name_is_documented(self):
-        resources = self.provider_schemas()["resource_schemas"]
+        schemas = self.provider_schemas()
+        resources = schemas["resource_schemas"]
         for page in EMBEDDED:
             rtype = "unicron_" + page[:-3]
             with open(os.path.join(DOCS, page)) as f:
@@ -65,6 +75,20 @@ class DocsTest(harness.ProviderTestCase):
                 # `name`, or a nested attribute written as `environment.*.name`
                 found = re.search(r"[`.]%s`" % re.escape(name), doc)
                 self.assertTrue(found, "%s: %s is not documented" % (page, name))
+        data_sources = schemas.get("data_source_schemas", {})
+        for page in DATA_PAGES:
+            dtype = "unicron_" + page[:-3]
+            with open(os.path.join(DATA_DOCS, page)) as f:
+                doc = f.read()
+            for name in schema_names(data_sources[dtype]["block"]):
+                self.assertRegex(doc, r"[`.]%s`" % re.escape(name),
+                                 "%s: %s is not documented" % (page, name))
+
+    def test_catalog_page_matches_the_compiled_in_catalog(self):
+        want = gen_catalog_md.render(gen_catalog_md.components(harness.provider_binary()))
+        with open(gen_catalog_md.OUT) as f:
+            self.assertEqual(f.read(), want,
+                             "docs/catalog.md is out of date: run scripts/gen_catalog_md.py")
 
     def test_provider_page_documents_every_argument(self):
         with open(INDEX) as f:
@@ -95,6 +119,7 @@ class DocsTest(harness.ProviderTestCase):
         provider = self.provider_schemas()
         blocks = [provider["provider"]["block"]]
         blocks += [s["block"] for s in provider["resource_schemas"].values()]
+        blocks += [s["block"] for s in provider.get("data_source_schemas", {}).values()]
         for block in blocks:
             self.assertEqual(block.get("description_kind"), "markdown", block.get("description"))
             for name, attr in block.get("attributes", {}).items():
@@ -116,6 +141,17 @@ class DocsTest(harness.ProviderTestCase):
                     resource_tf = f.read()
                 self.assertIn('resource "%s"' % rtype, resource_tf)
                 w = self.workdir({"provider.tf": provider_tf, "resource.tf": resource_tf})
+                w.write(".terraformrc", 'provider_installation {\n  dev_overrides {\n'
+                        '    "%s" = "%s"\n  }\n  direct {}\n}\n'
+                        % (COMPANY_SOURCE, os.path.dirname(harness.provider_binary())))
+                r = w.tf("validate", "-no-color")
+                self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        for dtype in sorted(self.provider_schemas().get("data_source_schemas", {})):
+            with self.subTest(data_source=dtype):
+                with open(os.path.join(EXAMPLES, "data-sources", dtype, "data-source.tf")) as f:
+                    ds_tf = f.read()
+                self.assertIn('data "%s"' % dtype, ds_tf)
+                w = self.workdir({"provider.tf": provider_tf, "data-source.tf": ds_tf})
                 w.write(".terraformrc", 'provider_installation {\n  dev_overrides {\n'
                         '    "%s" = "%s"\n  }\n  direct {}\n}\n'
                         % (COMPANY_SOURCE, os.path.dirname(harness.provider_binary())))

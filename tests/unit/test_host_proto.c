@@ -731,6 +731,8 @@ static void test_get_schema_v5_matches_v6(void **state)
     Tfplugin5__GetProviderSchema__Response *s5 = (Tfplugin5__GetProviderSchema__Response *)u5;
     assert_non_null(s5->provider);
     assert_true(s5->n_resource_schemas > 0);
+    assert_int_equal(s5->n_data_source_schemas, 1);
+    assert_string_equal(s5->data_source_schemas[0]->key, "unicron_addon_catalog");
     assert_true(s5->server_capabilities->plan_destroy);
     assert_true(s5->server_capabilities->get_provider_schema_optional);
     protobuf_c_message_free_unpacked(u5, NULL);

@@ -32,6 +32,15 @@ def _nonneg(text):
     return value
 
 
+def _day(text):
+    from localaws_lib.eks_catalog import parse_day
+    try:
+        parse_day(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("must be YYYY-MM-DD")
+    return text
+
+
 def parse_args(argv):
     ap = argparse.ArgumentParser(prog="localaws", description=__doc__.split("\n\n")[0])
     ap.add_argument("--port", type=_nonneg, default=4566,
@@ -52,6 +61,9 @@ def parse_args(argv):
     ap.add_argument("--close-account-quota", type=_nonneg, default=200,
                     help="CloseAccount calls allowed per rolling 30 days (default 200)")
     ap.add_argument("--state-file", default=None, help="JSON file the state is kept in")
+    ap.add_argument("--today", type=_day, default=None,
+                    help="YYYY-MM-DD: the date EKS Kubernetes version support is computed for "
+                         "(default: the real date)")
     ap.add_argument("--verbose", action="store_true", help="log every request to stderr")
     return ap.parse_args(argv)
 
@@ -62,7 +74,7 @@ def main(argv=None):
                  error_rate=args.error_rate, seed=args.seed, async_delay_ms=args.async_delay_ms,
                  role_propagation_ms=args.role_propagation_ms,
                  close_account_quota=args.close_account_quota, state_file=args.state_file,
-                 verbose=args.verbose)
+                 verbose=args.verbose, today=args.today)
     app = App(cfg)
     server = Server(("127.0.0.1", args.port), app)
     cfg.port = server.server_address[1]

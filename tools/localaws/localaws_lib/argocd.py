@@ -8,6 +8,7 @@ Pure functions over one Application dict; kube.py decides when they run.
 """
 
 import fnmatch
+import re
 
 from .protocols import iso
 
@@ -86,10 +87,59 @@ def _compared_to(spec):
     return out
 
 
-def reconcile(app, since, now, delay, namespace):
+IN_CLUSTER_URL = "https://kubernetes.default.svc"
+
+
+def invalid_spec(spec, env, namespace):
+    """-> the InvalidSpecError message for the Application's project and destination, or None.
+    env: {"clusters": {registered name: server}, "projects": {name: AppProject spec}}; the EKS
+    capability has no built-in in-cluster destination (kubernetes-argocd.md §9.4)."""
+    project = spec.get("project") or "default"
+    proj = env["projects"].get(project)
+    if proj is None:
+        return 'Application referencing project %s which does not exist' % project
+    if namespace not in (proj.get("sourceNamespaces") or []):
+        return ("app is not allowed in project \"%s\", or the project does not exist; the "
+                "project's spec.sourceNamespaces must list %s" % (project, namespace))
+    dest = spec.get("destination")
+    if not isinstance(dest, dict):
+        return "spec.destination is required"
+    server, name = dest.get("server"), dest.get("name")
+    if server and name:
+        return "application destination can't have both name and server defined: %s %s" % (
+            name, server)
+    if name:
+        if name not in env["clusters"]:
+            return ("application destination spec for %s is invalid: unable to find destination "
+                    "server: there are no clusters with this name: %s" % (name, name))
+        return _eks_server(env["clusters"][name])
+    if not server:
+        return "application destination spec is invalid: either server or name is required"
+    if server not in env["clusters"].values():
+        return ("application destination spec is invalid: unable to find destination server: "
+                "there are no clusters with this URL: %s" % server)
+    return _eks_server(server)
+
+
+def _eks_server(server):
+    if re.match(r"^arn:aws[a-z-]*:eks:[a-z0-9-]+:\d{12}:cluster/[0-9A-Za-z][A-Za-z0-9_-]*$",
+                server or ""):
+        return None
+    return ("application destination server %s is not supported by the EKS Argo CD capability: "
+            "register the cluster with a Secret whose server is its EKS cluster ARN" % server)
+
+
+def reconcile(app, since, now, delay, namespace, env=None):
     """Return the status the controller shows `now` for a spec last changed at `since`."""
     spec = app.get("spec") or {}
     sources = _sources(spec)
+    bad = invalid_spec(spec, env, namespace) if env is not None else None
+    if bad:
+        return {"reconciledAt": iso(now), "controllerNamespace": namespace, "resources": [],
+                "summary": {}, "sync": {"status": "Unknown", "comparedTo": _compared_to(spec)},
+                "health": {"status": "Unknown"},
+                "conditions": [{"type": "InvalidSpecError", "message": bad,
+                                "lastTransitionTime": iso(since)}]}
     automated = isinstance(spec.get("syncPolicy"), dict) and \
         spec["syncPolicy"].get("automated") is not None
     requested = app.get("operation") is not None

@@ -10,7 +10,7 @@ import hashlib
 import re
 import uuid
 
-from . import iam
+from . import access, iam
 from .protocols import ApiError, epoch
 from .store import rand_lower
 
@@ -96,6 +96,17 @@ def _mappings(lst, f):
     return out
 
 
+def _entry_policies(type_, config):
+    """The access policies EKS associates with a capability role's access entry (§12.5)."""
+    cluster = {"type": "cluster", "namespaces": []}
+    if type_ == "ARGOCD":
+        ns = config["argoCd"]["namespace"]
+        return [(access.policy_arn("AmazonEKSArgoCDClusterPolicy"), cluster),
+                (access.policy_arn("AmazonEKSArgoCDPolicy"), {"type": "namespace",
+                                                              "namespaces": [ns]})]
+    return [(access.policy_arn("AmazonEKS%sPolicy" % type_), cluster)]
+
+
 def create_capability(ctx, p, q, body):
     eks = _eks()
     c = eks.get_cluster(ctx, p["name"])
@@ -122,18 +133,24 @@ def create_capability(ctx, p, q, body):
     if any(x["type"] == type_ for x in c["capabilities"].values()):
         raise ApiError("ResourceLimitExceededException", "A cluster can have only one capability "
                        "of type %s." % type_, 400, f)
-    trusted = iam.trust_allows(role, {"kind": "service", "service":
-                                      "capabilities.eks.amazonaws.com"}, "sts:AssumeRole", {})
+    if not iam.trust_allows(role, {"kind": "service", "service":
+                                   "capabilities.eks.amazonaws.com"}, "sts:AssumeRole", {}):
+        raise eks.invalid_param("The role %s cannot be assumed by capabilities.eks.amazonaws.com: "
+                                "its trust policy must allow sts:AssumeRole and sts:TagSession "
+                                "for that service principal." % role_arn, **f)
     cap = {"capabilityName": name, "type": type_, "roleArn": role_arn,
            "arn": "arn:aws:eks:%s:%s:capability/%s/%s/%s/%s" % (
                ctx.region, ctx.account, c["name"], type_.lower(), name, uuid.uuid4()),
            "status": "CREATING", "version": TYPES[type_], "createdAt": ctx.now,
            "modifiedAt": ctx.now, "active_at": ctx.now + ctx.cfg.delay, "tags": tags,
            "issues": [], "deletePropagationPolicy": "RETAIN", "configuration": config,
-           "will_fail": not trusted,
            "serverUrl": None}
     cap["serverUrl"] = server_url(cap, ctx.account, ctx.region, c["name"])
     c["capabilities"][name] = cap
+    access.make_entry(ctx.store, c, ctx.account, ctx.region, role_arn, "STANDARD", ctx.now,
+                      "capability:" + name, _entry_policies(type_, config))
+    eks.hist(ctx.store, ctx.account, ctx.region, c, "capability", name, "status", at=ctx.now,
+             status="CREATING", type=type_)
     if type_ == "ARGOCD":
         from . import kube
         kube.install_argocd(ctx.store, c, config["argoCd"]["namespace"], ctx.now)
@@ -234,26 +251,33 @@ def delete_capability(ctx, p, q, body):
     if cap["status"] == "UPDATING":
         raise eks.in_use("Capability %s is being updated." % cap["capabilityName"],
                          clusterName=c["name"])
-    eks._start_delete(ctx, cap)
+    eks._start_delete(ctx, c, "capability", cap["capabilityName"], cap)
     return 200, {"capability": view(c, cap)}
 
 
-def advance_cluster(store, c, now):
-    for name in list(c["capabilities"]):
-        cap = c["capabilities"][name]
-        if cap["status"] == "CREATING" and cap["active_at"] <= now:
-            if cap["will_fail"]:
-                cap["status"] = "CREATE_FAILED"
-                cap["issues"] = [{"code": "AccessDenied", "message": "The capability role %s "
-                                  "does not trust capabilities.eks.amazonaws.com."
-                                  % cap["roleArn"]}]
-            else:
+def transitions(store, account, region, c):
+    """-> [(due, fn)]: the capability state changes the clock applies (eks.advance orders them)."""
+    from .admin import held
+    eks = _eks()
+    out = []
+    for name, cap in c["capabilities"].items():
+        if held(c, "capability", name):
+            continue
+        if cap["status"] == "CREATING":
+            def active(cap=cap, name=name):
                 cap["status"] = "ACTIVE"
-            cap["modifiedAt"] = cap["active_at"]
-            store.dirty = True
-        elif cap["status"] == "DELETING" and cap["delete_at"] <= now:
-            del c["capabilities"][name]
-            store.dirty = True
+                cap["modifiedAt"] = cap["active_at"]
+                eks.hist(store, account, region, c, "capability", name, "status",
+                         at=cap["active_at"], status_from="CREATING", status="ACTIVE")
+            out.append((cap["active_at"], active))
+        elif cap["status"] == "DELETING":
+            def gone(cap=cap, name=name):
+                del c["capabilities"][name]
+                access.drop_entries_by(store, c, account, region, "capability:" + name)
+                eks.hist(store, account, region, c, "capability", name, "deleted",
+                         at=cap["delete_at"])
+            out.append((cap["delete_at"], gone))
+    return out
 
 
 def argocd_controller(c):

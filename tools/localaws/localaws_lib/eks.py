@@ -127,14 +127,22 @@ def _paged(q, key, items, salt):
     return 200, out
 
 
-def _start_delete(ctx, item):
+def _start_delete(ctx, c, kind, name, item):
     """Marks a node group, add-on or capability DELETING; the clock removes it after the delay.
     Deleting what is already being deleted changes nothing."""
     if item["status"] != "DELETING":
+        hist(ctx.store, ctx.account, ctx.region, c, kind, name, "delete_requested",
+             at=ctx.now, status_from=item["status"])
         item["status"] = "DELETING"
         item["delete_at"] = ctx.now + ctx.cfg.delay
         item["modifiedAt"] = ctx.now
         ctx.dirty()
+
+
+def hist(store, account, region, c, kind, name, event, **kw):
+    """One event in the admin history (GET /_localaws/history)."""
+    store.record(account=account, region=region, cluster=c["name"], kind=kind, name=name,
+                 event=event, **kw)
 
 
 # ---------------------------------------------------------------- idempotency
@@ -284,6 +292,8 @@ def _new_update(ctx, c, type_, params, scope, apply):
          "createdAt": ctx.now, "errors": [], "scope": scope, "done_at": ctx.now + ctx.cfg.delay,
          "apply": apply}
     c["updates"][u["id"]] = u
+    hist(ctx.store, ctx.account, ctx.region, c, scope["kind"], scope["name"] or c["name"],
+         "update_started", at=ctx.now, update_id=u["id"], type=type_, params=params)
     ctx.dirty()
     return u
 
@@ -343,44 +353,92 @@ def _apply_update(store, c, u):
         capabilities.apply_update(store, c, u)
 
 
+def _transitions(store, account, region, clusters, name, now):
+    """-> [(due, seq, fn)] for one cluster: every time-driven change that is due by `now`."""
+    from . import access, capabilities, kube
+    from .admin import held
+    c = clusters[name]
+    out = []
+
+    def add(due, fn):
+        if due <= now:
+            out.append((due, len(out), fn))
+
+    def h(kind, obj_name, event, due, **kw):
+        hist(store, account, region, c, kind, obj_name, event, at=due, **kw)
+
+    if c["status"] == "CREATING" and not held(c, "cluster", c["name"]):
+        def cluster_active(due=c["active_at"]):
+            c["status"] = "ACTIVE"
+            h("cluster", c["name"], "status", due, status_from="CREATING", status="ACTIVE")
+        add(c["active_at"], cluster_active)
+    for u in c["updates"].values():
+        if u["status"] != "InProgress" or held(c, "update", u["id"]) or \
+                held(c, u["scope"]["kind"], u["scope"]["name"] or c["name"]):
+            continue
+
+        def finish(u=u):
+            u["status"] = "Successful"
+            _apply_update(store, c, u)
+            h(u["scope"]["kind"], u["scope"]["name"] or c["name"], "update_finished",
+              u["done_at"], update_id=u["id"], type=u["type"], params=u["params"],
+              status="Successful")
+            if u["scope"]["kind"] == "cluster":
+                c["status"] = "ACTIVE"
+        add(u["done_at"], finish)
+    for ngname, ng in c["nodegroups"].items():
+        if held(c, "nodegroup", ngname):
+            continue
+        if ng["status"] == "CREATING":
+            def ng_active(ng=ng, ngname=ngname):
+                ng["status"] = "ACTIVE"
+                ng["modifiedAt"] = ng["active_at"]
+                h("nodegroup", ngname, "status", ng["active_at"], status_from="CREATING",
+                  status="ACTIVE", version=ng["version"])
+            add(ng["active_at"], ng_active)
+        elif ng["status"] == "DELETING":
+            def ng_gone(ng=ng, ngname=ngname):
+                del c["nodegroups"][ngname]
+                h("nodegroup", ngname, "deleted", ng["delete_at"])
+                role = ng["nodeRole"]
+                if not any(x["nodeRole"] == role for x in c["nodegroups"].values()):
+                    access.drop_entries_by(store, c, account, region, "nodegroup:" + role)
+            add(ng["delete_at"], ng_gone)
+    for aname, ad in c["addons"].items():
+        if held(c, "addon", aname):
+            continue
+        if ad["status"] == "CREATING":
+            def addon_active(ad=ad, aname=aname):
+                ad["status"] = "ACTIVE"
+                h("addon", aname, "status", ad["active_at"], status_from="CREATING",
+                  status="ACTIVE", version=ad["addonVersion"])
+            add(ad["active_at"], addon_active)
+        elif ad["status"] == "DELETING":
+            def addon_gone(ad=ad, aname=aname):
+                del c["addons"][aname]
+                h("addon", aname, "deleted", ad["delete_at"])
+            add(ad["delete_at"], addon_gone)
+    for due, fn in capabilities.transitions(store, account, region, c):
+        add(due, fn)
+    if c["status"] == "DELETING" and not held(c, "cluster", c["name"]):
+        def cluster_gone(due=c["delete_at"]):
+            kube.drop_cluster(store, c["id"])
+            del clusters[name]
+            h("cluster", c["name"], "deleted", due)
+        add(c["delete_at"], cluster_gone)
+    return out
+
+
 def advance(store, now):
-    from . import capabilities, kube
+    """Applies every due transition of every cluster in the order they fell due."""
     for account, regions in store.state["eks"].items():
         for region, data in regions.items():
             clusters = data["clusters"]
             for name in list(clusters):
-                c = clusters[name]
-                if c["status"] == "CREATING" and c["active_at"] <= now:
-                    c["status"] = "ACTIVE"
-                    store.dirty = True
-                for uid, u in sorted(c["updates"].items(), key=lambda kv: kv[1]["createdAt"]):
-                    if u["status"] == "InProgress" and u["done_at"] <= now:
-                        u["status"] = "Successful"
-                        _apply_update(store, c, u)
-                        if u["scope"]["kind"] == "cluster":
-                            c["status"] = "ACTIVE"
-                        store.dirty = True
-                for ngname in list(c["nodegroups"]):
-                    ng = c["nodegroups"][ngname]
-                    if ng["status"] == "CREATING" and ng["active_at"] <= now:
-                        ng["status"] = "ACTIVE"
-                        ng["modifiedAt"] = ng["active_at"]
-                        store.dirty = True
-                    elif ng["status"] == "DELETING" and ng["delete_at"] <= now:
-                        del c["nodegroups"][ngname]
-                        store.dirty = True
-                for aname in list(c["addons"]):
-                    ad = c["addons"][aname]
-                    if ad["status"] == "CREATING" and ad["active_at"] <= now:
-                        ad["status"] = "ACTIVE"
-                        store.dirty = True
-                    elif ad["status"] == "DELETING" and ad["delete_at"] <= now:
-                        del c["addons"][aname]
-                        store.dirty = True
-                capabilities.advance_cluster(store, c, now)
-                if c["status"] == "DELETING" and c["delete_at"] <= now:
-                    kube.drop_cluster(store, c["id"])
-                    del clusters[name]
+                due = _transitions(store, account, region, clusters, name, now)
+                for _, _, fn in sorted(due, key=lambda t: (t[0], t[1])):
+                    fn()
+                if due:
                     store.dirty = True
 
 
@@ -414,15 +472,21 @@ def create_cluster(ctx, p, q, body):
         raise invalid_param("Cluster must have at least one of endpointPublicAccess or "
                             "endpointPrivateAccess enabled.", clusterName=name)
     version = _str(body, "version") or cat.DEFAULT_KUBERNETES_VERSION
-    if version not in cat.KUBERNETES_VERSIONS:
+    if not cat.usable(version, cat.today(ctx.cfg)):
         raise invalid_param("unsupported Kubernetes version %s" % version, clusterName=name)
     logging = {t: False for t in cat.LOG_TYPES}
     for t, on in _logging_changes(body.get("logging")).items():
         logging[t] = on
-    access = body.get("accessConfig") or {}
-    mode = access.get("authenticationMode", "API_AND_CONFIG_MAP")
+    acfg = body.get("accessConfig") or {}
+    if not isinstance(acfg, dict):
+        raise invalid_param("accessConfig must be an object.", clusterName=name)
+    mode = acfg.get("authenticationMode", "API_AND_CONFIG_MAP")
     if mode not in ("API", "API_AND_CONFIG_MAP", "CONFIG_MAP"):
         raise invalid_param("Unsupported authentication mode %s" % mode, clusterName=name)
+    bootstrap = _bool(acfg, "bootstrapClusterCreatorAdminPermissions", True)
+    if mode == "CONFIG_MAP" and not bootstrap:
+        raise invalid_param("bootstrapClusterCreatorAdminPermissions must be true if cluster "
+                            "authentication mode is set to CONFIG_MAP", clusterName=name)
     upgrade = body.get("upgradePolicy") or {}
     support = upgrade.get("supportType", "EXTENDED")
     if support not in ("STANDARD", "EXTENDED"):
@@ -451,15 +515,24 @@ def create_cluster(ctx, p, q, body):
         "logging": logging,
         "oidcIssuer": "https://oidc.eks.%s.amazonaws.com/id/%s" % (ctx.region,
                                                                   rand_hex(32).upper()),
-        "tags": tags, "accessConfig": {"authenticationMode": mode},
+        "tags": tags, "accessConfig": {"authenticationMode": mode,
+                                       "bootstrapClusterCreatorAdminPermissions": bootstrap},
         "upgradePolicy": {"supportType": support},
         "deletionProtection": bool(body.get("deletionProtection", False)),
         "encryptionConfig": body.get("encryptionConfig"),
         "clientRequestToken": body.get("clientRequestToken"),
         "creator": ctx.principal.get("role_arn") or ctx.principal["arn"],
-        "nodegroups": {}, "addons": {}, "capabilities": {}, "updates": {},
+        "nodegroups": {}, "addons": {}, "capabilities": {}, "updates": {}, "access_entries": {},
     }
     clusters[name] = c
+    hist(ctx.store, ctx.account, ctx.region, c, "cluster", name, "status", at=ctx.now,
+         status="CREATING", version=version)
+    if bootstrap:
+        from . import access
+        access.make_entry(ctx.store, c, ctx.account, ctx.region, c["creator"], "STANDARD",
+                          ctx.now, "cluster-creator",
+                          [(access.policy_arn("AmazonEKSClusterAdminPolicy"),
+                            {"type": "cluster", "namespaces": []})])
     _idem_store(ctx, key, body, name)
     ctx.dirty()
     return 200, {"cluster": cluster_view(ctx, c)}
@@ -501,11 +574,14 @@ def delete_cluster(ctx, p, q, body):
                      clusterName=c["name"])
     if c["nodegroups"]:
         raise in_use("Cluster has nodegroups attached", clusterName=c["name"])
+    hist(ctx.store, ctx.account, ctx.region, c, "cluster", c["name"], "delete_requested",
+         at=ctx.now, status_from=c["status"])
     c["status"] = "DELETING"
     c["delete_at"] = ctx.now + ctx.cfg.delay
-    for a in c["addons"].values():
-        a["status"] = "DELETING"
-        a["delete_at"] = c["delete_at"]
+    for pool in (c["addons"], c["capabilities"]):
+        for a in pool.values():
+            a["status"] = "DELETING"
+            a["delete_at"] = c["delete_at"]
     ctx.dirty()
     return 200, {"cluster": cluster_view(ctx, c)}
 
@@ -532,6 +608,8 @@ def update_cluster_version(ctx, p, q, body):
     if tgt is None or tgt != cur + 1:
         raise invalid_param("Unsupported Kubernetes minor version update from %s to %s"
                             % (c["version"], version), clusterName=c["name"])
+    if not cat.usable(version, cat.today(ctx.cfg)):
+        raise invalid_param("unsupported Kubernetes version %s" % version, clusterName=c["name"])
     for ng in c["nodegroups"].values():
         if ng["version"] != c["version"]:
             raise invalid_request("Nodegroup %s must be updated to match cluster version %s "
@@ -621,9 +699,10 @@ def update_cluster_config(ctx, p, q, body):
         if mode not in ("API", "API_AND_CONFIG_MAP"):
             raise invalid_param("Unsupported authentication mode update to %s" % mode,
                                 clusterName=name)
-        if mode == c["accessConfig"]["authenticationMode"]:
+        cur_mode = c["accessConfig"]["authenticationMode"]
+        if mode == cur_mode or cur_mode == "API":
             raise invalid_param("Unsupported authentication mode update from %s to %s"
-                                % (mode, mode), clusterName=name)
+                                % (cur_mode, mode), clusterName=name)
         type_ = "AccessConfigUpdate"
         params = [{"type": "AuthenticationMode", "value": mode}]
         apply = {"kind": "cluster_config", "accessConfig": {"authenticationMode": mode}}
@@ -787,6 +866,11 @@ def create_nodegroup(ctx, p, q, body):
           "health": {"issues": []}, "updateConfig": uc, "tags": tags, "diskSize": disk,
           "remoteAccess": body.get("remoteAccess"), "launchTemplate": lt}
     c["nodegroups"][name] = ng
+    hist(ctx.store, ctx.account, ctx.region, c, "nodegroup", name, "status", at=ctx.now,
+         status="CREATING", version=version)
+    from . import access
+    access.make_entry(ctx.store, c, ctx.account, ctx.region, role, "EC2_LINUX", ctx.now,
+                      "nodegroup:" + role)
     _idem_store(ctx, key, body, name)
     ctx.dirty()
     return 200, {"nodegroup": nodegroup_view(c, ng)}
@@ -900,7 +984,7 @@ def delete_nodegroup(ctx, p, q, body):
     if ng["status"] == "UPDATING":
         raise in_use("Nodegroup %s is currently being updated." % ng["nodegroupName"],
                      clusterName=c["name"], nodegroupName=ng["nodegroupName"])
-    _start_delete(ctx, ng)
+    _start_delete(ctx, c, "nodegroup", ng["nodegroupName"], ng)
     return 200, {"nodegroup": nodegroup_view(c, ng)}
 
 
@@ -985,6 +1069,8 @@ def create_addon(ctx, p, q, body):
          "resolveConflicts": body.get("resolveConflicts")}
     a.update(fields)
     c["addons"][name] = a
+    hist(ctx.store, ctx.account, ctx.region, c, "addon", name, "status", at=ctx.now,
+         status="CREATING", version=a["addonVersion"])
     _idem_store(ctx, key, body, name)
     ctx.dirty()
     return 200, {"addon": addon_view(c, a)}
@@ -1039,7 +1125,7 @@ def delete_addon(ctx, p, q, body):
     if a["status"] == "UPDATING":
         raise in_use("Addon %s is currently being updated." % a["addonName"],
                      clusterName=c["name"], addonName=a["addonName"])
-    _start_delete(ctx, a)
+    _start_delete(ctx, c, "addon", a["addonName"], a)
     return 200, {"addon": addon_view(c, a)}
 
 
@@ -1065,10 +1151,62 @@ def describe_addon_versions(ctx, p, q, body):
     return _paged(q, "addons", items, "dav")
 
 
+# ---------------------------------------------------------------- Kubernetes versions
+
+def _qbool(q, name):
+    v = q.get(name, [None])[0]
+    if v is None:
+        return False
+    if v not in ("true", "false"):
+        raise invalid_param("%s must be true or false." % name)
+    return v == "true"
+
+
+def describe_cluster_versions(ctx, p, q, body):
+    """GET /cluster-versions: the version table with support status computed for today."""
+    day = cat.today(ctx.cfg)
+    ctype = q.get("clusterType", ["eks"])[0]
+    default_only = _qbool(q, "defaultOnly")
+    include_all = _qbool(q, "includeAll")
+    wanted = q.get("clusterVersions")
+    status_filter = q.get("versionStatus", q.get("status", [None]))[0]
+    if status_filter is not None:
+        status_filter = status_filter.upper().replace("-", "_")
+        if status_filter not in (cat.STANDARD, cat.EXTENDED, cat.UNSUPPORTED):
+            raise invalid_param("versionStatus must be one of STANDARD_SUPPORT, "
+                                "EXTENDED_SUPPORT, UNSUPPORTED.")
+    items = []
+    if ctype == "eks":
+        for v in reversed(cat.KUBERNETES_VERSIONS):
+            if not cat.released(v, day):
+                continue
+            status = cat.version_status(v, day)
+            rel, std, ext, patch = cat.VERSION_DATES[v]
+            is_default = v == cat.DEFAULT_KUBERNETES_VERSION
+            if wanted and v not in wanted:
+                continue
+            if default_only and not is_default:
+                continue
+            if status_filter is not None and status != status_filter:
+                continue
+            if status == cat.UNSUPPORTED and not include_all and not wanted and \
+                    status_filter is None:
+                continue
+            items.append({"clusterVersion": v, "clusterType": "eks",
+                          "defaultPlatformVersion": cat.PLATFORM_VERSIONS[v],
+                          "defaultVersion": is_default, "releaseDate": cat.day_epoch(rel),
+                          "endOfStandardSupportDate": cat.day_epoch(std),
+                          "endOfExtendedSupportDate": cat.day_epoch(ext),
+                          "status": status, "versionStatus": status,
+                          "kubernetesPatchVersion": patch})
+    return _paged(q, "clusterVersions", items, "dcv")
+
+
 # ---------------------------------------------------------------- tags
 
 def _tag_target(ctx, arn):
-    m = re.match(r"^arn:aws:eks:([a-z0-9-]+):(\d{12}):(cluster|nodegroup|addon|capability)/"
+    m = re.match(r"^arn:aws:eks:([a-z0-9-]+):(\d{12}):(cluster|nodegroup|addon|capability|"
+                 r"access-entry)/"
                  r"([^/]+)(/.*)?$", arn)
     if not m:
         raise ApiError("BadRequestException", "Invalid ARN: %s" % arn, 400)
@@ -1083,9 +1221,10 @@ def _tag_target(ctx, arn):
         if c["arn"] != arn:
             raise missing
         return c
-    pool = {"nodegroup": c["nodegroups"], "addon": c["addons"],
-            "capability": c["capabilities"]}[kind]
-    key = {"nodegroup": "nodegroupArn", "addon": "addonArn", "capability": "arn"}[kind]
+    pool = {"nodegroup": c["nodegroups"], "addon": c["addons"], "capability": c["capabilities"],
+            "access-entry": c.get("access_entries", {})}[kind]
+    key = {"nodegroup": "nodegroupArn", "addon": "addonArn", "capability": "arn",
+           "access-entry": "accessEntryArn"}[kind]
     for obj in pool.values():
         if obj[key] == arn:
             return obj
@@ -1126,9 +1265,29 @@ def list_tags_for_resource(ctx, p, q, body):
 # ---------------------------------------------------------------- routing
 
 def _routes():
-    from . import capabilities as cap
+    from . import access as acc, capabilities as cap
     seg = r"([^/]+)"
     table = [
+        ("GET", r"/cluster-versions", "DescribeClusterVersions", describe_cluster_versions, ()),
+        ("GET", r"/access-policies", "ListAccessPolicies", acc.list_access_policies, ()),
+        ("POST", r"/clusters/%s/access-entries" % seg, "CreateAccessEntry",
+         acc.create_access_entry, ("name",)),
+        ("GET", r"/clusters/%s/access-entries" % seg, "ListAccessEntries",
+         acc.list_access_entries, ("name",)),
+        ("GET", r"/clusters/%s/access-entries/%s" % (seg, seg), "DescribeAccessEntry",
+         acc.describe_access_entry, ("name", "principal")),
+        ("POST", r"/clusters/%s/access-entries/%s" % (seg, seg), "UpdateAccessEntry",
+         acc.update_access_entry, ("name", "principal")),
+        ("DELETE", r"/clusters/%s/access-entries/%s" % (seg, seg), "DeleteAccessEntry",
+         acc.delete_access_entry, ("name", "principal")),
+        ("POST", r"/clusters/%s/access-entries/%s/access-policies" % (seg, seg),
+         "AssociateAccessPolicy", acc.associate_access_policy, ("name", "principal")),
+        ("GET", r"/clusters/%s/access-entries/%s/access-policies" % (seg, seg),
+         "ListAssociatedAccessPolicies", acc.list_associated_access_policies,
+         ("name", "principal")),
+        ("DELETE", r"/clusters/%s/access-entries/%s/access-policies/%s" % (seg, seg, seg),
+         "DisassociateAccessPolicy", acc.disassociate_access_policy,
+         ("name", "principal", "policy")),
         ("POST", r"/clusters", "CreateCluster", create_cluster, ()),
         ("GET", r"/clusters", "ListClusters", list_clusters, ()),
         ("GET", r"/clusters/%s" % seg, "DescribeCluster", describe_cluster, ("name",)),
@@ -1179,7 +1338,8 @@ _ROUTES = None
 
 
 def is_eks_path(path):
-    return path.startswith(("/clusters", "/addons/", "/tags/"))
+    return path.startswith(("/clusters", "/addons/", "/tags/", "/cluster-versions",
+                            "/access-policies"))
 
 
 def route(method, raw_path):

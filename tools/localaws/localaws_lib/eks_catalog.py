@@ -1,14 +1,31 @@
-"""Static EKS facts for localaws: supported Kubernetes versions, platform versions, and the add-on
-compatibility table DescribeAddonVersions answers from (add-on names from kubernetes-argocd.md §9.1-9.2).
+"""Static EKS facts for localaws: the Kubernetes version table (release and support dates, the same
+table the provider compiles in), platform versions, and the add-on compatibility table
+DescribeAddonVersions answers from (add-on names from kubernetes-argocd.md §9.1-9.2).
 
-Versions are plausible, not copied from AWS; docs/localaws.md prints the table. Pure data plus
-lookups; no state.
+A version's support status is computed from its dates and "today" (--today or the real date), as EKS
+does. Add-on versions are plausible, not copied from AWS; docs/localaws.md prints the tables. Pure
+data plus lookups; no state.
 """
 
-KUBERNETES_VERSIONS = ["1.30", "1.31", "1.32", "1.33", "1.34", "1.35"]
-DEFAULT_KUBERNETES_VERSION = "1.34"
+import calendar
+import datetime
+import time
+
+# minor -> (released, end of standard support, end of extended support, patch release)
+VERSION_DATES = {
+    "1.30": ("2024-05-23", "2025-07-23", "2026-07-23", "1.30.14"),
+    "1.31": ("2024-09-26", "2025-11-26", "2026-11-26", "1.31.13"),
+    "1.32": ("2025-01-23", "2026-03-23", "2027-03-23", "1.32.9"),
+    "1.33": ("2025-05-29", "2026-07-29", "2027-07-29", "1.33.5"),
+    "1.34": ("2025-10-02", "2026-12-02", "2027-12-02", "1.34.2"),
+    "1.35": ("2026-01-27", "2027-03-27", "2028-03-27", "1.35.1"),
+    "1.36": ("2026-05-27", "2027-07-27", "2028-07-27", "1.36.0"),
+}
+KUBERNETES_VERSIONS = ["1.30", "1.31", "1.32", "1.33", "1.34", "1.35", "1.36"]
+DEFAULT_KUBERNETES_VERSION = "1.35"
 PLATFORM_VERSIONS = {"1.30": "eks.38", "1.31": "eks.34", "1.32": "eks.21", "1.33": "eks.14",
-                     "1.34": "eks.7", "1.35": "eks.2"}
+                     "1.34": "eks.7", "1.35": "eks.2", "1.36": "eks.1"}
+STANDARD, EXTENDED, UNSUPPORTED = "STANDARD_SUPPORT", "EXTENDED_SUPPORT", "UNSUPPORTED"
 LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"]
 AMI_TYPES = ["AL2_x86_64", "AL2_x86_64_GPU", "AL2_ARM_64", "CUSTOM", "BOTTLEROCKET_ARM_64",
              "BOTTLEROCKET_x86_64", "BOTTLEROCKET_ARM_64_FIPS", "BOTTLEROCKET_x86_64_FIPS",
@@ -17,6 +34,41 @@ AMI_TYPES = ["AL2_x86_64", "AL2_x86_64_GPU", "AL2_ARM_64", "CUSTOM", "BOTTLEROCK
              "AL2023_x86_64_STANDARD", "AL2023_ARM_64_STANDARD", "AL2023_x86_64_NEURON",
              "AL2023_x86_64_NVIDIA", "AL2023_ARM_64_NVIDIA"]
 AMI_RELEASE = "20260715"
+
+
+def parse_day(text):
+    """'YYYY-MM-DD' -> datetime.date (ValueError when malformed)."""
+    return datetime.datetime.strptime(text, "%Y-%m-%d").date()
+
+
+def today(cfg):
+    """The emulator's current date: --today when given, else the real UTC date."""
+    if getattr(cfg, "today", None):
+        return parse_day(cfg.today)
+    return datetime.datetime.fromtimestamp(time.time(), datetime.timezone.utc).date()
+
+
+def day_epoch(text):
+    return float(calendar.timegm(parse_day(text).timetuple()))
+
+
+def released(version, day):
+    return version in VERSION_DATES and parse_day(VERSION_DATES[version][0]) <= day
+
+
+def version_status(version, day):
+    """STANDARD_SUPPORT / EXTENDED_SUPPORT / UNSUPPORTED for a known minor on `day`."""
+    _, std, ext, _ = VERSION_DATES[version]
+    if day < parse_day(std):
+        return STANDARD
+    if day < parse_day(ext):
+        return EXTENDED
+    return UNSUPPORTED
+
+
+def usable(version, day):
+    """A version CreateCluster / UpdateClusterVersion accept on `day`."""
+    return released(version, day) and version_status(version, day) != UNSUPPORTED
 
 
 def span(lo, hi):
@@ -41,7 +93,7 @@ def _addon(name, type_, publisher, owner, namespace, needs_nodes, iam, versions)
             "namespace": namespace, "needs_nodes": needs_nodes, "iam": iam, "versions": versions}
 
 
-ALL = span("1.30", "1.35")
+ALL = span("1.30", "1.36")
 _KUBE_PROXY = []
 for _v in reversed(KUBERNETES_VERSIONS):
     _KUBE_PROXY.append(("v%s.%d-eksbuild.2" % (_v, 8), [_v]))
@@ -50,11 +102,13 @@ for _v in reversed(KUBERNETES_VERSIONS):
 # Newest version first; for each Kubernetes version the first compatible entry is the default.
 ADDONS = [
     _addon("vpc-cni", "networking", "eks", "aws", "kube-system", False, True, [
-        ("v1.21.1-eksbuild.1", span("1.31", "1.35")), ("v1.20.4-eksbuild.2", ALL),
+        ("v1.21.1-eksbuild.1", span("1.31", "1.36")), ("v1.20.4-eksbuild.2", ALL),
         ("v1.19.6-eksbuild.7", span("1.30", "1.33"))]),
     _addon("coredns", "networking", "eks", "aws", "kube-system", True, False, [
+        ("v1.12.4-eksbuild.1", span("1.34", "1.36")),
         ("v1.12.3-eksbuild.1", span("1.33", "1.35")), ("v1.12.1-eksbuild.2", span("1.32", "1.35")),
-        ("v1.11.4-eksbuild.14", span("1.30", "1.33")), ("v1.11.3-eksbuild.1", span("1.30", "1.31"))]),
+        ("v1.11.4-eksbuild.14", span("1.30", "1.33")),
+        ("v1.11.3-eksbuild.1", span("1.30", "1.31"))]),
     _addon("kube-proxy", "networking", "eks", "aws", "kube-system", False, False, _KUBE_PROXY),
     _addon("aws-ebs-csi-driver", "storage", "eks", "aws", "kube-system", True, True, [
         ("v1.48.0-eksbuild.2", ALL), ("v1.45.0-eksbuild.2", span("1.30", "1.34")),

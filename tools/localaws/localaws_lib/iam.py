@@ -1,4 +1,5 @@
-"""IAM (awsQuery, Version=2010-05-08) for localaws: roles, attached managed policies, role tags,
+"""IAM (awsQuery, Version=2010-05-08) for localaws: roles, attached managed policies, role tags (OIDC
+providers live in iam_oidc.py and join OPERATIONS below),
 and the trust-policy evaluation STS uses for AssumeRole / AssumeRoleWithWebIdentity.
 
 Each account has its own roles. Permission policies are stored, never evaluated (every principal of
@@ -449,3 +450,11 @@ OPERATIONS = {
     "UntagRole": untag_role,
     "ListRoleTags": list_role_tags,
 }
+
+
+def _register_oidc():
+    from . import iam_oidc
+    OPERATIONS.update(iam_oidc.OPERATIONS)
+
+
+_register_oidc()

@@ -1,7 +1,7 @@
 """The Kubernetes API of each emulated EKS cluster, served under https://127.0.0.1:PORT/k8s/<cluster id>.
 
 Bearer tokens (k8s-aws-v1. + base64url presigned STS GetCallerIdentity URL) are verified locally with
-the SigV4 verifier; principals of the cluster's account are authorised, others get 403. Objects:
+the SigV4 verifier; the cluster's access entries authorise (access.py), 401 / 403 otherwise. Objects:
 namespaces, secrets, configmaps, serviceaccounts, and (once an ARGOCD capability installed the CRDs)
 Argo CD applications, applicationsets, appprojects. Server-side apply with field managers and
 conflicts, JSON merge patch, DELETE with finalizers, and the simulated Argo CD controller (argocd.py).
@@ -15,7 +15,7 @@ import re
 import urllib.parse
 import uuid
 
-from . import argocd, capabilities, sigv4
+from . import access, argocd, capabilities, sigv4
 from .protocols import iso
 
 TOKEN_PREFIX = "k8s-aws-v1."
@@ -105,6 +105,10 @@ def install_argocd(store, c, namespace, now):
                      "clusterResourceWhitelist": [{"group": "*", "kind": "*"}],
                      "sourceNamespaces": [namespace]}, "_m": {}}
     store.dirty = True
+
+
+def find_object(k, gv, plural, ns, name):
+    return k["objects"].get(gv + "/" + plural, {}).get(ns or "", {}).get(name)
 
 
 def drop_cluster(store, cluster_id):
@@ -292,12 +296,27 @@ def handle(store, req, now, own_hosts):
     try:
         principal = verify_token(store, req.header("authorization"), c["name"], now, own_hosts)
         path = m.group(2) or "/"
-        if principal["account"] != account:
-            raise KubeError(403, "Forbidden", 'User "%s" cannot %s path "%s"'
-                            % (principal["arn"], req.method.lower(), path))
+        _authorize(c, account, principal, req.method, path)
         return _dispatch(store, c, req, path, now, principal)
     except KubeError as e:
         return e.code, status_body(e.code, e.reason, e.message, e.details)
+
+
+_DISCOVERY = ("/version", "/api", "/apis", "/healthz", "/livez", "/readyz")
+
+
+def _authorize(c, account, principal, method, path):
+    """Access entries (API / API_AND_CONFIG_MAP) decide; see access.authorize."""
+    verb = {"GET": "get", "HEAD": "get"}.get(method, method.lower())
+    m = re.match(r"^/(?:api/v1|apis/[^/]+/[^/]+)/namespaces/([^/]+)/", path)
+    namespace = m.group(1) if m else None
+    decision = access.authorize(c, account, principal, verb, namespace)
+    if decision == "unknown":
+        raise KubeError(401, "Unauthorized", "Unauthorized")
+    if decision == "deny" and not (verb == "get" and path.rstrip("/") in _DISCOVERY and
+                                   principal["account"] == account):
+        raise KubeError(403, "Forbidden", 'User "%s" cannot %s path "%s"'
+                        % (principal["arn"], verb, path))
 
 
 def _query(req):
@@ -649,10 +668,40 @@ def _maybe_finish_delete(store, bucket, name, obj):
 
 # ---------------------------------------------------------------- controller (time-driven)
 
+def _secret_value(secret, key):
+    v = (secret.get("stringData") or {}).get(key)
+    if isinstance(v, str):
+        return v
+    v = (secret.get("data") or {}).get(key)
+    if isinstance(v, str):
+        try:
+            return base64.b64decode(v, validate=True).decode("utf-8")
+        except (ValueError, UnicodeDecodeError):
+            return None
+    return None
+
+
+def _argocd_env(k, namespace):
+    """What the simulated controller knows: clusters registered by Secrets labelled
+    argocd.argoproj.io/secret-type=cluster in its namespace, and the AppProjects there."""
+    clusters = {}
+    for secret in _bucket(k, "v1", "secrets", namespace).values():
+        labels = (secret.get("metadata") or {}).get("labels") or {}
+        if labels.get("argocd.argoproj.io/secret-type") != "cluster":
+            continue
+        server = _secret_value(secret, "server")
+        if server:
+            clusters[_secret_value(secret, "name") or server] = server
+    projects = {n: (p.get("spec") or {})
+                for n, p in _bucket(k, ARGO_GV, "appprojects", namespace).items()}
+    return {"clusters": clusters, "projects": projects}
+
+
 def advance(store, now):
+    from .admin import held
     delay = store.cfg.delay
     for cluster_id, k in list(store.state["kube"].items()):
-        _, _, c = _find_cluster(store, cluster_id)
+        account, region, c = _find_cluster(store, cluster_id)
         if c is None:
             continue
         namespaces = _bucket(k, "v1", "namespaces", "")
@@ -667,6 +716,7 @@ def advance(store, now):
         if watch is None:
             continue
         apps = _bucket(k, ARGO_GV, "applications", watch)
+        env = _argocd_env(k, watch) if apps else None
         for name in list(apps):
             app = apps[name]
             meta = app["metadata"]
@@ -690,11 +740,22 @@ def advance(store, now):
                 app["_seen_gen"] = meta.get("generation")
                 app["_since"] = max(now, app.get("_changed_at", now))
                 store.dirty = True
-            status = argocd.reconcile(app, app["_since"], now, delay, watch)
+            bad = argocd.invalid_spec(meta and app.get("spec") or {}, env, watch)
+            if app.get("_was_invalid") and not bad:
+                app["_since"] = now  # fixed (cluster registered, project made): sync starts now
+            app["_was_invalid"] = bool(bad)
+            # a held Application (admin POST /_localaws/hold) stays where its sync started
+            at = app["_since"] if held(c, "application", "%s/%s" % (watch, name)) else now
+            status = argocd.reconcile(app, app["_since"], at, delay, watch, env)
             if app.get("_ctrl") != [meta.get("generation"), status["sync"]["status"],
                                     status["health"]["status"]]:
                 app["_ctrl"] = [meta.get("generation"), status["sync"]["status"],
                                 status["health"]["status"]]
+                store.record(account=account, region=region, cluster=c["name"],
+                             kind="application", name="%s/%s" % (watch, name), event="status",
+                             at=min(now, max(app["_since"], at)),
+                             generation=meta.get("generation"), sync=status["sync"]["status"],
+                             health=status["health"]["status"])
                 app["status"] = status
                 if status["health"]["status"] in ("Healthy", "Degraded") and \
                         "operation" in app:

@@ -16,7 +16,7 @@ import traceback
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from . import certs, eks, iam, kube, organizations, sigv4, sts
+from . import admin, certs, eks, iam, kube, organizations, sigv4, sts
 from . import protocols as P
 from .faults import Faults
 from .store import Store
@@ -46,7 +46,7 @@ class App:
                          str(e).encode())
         if path.startswith("/_localaws/"):
             self.faults.count_admin()
-            return _send(h, *self.admin(method, path))
+            return _send(h, *self.admin(method, path, query, body))
         if path.startswith("/k8s/"):
             return _send(h, *self.kubernetes(h, method, path, query, headers, body))
         if self.cfg.latency_ms:
@@ -54,8 +54,10 @@ class App:
         return _send(h, *self.aws(method, path, query, headers, body))
 
     # ------------------------------------------------------------ admin surface
-    def admin(self, method, path):
+    def admin(self, method, path, query="", body=b""):
         js = {"Content-Type": "application/json"}
+        if path in ("/_localaws/history", "/_localaws/hold"):
+            return self._admin_op(method, path, query, body)
         if path == "/_localaws/state" and method == "GET":
             with self.store.lock:
                 self.store.tick(time.time())
@@ -74,6 +76,25 @@ class App:
         if path == "/_localaws/health" and method == "GET":
             return 200, js, b'{"ok": true}'
         return 404, js, b'{"message": "unknown admin path"}'
+
+    def _admin_op(self, method, path, query, body):
+        js = {"Content-Type": "application/json"}
+        with self.store.lock:
+            now = time.time()
+            self.store.tick(now)
+            if path == "/_localaws/history" and method == "GET":
+                st, doc = admin.history(self.store, urllib.parse.parse_qs(query or ""))
+            elif path == "/_localaws/hold" and method == "POST":
+                try:
+                    req = json.loads(body or b"{}")
+                except ValueError:
+                    req = None
+                st, doc = admin.hold(self.store, req, now)
+            else:
+                st, doc = 405, {"message": "method not allowed"}
+            if self.store.dirty:
+                self.store.save()
+        return st, js, json.dumps(doc).encode()
 
     # ------------------------------------------------------------ Kubernetes API
     def kubernetes(self, h, method, path, query, headers, body):

@@ -20,6 +20,7 @@ MGMT_SECRET_KEY = "test"
 MGMT_USER_NAME = "admin"
 MGMT_USER_ID = "AIDAAAAAAAAAAAAAAAAAA"
 SCHEMA = 1
+HISTORY_LIMIT = 50000
 
 _LOWER_ALNUM = string.ascii_lowercase + string.digits
 _UPPER_ALNUM = string.ascii_uppercase + string.digits
@@ -65,6 +66,7 @@ class Config:
         self.close_account_quota = kw.get("close_account_quota", 200)
         self.close_account_window_s = kw.get("close_account_window_s", 30 * 86400)
         self.verbose = kw.get("verbose", False)
+        self.today = kw.get("today")  # "YYYY-MM-DD" pins the date EKS version support uses
 
     @property
     def delay(self):
@@ -157,6 +159,21 @@ class Store:
     def tick(self, now):
         for fn in self.advancers:
             fn(self, now)
+
+    # ---- event history (admin surface GET /_localaws/history)
+    def record(self, **event):
+        """Appends one event with the next sequence number. `at` (epoch seconds) is when it
+        happened in emulated time (a transition the clock applies lazily keeps its due time)."""
+        seq = self.state.get("history_seq", 0) + 1
+        self.state["history_seq"] = seq
+        event["seq"] = seq
+        event.setdefault("at", time.time())
+        hist = self.state.setdefault("history", [])
+        hist.append(event)
+        if len(hist) > HISTORY_LIMIT:
+            del hist[:len(hist) - HISTORY_LIMIT]
+        self.dirty = True
+        return event
 
     def next_counter(self):
         self.state["counter"] += 1

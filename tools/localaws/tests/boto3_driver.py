@@ -33,6 +33,14 @@ def expect_error(code, fn, *a, **kw):
     raise AssertionError("expected %s, call succeeded" % code)
 
 
+def admin_post(path, doc):
+    import urllib.request
+    req = urllib.request.Request(URL + path, data=json.dumps(doc).encode(), method="POST",
+                                 headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=30) as r:
+        return json.loads(r.read())
+
+
 def wait(fn, timeout=30):
     # A generous bound: the states change after --async-delay-ms (50 ms), but a loaded CI
     # machine can stall this process for seconds; the bound only catches a state that never moves.
@@ -118,9 +126,14 @@ def main():
     assert base64.b64decode(cl["certificateAuthority"]["data"]).startswith(b"-----BEGIN")
     assert "boto" in eks.list_clusters()["clusters"]
     expect_error("ResourceNotFoundException", eks.describe_cluster, name="nope")
+    # the admin hold keeps the update InProgress, so the refusal is seen however slow this is
+    tenant_account = client("sts", tenant).get_caller_identity()["Account"]
+    hold = {"account": tenant_account, "cluster": "boto", "kind": "cluster"}
+    admin_post("/_localaws/hold", dict(hold, hold=True))
     upd = eks.update_cluster_version(name="boto", version="1.34")["update"]
     expect_error("ResourceInUseException", eks.update_cluster_config, name="boto",
                  logging={"clusterLogging": [{"types": ["api"], "enabled": True}]})
+    admin_post("/_localaws/hold", dict(hold, hold=False))
     wait(lambda: eks.describe_update(name="boto", updateId=upd["id"])["update"]["status"] ==
          "Successful")
     eks.get_waiter("cluster_active").wait(name="boto", WaiterConfig={"Delay": 1})

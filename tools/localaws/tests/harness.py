@@ -20,6 +20,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 LOCALAWS = os.path.join(os.path.dirname(HERE), "localaws.py")
 MGMT = ("test", "test", None)
 MGMT_ACCOUNT = "000000000000"
+TODAY = "2026-12-15"  # pins EKS version support (1.30/1.31 unsupported, 1.32-1.34 extended)
 ORG_TARGET = "AWSOrganizationsV20161128."
 NS = {"sts": "https://sts.amazonaws.com/doc/2011-06-15/",
       "iam": "https://iam.amazonaws.com/doc/2010-05-08/"}
@@ -27,7 +28,7 @@ NS = {"sts": "https://sts.amazonaws.com/doc/2011-06-15/",
 
 class Emulator:
     def __init__(self, *args):
-        self.args = ["--port", "0", "--async-delay-ms", "100"] + list(args)
+        self.args = ["--port", "0", "--async-delay-ms", "100", "--today", TODAY] + list(args)
         self.proc = None
         self.port = None
 
@@ -36,8 +37,10 @@ class Emulator:
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         line = self.proc.stdout.readline()
         if not line.startswith("localaws ready on http://127.0.0.1:"):
+            self.proc.wait(30)
+            err = self.proc.stderr.read()
             self.stop()
-            raise RuntimeError("localaws did not start: %r %s" % (line, self.proc.stderr.read()))
+            raise RuntimeError("localaws did not start: %r %s" % (line, err))
         self.ready_line = line
         self.port = int(line.strip().rsplit(":", 1)[1])
         return self
@@ -111,6 +114,11 @@ class Emulator:
 
     def admin(self, method, path):
         st, h, b = self.raw(method, path)
+        return st, json.loads(b)
+
+    def admin_post(self, path, doc):
+        st, h, b = self.raw("POST", path, json.dumps(doc).encode(),
+                            {"Content-Type": "application/json"})
         return st, json.loads(b)
 
     # ---------------------------------------------------------------- Kubernetes

@@ -332,17 +332,27 @@ class Eks(EmulatorTest):
         self.assertEqual(st, 200, doc)
         cap = wait_for(active)
         self.assertEqual(cap["configuration"]["argoCd"]["rbacRoleMappings"][0]["role"], "ADMIN")
-        # a role that does not trust the capabilities service: CREATE_FAILED
+        # a role that does not trust the capabilities service: refused
         bad = self.make_role(self.creds, "kro-role", "ec2.amazonaws.com")
-        st, _, doc = self.call("POST", "/clusters/caps/capabilities", {
+        st, h, doc = self.call("POST", "/clusters/caps/capabilities", {
             "capabilityName": "kro", "type": "KRO", "roleArn": bad,
             "deletePropagationPolicy": "RETAIN"})
-        self.assertEqual(st, 200)
-
-        def failed():
-            _, _, d = self.call("GET", "/clusters/caps/capabilities/kro")
-            return d["capability"] if d["capability"]["status"] == "CREATE_FAILED" else None
-        self.assertEqual(wait_for(failed)["health"]["issues"][0]["code"], "AccessDenied")
+        self.assertEqual(st, 400)
+        self.assertTrue(h["x-amzn-errortype"].startswith("InvalidParameterException"))
+        self.assertIn("capabilities.eks.amazonaws.com", doc["message"])
+        good = self.make_role(self.creds, "kro-role2", "capabilities.eks.amazonaws.com")
+        st, _, doc = self.call("POST", "/clusters/caps/capabilities", {
+            "capabilityName": "kro", "type": "KRO", "roleArn": good,
+            "deletePropagationPolicy": "RETAIN"})
+        self.assertEqual(st, 200, doc)
+        # EKS made the capability role's access entry with the KRO access policy
+        enc = urllib.parse.quote(good, safe="")
+        st, _, doc = self.call("GET", "/clusters/caps/access-entries/%s/access-policies" % enc)
+        self.assertEqual(st, 200, doc)
+        self.assertEqual([a["policyArn"] for a in doc["associatedAccessPolicies"]],
+                         ["arn:aws:eks::aws:cluster-access-policy/AmazonEKSKROPolicy"])
         st, _, doc = self.call("DELETE", "/clusters/caps/capabilities/kro")
         self.assertEqual(doc["capability"]["status"], "DELETING")
         wait_for(lambda: self.call("GET", "/clusters/caps/capabilities/kro")[0] == 404)
+        st, _, _ = self.call("GET", "/clusters/caps/access-entries/" + enc)
+        self.assertEqual(st, 404)

@@ -91,14 +91,14 @@ class KubeArgo(EmulatorTest):
         self.assertEqual((st, doc["message"]), (404, "the server could not find the requested "
                                                      "resource"))
         # install the managed Argo CD (EKS capability)
-        role = self.make_role(self.creds, "argocd-cap", "capabilities.eks.amazonaws.com")
-        st, _, doc = self.emu.eks("POST", "/clusters/apps/capabilities", {
-            "capabilityName": "argocd", "type": "ARGOCD", "roleArn": role,
-            "deletePropagationPolicy": "RETAIN", "configuration": {"argoCd": {"awsIdc": {
-                "idcInstanceArn": "arn:aws:sso:::instance/ssoins-1"}}}}, creds=self.creds)
-        self.assertEqual(st, 200, doc)
+        self.ensure_argocd()
         st, doc = self.k("GET", crd)
         self.assertEqual(st, 200)
+        # the managed Argo CD knows no in-cluster destination until a cluster Secret registers
+        # this cluster by its EKS ARN (kubernetes-argocd.md §9.4)
+        self.register_cluster()
+        # hold "spark" in its sync (admin knob) so Progressing is observed whatever the speed
+        self.hold("spark", True)
         # apply creates (201) with metadata the server owns
         st, app = self.k("PATCH", APP + "spark?fieldManager=unicron&force=true",
                          app_body("spark"), APPLY)
@@ -115,10 +115,13 @@ class KubeArgo(EmulatorTest):
         self.assertEqual((st, doc["reason"]), (409, "Conflict"))
         self.assertIn(".spec.source.targetRevision", doc["message"])
         self.assertEqual(doc["details"]["causes"][0]["type"], "FieldManagerConflict")
-        # the controller works on it
-        st, app = self.k("GET", APP + "spark")
+        # the controller works on it (held: it cannot have finished, however slow this test)
+        app = wait_for(lambda: self.k("GET", APP + "spark")[1].get("status") and
+                       self.k("GET", APP + "spark")[1])
         self.assertEqual(app["status"]["health"]["status"], "Progressing")
+        self.assertEqual(app["status"]["sync"]["status"], "OutOfSync")
         self.assertEqual(app["status"]["operationState"]["phase"], "Running")
+        self.hold("spark", False)
 
         def synced():
             _, a = self.k("GET", APP + "spark")
@@ -127,6 +130,11 @@ class KubeArgo(EmulatorTest):
                 s["health"]["status"] == "Healthy" else None
         app = wait_for(synced)
         self.assertEqual(app["status"]["operationState"]["phase"], "Succeeded")
+        # the history shows the transition in order
+        st, hist = self.emu.admin("GET", "/_localaws/history?kind=application&name=argocd/spark"
+                                  "&account=" + self.acct)
+        healths = [e["health"] for e in hist["events"]]
+        self.assertEqual(healths[:2], ["Progressing", "Healthy"], hist)
         self.assertEqual(app["status"]["sync"]["revision"], "2.5.2")
         # re-applying the same body changes nothing
         st, again = self.k("PATCH", APP + "spark?fieldManager=unicron&force=true",
@@ -171,6 +179,80 @@ class KubeArgo(EmulatorTest):
         self.assertEqual((st, doc["kind"], doc["status"]), (200, "Status", "Success"))
         st, doc = self.k("DELETE", APP + "quick")
         self.assertEqual(st, 404)
+
+    def register_cluster(self, cluster="apps"):
+        arn = "arn:aws:eks:us-east-1:%s:cluster/%s" % (self.acct, cluster)
+        secret = {"apiVersion": "v1", "kind": "Secret",
+                  "metadata": {"name": "in-cluster", "namespace": "argocd",
+                               "labels": {"argocd.argoproj.io/secret-type": "cluster"}},
+                  "stringData": {"name": "in-cluster", "server": arn, "project": "default"}}
+        st, doc = self.k("PATCH", "/api/v1/namespaces/argocd/secrets/in-cluster"
+                         "?fieldManager=test", secret, APPLY)
+        self.assertIn(st, (200, 201), doc)
+
+    def hold(self, name, on):
+        st, doc = self.emu.admin_post("/_localaws/hold", {
+            "account": self.acct, "cluster": "apps", "kind": "application", "name": name,
+            "namespace": "argocd", "hold": on})
+        self.assertEqual(st, 200, doc)
+
+    def test_destinations_on_the_capability(self):
+        self.ensure_argocd()
+        self.register_cluster()
+        cases = {"incluster": ({"server": "https://kubernetes.default.svc", "namespace": "x"},
+                               "there are no clusters with this URL: "
+                               "https://kubernetes.default.svc"),
+                 "unknownname": ({"name": "elsewhere", "namespace": "x"},
+                                 "there are no clusters with this name: elsewhere"),
+                 "both": ({"name": "in-cluster", "server": "https://x", "namespace": "x"},
+                          "can't have both name and server")}
+        for name, (dest, text) in cases.items():
+            body = app_body(name)
+            body["spec"]["destination"] = dest
+            st, _ = self.k("PATCH", APP + name + "?fieldManager=unicron", body, APPLY)
+            self.assertEqual(st, 201)
+        for name, (dest, text) in cases.items():
+            with self.subTest(app=name):
+                def bad():
+                    _, a = self.k("GET", APP + name)
+                    conds = a.get("status", {}).get("conditions", [])
+                    return conds if conds else None
+                conds = wait_for(bad)
+                self.assertEqual(conds[0]["type"], "InvalidSpecError")
+                self.assertIn(text, conds[0]["message"])
+        # the cluster ARN as server works once registered; an out-of-band edit of the spec
+        # (merge patch of the Helm values) is a new generation the controller syncs again
+        body = app_body("byarn")
+        body["spec"]["destination"] = {"server": "arn:aws:eks:us-east-1:%s:cluster/apps"
+                                       % self.acct, "namespace": "x"}
+        st, _ = self.k("PATCH", APP + "byarn?fieldManager=unicron", body, APPLY)
+        self.assertEqual(st, 201)
+
+        def healthy(gen):
+            _, a = self.k("GET", APP + "byarn")
+            s = a.get("status", {})
+            return a if s.get("health", {}).get("status") == "Healthy" and \
+                a["metadata"]["generation"] == gen else None
+        wait_for(lambda: healthy(1))
+        st, a = self.k("PATCH", APP + "byarn", {"spec": {"source": {"helm": {
+            "valuesObject": {"replicas": 3}}}}}, "application/merge-patch+json")
+        self.assertEqual((st, a["metadata"]["generation"]), (200, 2))
+        a = wait_for(lambda: healthy(2))
+        self.assertEqual(a["spec"]["source"]["helm"]["valuesObject"], {"replicas": 3})
+        self.assertEqual(a["status"]["sync"]["comparedTo"]["source"]["helm"]["valuesObject"],
+                         {"replicas": 3})
+
+    def ensure_argocd(self):
+        st, _, doc = self.emu.eks("GET", "/clusters/apps/capabilities/argocd", creds=self.creds)
+        if st == 404:
+            role = self.make_role(self.creds, "argocd-cap", "capabilities.eks.amazonaws.com")
+            st, _, doc = self.emu.eks("POST", "/clusters/apps/capabilities", {
+                "capabilityName": "argocd", "type": "ARGOCD", "roleArn": role,
+                "deletePropagationPolicy": "RETAIN", "configuration": {"argoCd": {"awsIdc": {
+                    "idcInstanceArn": "arn:aws:sso:::instance/ssoins-1"}}}}, creds=self.creds)
+            self.assertEqual(st, 200, doc)
+        wait_for(lambda: self.emu.eks("GET", "/clusters/apps/capabilities/argocd",
+                                      creds=self.creds)[2]["capability"]["status"] == "ACTIVE")
 
     def test_stuck_finalizer_without_controller(self):
         # a second cluster with the CRDs but no running controller: deletion stays pending

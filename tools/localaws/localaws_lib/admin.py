@@ -1,0 +1,71 @@
+"""Admin-surface operations of localaws that need more than a state dump: the ordered event
+history (GET /_localaws/history) and the hold knob (POST /_localaws/hold) that keeps one object in
+its transitional state until released, so tests can observe CREATING / UPDATING / InProgress /
+Progressing without depending on machine speed. Not AWS; the provider never calls these.
+Functions take the store (lock held by the caller) and return (status, dict).
+"""
+
+HOLD_KINDS = ("cluster", "nodegroup", "addon", "capability", "update", "application")
+_FILTERS = ("account", "region", "cluster", "kind", "name", "event")
+
+
+def history(store, query):
+    """Events in sequence order, filtered by the query's account / region / cluster / kind / name /
+    event (exact matches) and `since` (only events with a larger seq)."""
+    since = query.get("since", ["0"])[0]
+    if not since.isdigit():
+        return 400, {"message": "since must be a sequence number"}
+    since = int(since)
+    wanted = {k: query[k][0] for k in _FILTERS if k in query}
+    events = [e for e in store.state.get("history", [])
+              if e["seq"] > since and all(str(e.get(k)) == v for k, v in wanted.items())]
+    return 200, {"events": events, "lastSeq": store.state.get("history_seq", 0)}
+
+
+def held(c, kind, name):
+    """True while the admin hold knob keeps `kind/name` of cluster c in its transitional state."""
+    return "%s/%s" % (kind, name) in c.get("holds", ())
+
+
+def _cluster(store, doc):
+    account = doc.get("account")
+    region = doc.get("region") or "us-east-1"
+    cname = doc.get("cluster")
+    return store.state["eks"].get(account, {}).get(region, {"clusters": {}})["clusters"].get(cname)
+
+
+def hold(store, doc, now):
+    """{"account", "region", "cluster", "kind", "name", "namespace" (applications), "hold"}.
+    A hold names an object, which need not exist yet (an Application or node group about to be
+    created is held from its creation). kind cluster holds the cluster's own state and its
+    cluster-level updates; nodegroup / addon / capability also hold that object's updates;
+    update holds one update by id."""
+    if not isinstance(doc, dict) or doc.get("kind") not in HOLD_KINDS or \
+            not isinstance(doc.get("hold", True), bool) or \
+            (doc["kind"] != "cluster" and not isinstance(doc.get("name"), str)):
+        return 400, {"message": "body must be {account, region, cluster, kind (%s), name, "
+                                "namespace, hold: bool}" % "|".join(HOLD_KINDS)}
+    c = _cluster(store, doc)
+    if c is None:
+        return 404, {"message": "no cluster %r in account %r region %r" % (
+            doc.get("cluster"), doc.get("account"), doc.get("region") or "us-east-1")}
+    kind = doc["kind"]
+    name = c["name"] if kind == "cluster" else doc["name"]
+    if kind == "application":
+        name = "%s/%s" % (doc.get("namespace") or "argocd", name)
+    key = "%s/%s" % (kind, name)
+    holds = c.setdefault("holds", [])
+    on = doc.get("hold", True)
+    if on and key not in holds:
+        holds.append(key)
+    elif not on and key in holds:
+        holds.remove(key)
+        if kind == "application":
+            from . import kube
+            k = store.state["kube"].get(c["id"])
+            ns, _, app_name = name.partition("/")
+            app = kube.find_object(k, kube.ARGO_GV, "applications", ns, app_name) if k else None
+            if app is not None:
+                app["_since"] = now  # the controller resumes from here
+    store.dirty = True
+    return 200, {"held": on, "holds": list(holds)}

@@ -232,8 +232,9 @@ class ClusterTestCase(test_tenant.TenantTestCase):
     def start_localaws(self, *args, async_delay_ms=100):
         la = super().start_localaws("--role-propagation-ms", "100", *args,
                                     async_delay_ms=async_delay_ms)
-        # the principals of the access_entry blocks exist (EKS checks that they do)
-        for arn in (ONCALL, DEPLOYER):
+        # the principals of the access_entry blocks exist (EKS checks that they do), and so
+        # does the platform admins' role that may assume the tenant's unicron-admin role
+        for arn in (ONCALL, DEPLOYER, test_tenant.ADMINS):
             try:
                 self.api.create_role(arn.rsplit("/", 1)[1])
             except awsapi.AwsError as e:
@@ -403,6 +404,8 @@ class ClusterTestCase(test_tenant.TenantTestCase):
                 self.assertEqual(len(matches), 1, "EKS node groups for %s: %r"
                                  % (ng["name"], eks_names))
                 mapping[ng["name"]] = matches[0]
+                if "eks_name" in st:
+                    self.assertEqual(st["eks_name"], matches[0])
                 d = inside.describe_nodegroup(c.name, matches[0])
                 self.assertEqual(st["arn"], d["nodegroupArn"])
                 self.assertEqual(d["status"], "ACTIVE")
@@ -640,7 +643,7 @@ class ClusterLifecycleTest(ClusterTestCase):
             self.assertIsNone(inside.describe_nodegroup(c.name, first["general"]),
                               "the old node group is deleted")
             watcher.check(self, old=first["general"], new=now["general"])
-            self.check_replacement_history(first["general"], now["general"])
+            self.check_replacement_history(c.name, first["general"], now["general"])
             self.assertClusterNoChanges(w)
 
     def node_group_state(self, w, name):
@@ -667,18 +670,13 @@ class ClusterLifecycleTest(ClusterTestCase):
                     self.assertLess(u["createdAt"], bounds[i + 1],
                                     "control plane step %s before the node groups caught up"
                                     % (steps[i + 1] if i + 1 < len(steps) else "-"))
-        history = self.history()
-        if history is not None:
-            check_history_upgrade_order(self, history, c.name, groups, steps)
+        history = emulator_history(self.api, cluster=c.name)
+        self.assertIsNotNone(history, "localaws has no event history")
+        check_history_upgrade_order(self, history, c.name, groups, steps)
 
-    def history(self):
-        """The emulator's ordered event history (admin surface), or None when it has none."""
-        return emulator_history(self.api)
-
-    def check_replacement_history(self, old, new):
-        history = self.history()
-        if history is None:
-            return
+    def check_replacement_history(self, cluster, old, new):
+        history = emulator_history(self.api, cluster=cluster, kind="nodegroup")
+        self.assertIsNotNone(history, "localaws has no event history")
         check_history_replacement(self, history, old, new)
 
     def test_drift_kubeconfig_import_and_destroy(self):
@@ -826,12 +824,21 @@ class ClusterLifecycleTest(ClusterTestCase):
 
         # What kubectl does: run the exec command, send its token to the server with the CA.
         # `aws` is played by the provider's own token code (tests/tools/eks_token.c) with the
-        # credentials of the account (the role of --role-arn, else the account-access role).
+        # credentials of a tenant admin: the platform admins' role, then the tenant's
+        # unicron-admin role in the account (its access entry lets it in), or the role the
+        # kubeconfig names with --role-arn.
         tool = eks_token_binary()
         if not os.access(tool, os.X_OK):
             self.fail("%s not built (UNICRON_TESTS=ON builds it)" % tool)
-        role = role_arn or "arn:aws:iam::%s:role/%s" % (acct, awsapi.ACCOUNT_ACCESS_ROLE)
-        akid, secret, session = self.api.assume_role(role, "kubectl")
+        admins = awsapi.AwsApi(self.la.url, self.api.assume_role(test_tenant.ADMINS, "admin"),
+                               retries=30)
+        role = role_arn or "arn:aws:iam::%s:role/unicron-admin" % acct
+        try:
+            akid, secret, session = self.api.assume_role(role, "kubectl")
+        except awsapi.AwsError as e:
+            if e.code != "AccessDenied":
+                raise
+            akid, secret, session = admins.assume_role(role, "kubectl")
         env = {"PATH": os.environ.get("PATH", ""), "AWS_ACCESS_KEY_ID": akid,
                "AWS_SECRET_ACCESS_KEY": secret, "AWS_SESSION_TOKEN": session,
                "AWS_REGION": REGION, "AWS_ENDPOINT_URL": self.la.url}
@@ -881,46 +888,60 @@ def param(update, name):
 
 
 # ------------------------------------------------------------------ emulator history
-def emulator_history(api):
-    """The emulator's ordered event history from its admin surface (docs/localaws.md), or None
-    when this localaws has none."""
+def emulator_history(api, **filters):
+    """The emulator's ordered event history (GET /_localaws/history, docs/localaws.md), filtered
+    by account / cluster / kind / name / event; None when this localaws has none."""
+    query = urllib.parse.urlencode(sorted(filters.items()))
     try:
-        doc = api.admin("GET", "/_localaws/history")
+        doc = api.admin("GET", "/_localaws/history" + ("?" + query if query else ""))
     except awsapi.AwsError:
         return None
-    return doc.get("events", doc) if isinstance(doc, dict) else doc
+    return doc["events"]
 
 
 def check_history_upgrade_order(tc, events, cluster, groups, steps):
-    """In the history, the start of every version update: control plane step 1, each node
-    group step 1, control plane step 2, ..."""
-    order = []
+    """In the history, the starts of the version updates: control plane step 1, each node
+    group step 1, control plane step 2, ..., each node group's step finished before the next
+    control-plane step started."""
+    started, start_seq, finished = [], {}, {}
     for e in events:
-        if e.get("cluster") not in (None, cluster):
+        if e.get("cluster") != cluster or e.get("type", "VersionUpdate") != "VersionUpdate":
             continue
-        if e.get("event") in ("UpdateStarted", "update_started") and \
-                e.get("type") == "VersionUpdate":
-            order.append((e.get("nodegroup"), e.get("version")))
-    tc.assertTrue(order, "no version updates in the emulator history: %r" % events[-20:])
-    expected_cp = [(None, v) for v in steps]
-    tc.assertEqual([o for o in order if o[0] is None], expected_cp, order)
-    pos = {o: i for i, o in enumerate(order)}
+        version = param(e, "Version")
+        if version is None:
+            continue
+        who = None if e["kind"] == "cluster" else e["name"]
+        if e["event"] == "update_started":
+            started.append((who, version))
+            start_seq[(who, version)] = e["seq"]
+        elif e["event"] == "update_finished":
+            finished[(who, version)] = e["seq"]
+    tc.assertEqual([s for s in started if s[0] is None], [(None, v) for v in steps], started)
+    pos = {s: i for i, s in enumerate(started)}
     for i, v in enumerate(steps):
         for eks_name in groups.values():
-            tc.assertGreater(pos[(eks_name, v)], pos[(None, v)], order)
+            tc.assertIn((eks_name, v), pos, "node group %s never started %s: %r"
+                        % (eks_name, v, started))
+            tc.assertGreater(pos[(eks_name, v)], pos[(None, v)], started)
             if i + 1 < len(steps):
-                tc.assertLess(pos[(eks_name, v)], pos[(None, steps[i + 1])], order)
+                nxt = (None, steps[i + 1])
+                tc.assertLess(pos[(eks_name, v)], pos[nxt], started)
+                tc.assertLess(finished.get((eks_name, v), float("inf")), start_seq[nxt],
+                              "control plane %s started before node group %s finished %s"
+                              % (steps[i + 1], eks_name, v))
 
 
 def check_history_replacement(tc, events, old, new):
-    """The new node group became ACTIVE before the old one's deletion started."""
+    """The new node group became ACTIVE before the old one's deletion was requested."""
     active = deleting = None
-    for i, e in enumerate(events):
-        ng = e.get("nodegroup")
-        if ng == new and e.get("status") == "ACTIVE" and active is None:
-            active = i
-        if ng == old and e.get("status") == "DELETING" and deleting is None:
-            deleting = i
+    for e in events:
+        if e.get("kind") != "nodegroup":
+            continue
+        if e["name"] == new and e["event"] == "status" and e.get("status") == "ACTIVE" and \
+                active is None:
+            active = e["seq"]
+        if e["name"] == old and e["event"] == "delete_requested" and deleting is None:
+            deleting = e["seq"]
     tc.assertIsNotNone(active, "the new node group never became ACTIVE in the history")
     tc.assertIsNotNone(deleting, "the old node group's deletion is not in the history")
     tc.assertLess(active, deleting, "the old node group was deleted before the new one was "

@@ -14,6 +14,7 @@ DOCS = os.path.join(harness.REPO, "docs", "resources")
 # Resource page -> the example file it embeds.
 EMBEDDED = {
     "tenant.md": os.path.join("examples", "tenant", "main.tf"),
+    "cluster.md": os.path.join("examples", "cluster", "main.tf"),
 }
 
 

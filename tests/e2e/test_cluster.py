@@ -19,12 +19,10 @@ import http.client
 import json
 import os
 import re
-import shutil
 import ssl
 import subprocess
 import sys
 import threading
-import time
 import unittest
 import urllib.parse
 
@@ -53,6 +51,10 @@ NODE_ROLE_POLICIES = sorted(["arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy"
 ONCALL = "arn:aws:iam::%s:role/platform-oncall" % MGMT
 DEPLOYER = "arn:aws:iam::%s:role/spark-deployer" % MGMT
 EKS_TOKEN_EXE = "unicron-eks-token"
+# "Today" for the EKS version policy, pinned in both localaws (--today) and the provider
+# (UNICRON_EKS_TODAY), so the support status of 1.33 (extended) and 1.31 (past extended
+# support) the tests rely on does not change as real time passes.
+TODAY = "2026-12-03"
 
 q = test_tenant.q
 hcl_map = test_tenant.hcl_map
@@ -227,10 +229,14 @@ def changed_paths(before, after, unknown):
 
 
 class ClusterTestCase(test_tenant.TenantTestCase):
-    """Helpers: LocalAWS, workdirs holding tenant + cluster, checks of EKS and IAM."""
+    """Helpers: LocalAWS, workdirs holding tenant + cluster, checks of EKS and IAM. TODAY (None:
+    the real date) pins the version policy's date in localaws and the provider."""
+
+    TODAY = TODAY
 
     def start_localaws(self, *args, async_delay_ms=100):
-        la = super().start_localaws("--role-propagation-ms", "100", *args,
+        pin = ("--today", self.TODAY) if self.TODAY else ()
+        la = super().start_localaws("--role-propagation-ms", "100", *pin, *args,
                                     async_delay_ms=async_delay_ms)
         # the principals of the access_entry blocks exist (EKS checks that they do), and so
         # does the platform admins' role that may assume the tenant's unicron-admin role
@@ -241,6 +247,13 @@ class ClusterTestCase(test_tenant.TenantTestCase):
                 if e.code != "EntityAlreadyExists":  # a restart on a --state-file
                     raise
         return la
+
+    def workdir(self, files=None, **kw):
+        if self.TODAY:
+            env = dict(kw.pop("env", None) or {})
+            env.setdefault("UNICRON_EKS_TODAY", self.TODAY)
+            kw["env"] = env
+        return super().workdir(files, **kw)
 
     def cluster_workdir(self, c, t=None):
         t = t or tenant()
@@ -310,7 +323,7 @@ class ClusterTestCase(test_tenant.TenantTestCase):
         return out
 
     # ---------------------------------------------------------------- checks
-    def check_cluster(self, w, c, acct, upgraded_from=None):
+    def check_cluster(self, w, c, acct):
         """State and AWS hold the cluster c: attributes, IAM roles, OIDC provider, access
         entries, node groups. Returns {configured node group name: EKS node group name}."""
         a = self.resource(w, ADDR)

@@ -168,11 +168,22 @@ class AwsApi:
         return root
 
     # ------------------------------------------------------------------ admin surface
-    def admin(self, method, path):
-        st, b = self._raw(method, path)
+    def admin(self, method, path, body=None):
+        data = b"" if body is None else json.dumps(body).encode()
+        headers = {"Content-Type": "application/json"} if body is not None else {}
+        st, b = self._raw(method, path, data, headers)
         if st != 200:
             raise AwsError(path, st, "admin", b.decode(errors="replace"))
         return json.loads(b)
+
+    def hold(self, account, cluster, kind, name=None, hold=True):
+        """The emulator's hold knob: keeps kind/name of the cluster (and its updates) in its
+        transitional state until released (docs/localaws.md, admin surface)."""
+        body = {"account": account, "region": self.region, "cluster": cluster, "kind": kind,
+                "hold": hold}
+        if name is not None:
+            body["name"] = name
+        return self.admin("POST", "/_localaws/hold", body)
 
     def state(self):
         return self.admin("GET", "/_localaws/state")
@@ -360,6 +371,9 @@ class AwsApi:
         return {"Url": _text(root, "Url"), "ClientIDList": members("ClientIDList"),
                 "ThumbprintList": members("ThumbprintList")}
 
+    def delete_oidc_provider(self, arn):
+        self.query("iam", "DeleteOpenIDConnectProvider", {"OpenIDConnectProviderArn": arn})
+
     # ------------------------------------------------------------------ EKS
     def _eks_paged(self, path, key, query=None, op=None):
         out, token = [], None
@@ -421,6 +435,16 @@ class AwsApi:
             if e.code == "ResourceNotFoundException":
                 return None
             raise
+
+    def delete_cluster(self, name):
+        return self.eks("DELETE", eks_path("clusters", name), op="DeleteCluster")["cluster"]
+
+    def wait_cluster_gone(self, name, wait_s=60.0):
+        deadline = time.monotonic() + wait_s
+        while self.describe_cluster(name) is not None:
+            if time.monotonic() > deadline:
+                raise AssertionError("cluster %s still exists" % name)
+            time.sleep(0.05)
 
     def delete_nodegroup(self, cluster, name):
         return self.eks("DELETE", eks_path("clusters", cluster, "node-groups", name),

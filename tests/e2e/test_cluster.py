@@ -749,6 +749,24 @@ class ClusterLifecycleTest(ClusterTestCase):
             groups = self.check_cluster(w, c, acct)
             self.assertClusterNoChanges(w)
 
+        with self.subTest("destroy leaves nothing in the account"):
+            rc, out = self.tf(w, "destroy", "-auto-approve")
+            self.assertEqual(rc, 0, out)
+            self.assertIn("Destroy complete! Resources: 2 destroyed.", out)
+            self.assertTrue(self.state_has_no_resources(w))
+            self.assertNothingLeft(acct, c.name)
+
+    def test_import_into_an_empty_state_plans_no_changes(self):
+        c = Cluster(version="1.35")
+        w, acct = self.create_cluster(c)
+        inside = self.inside(acct)
+        groups = self.check_cluster(w, c, acct)
+        # the autoscaler has scaled a group since: desired_size is never drift, not even after
+        # an import
+        u = inside.update_nodegroup_config(c.name, groups["general"],
+                                           {"scalingConfig": {"desiredSize": 3}})
+        inside.wait_cluster_update(c.name, u["id"], groups["general"])
+
         cluster_id = "%s/%s" % (acct, c.name)
         with self.subTest("terraform import into an empty state"):
             w2 = self.cluster_workdir(c)
@@ -789,13 +807,7 @@ class ClusterLifecycleTest(ClusterTestCase):
 
         # imports created nothing
         self.assertEqual(inside.list_clusters(), [c.name])
-
-        with self.subTest("destroy leaves nothing in the account"):
-            rc, out = self.tf(w, "destroy", "-auto-approve")
-            self.assertEqual(rc, 0, out)
-            self.assertIn("Destroy complete! Resources: 2 destroyed.", out)
-            self.assertTrue(self.state_has_no_resources(w))
-            self.assertNothingLeft(acct, c.name)
+        self.assertEqual(self.check_cluster(w, c, acct), groups)
 
     def test_transitional_states_warn_and_cluster_deleted_out_of_band(self):
         c = Cluster(version="1.35", node_groups=[node_group("general", ["m6i.large"], 1, 3)],

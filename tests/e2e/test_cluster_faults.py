@@ -95,7 +95,7 @@ class ClusterFaultTest(test_cluster.ClusterTestCase):
     def test_ctrl_c_during_node_group_wait_stops_promptly_and_apply_finishes(self):
         # Tenant and cluster come up quickly; then localaws restarts on its state file with
         # every transitional state lasting DELAY_S, and the node groups are added.
-        delay_s = 30
+        delay_s = 20
         state = os.path.join(self.workdir().path, "localaws-state.json")
         self.start_localaws("--state-file", state)
         c = test_cluster.Cluster(version="1.35", node_groups=[])

@@ -46,6 +46,10 @@ extern const struct aws_rest_op AWS_EKS_DELETE_ACCESS_ENTRY;     /* {name}, {pri
 extern const struct aws_rest_op AWS_EKS_ASSOCIATE_ACCESS_POLICY; /* {name}, {principalArn} */
 extern const struct aws_rest_op AWS_EKS_DISASSOCIATE_ACCESS_POLICY; /* {name}, {principalArn},
                                                                         {policyArn} */
+extern const struct aws_rest_op AWS_EKS_LIST_ACCESS_ENTRIES;     /* {name} */
+extern const struct aws_rest_op AWS_EKS_LIST_ASSOCIATED_ACCESS_POLICIES; /* {name},
+                                                                             {principalArn} */
+extern const struct aws_rest_op AWS_EKS_DESCRIBE_CLUSTER_VERSIONS; /* - (GET /cluster-versions) */
 
 /* Lifetime of a token as `aws eks get-token` reports it (STS accepts the URL for 15 min). */
 #define AWS_EKS_TOKEN_LIFETIME_MS (14 * 60 * 1000)

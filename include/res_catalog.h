@@ -1,5 +1,5 @@
-/* res_catalog.h - the add-on catalog compiled into the provider, and the Kubernetes versions EKS
- * supports.
+/* res_catalog.h - the add-on catalog compiled into the provider (the Kubernetes versions EKS
+ * supports are res_eks_versions.h's).
  *
  * Each component has a kind (EKS managed add-on, EKS Capability, or Helm/Git source delivered as
  * an Argo CD Application), its install coordinates, the Kubernetes versions it supports, and a
@@ -10,6 +10,8 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+
+#include "res_eks_versions.h" /* res_k8s_min_minor / _max_minor / _default_version */
 
 enum res_kind {
     RES_KIND_EKS = 0,     /* EKS managed add-on (CreateAddon) */
@@ -45,11 +47,6 @@ struct res_component {
     size_t npins;
 };
 
-/* Kubernetes versions EKS supports (standard or extended support), as 1.<minor>. */
-int res_k8s_min_minor(void);
-int res_k8s_max_minor(void);
-/* The version new clusters get when kubernetes_version is not set ("1.35"). */
-const char *res_k8s_default_version(void);
 
 size_t res_catalog_count(void);
 const struct res_component *res_catalog_at(size_t i);

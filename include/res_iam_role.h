@@ -1,5 +1,5 @@
 /* res_iam_role.h - IAM roles the resources own inside an account: ensure (create or adopt) with a
- * trust policy, tags and one AWS managed policy; read back; delete (detaching policies first);
+ * trust policy, tags and AWS managed policies; read back; delete (detaching policies first);
  * and semantic comparison of IAM policy documents.
  *
  * Used by unicron_tenant (access roles) and meant for unicron_cluster (cluster / node roles).
@@ -22,6 +22,8 @@ struct res_iam_role_spec {
     const char *name;         /* required: "unicron-admin" */
     const char *trust_policy; /* required: JSON text of the assume-role policy */
     const char *policy_arn;   /* the one managed policy that must be attached; NULL = none */
+    const char *const *more_policy_arns; /* more managed policies to attach (NULL-terminated);
+                                            NULL = none */
     const json_t *tags;       /* object of string values set on the role (other keys are left
                                  alone); NULL = none */
     const char *description;  /* used on create only; NULL = none */
@@ -46,8 +48,8 @@ uc_status res_iam_role_read(struct aws_session *s, const char *name, const struc
 
 /* Makes the role match spec: CreateRole when missing (EntityAlreadyExists = adopt), otherwise
  * UpdateAssumeRolePolicy when the trust policy differs semantically, TagRole for tags that are
- * missing or different, AttachRolePolicy when the policy is not attached. Other attached
- * policies are left alone. arn (may be NULL) receives the role ARN. *created (may be NULL) says
+ * missing or different, AttachRolePolicy for each policy (policy_arn, more_policy_arns) not
+ * attached. Other attached policies are left alone. arn (may be NULL) receives the role ARN. *created (may be NULL) says
  * whether this call created it. */
 uc_status res_iam_role_ensure(struct aws_session *s, const struct res_iam_role_spec *spec,
                               const struct aws_call_opts *o, char *arn, size_t arn_len,

@@ -1,4 +1,4 @@
-/* catalog.c - the add-on catalog and the supported Kubernetes versions, as compiled-in data.
+/* catalog.c - the add-on catalog, as compiled-in data (Kubernetes versions: eks_versions.c).
  *
  * Facts come from ../shared/docs/reference/kubernetes-argocd.md §9 (EKS add-on names, Helm
  * coordinates and versions as of July/August 2026) and aws-apis.md §12 (EKS Capabilities).
@@ -9,32 +9,8 @@
 #include <string.h>
 
 #include "res_catalog.h"
+#include "res_eks_versions.h"
 #include "res_validate.h"
-
-/* Kubernetes versions EKS supports in November 2026. EKS gives each minor 14 months of standard
- * and 12 of extended support (EKS user guide "kubernetes-versions"); 1.31 leaves extended support
- * on 2026-11-26, so 1.32 is the oldest minor still accepted. The reference uses 1.32 as its
- * example version and pairs cluster-autoscaler 1.35.0 with the newest charts; 1.36 is the newest
- * minor the EKS guide names. 1.35 is the default for new clusters (newest with a matching
- * cluster-autoscaler release in the reference). */
-#define K8S_MIN_MINOR 32
-#define K8S_MAX_MINOR 36
-#define K8S_DEFAULT "1.35"
-
-int res_k8s_min_minor(void)
-{
-    return K8S_MIN_MINOR;
-}
-
-int res_k8s_max_minor(void)
-{
-    return K8S_MAX_MINOR;
-}
-
-const char *res_k8s_default_version(void)
-{
-    return K8S_DEFAULT;
-}
 
 /* cluster-autoscaler's minor must match the cluster's; chart 9.59.0 ships app 1.35.0. */
 static const struct res_version_pin cluster_autoscaler_pins[] = {{35, "9.59.0"}};
@@ -168,7 +144,8 @@ const char *res_kind_name(enum res_kind k)
 
 bool res_catalog_supports(const struct res_component *c, int k8s_minor)
 {
-    if (c == NULL || k8s_minor < K8S_MIN_MINOR || k8s_minor > K8S_MAX_MINOR)
+    if (c == NULL || k8s_minor < res_k8s_min_minor() ||
+        k8s_minor > res_k8s_max_minor())
         return false;
     if (c->k8s_min_minor && k8s_minor < c->k8s_min_minor)
         return false;

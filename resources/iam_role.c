@@ -543,17 +543,24 @@ uc_status res_iam_role_ensure(struct aws_session *s, const struct res_iam_role_s
             }
         }
     }
-    if (spec->policy_arn != NULL) {
+    for (size_t k = 0;; k++) {
+        const char *want_arn = k == 0 ? spec->policy_arn
+                               : spec->more_policy_arns ? spec->more_policy_arns[k - 1]
+                                                        : NULL;
+        if (k > 0 && want_arn == NULL)
+            break;
+        if (want_arn == NULL)
+            continue;
         bool attached = false;
         size_t i;
         json_t *p;
         json_array_foreach(cur.attached, i, p) {
-            if (json_is_string(p) && strcmp(json_string_value(p), spec->policy_arn) == 0)
+            if (json_is_string(p) && strcmp(json_string_value(p), want_arn) == 0)
                 attached = true;
         }
         if (!attached) {
             json_decref(in);
-            in = json_pack("{s:s,s:s}", "RoleName", spec->name, "PolicyArn", spec->policy_arn);
+            in = json_pack("{s:s,s:s}", "RoleName", spec->name, "PolicyArn", want_arn);
             st = in ? iam_call_propagating(s, "AttachRolePolicy", in, &co, fresh, err)
                     : aws_error_set(err, UC_NOMEM, "iam", "AttachRolePolicy", "no memory");
             if (st != UC_OK)

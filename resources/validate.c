@@ -13,6 +13,7 @@
 
 #include "aws_http.h"
 #include "res_catalog.h"
+#include "res_eks_versions.h"
 #include "res_validate.h"
 
 /* Longest user value quoted back in a diagnostic. */
@@ -476,27 +477,18 @@ bool res_parse_k8s_version(const char *s, int *minor)
     return true;
 }
 
+/* The version policy (res_eks_versions.h): invalid text and versions past the end of extended
+ * support are errors, extended support and newer-than-known minors warnings. */
 static void check_k8s_version(const char *s, size_t n, const struct tf_path *p, const void *arg,
                               struct tf_diags *d)
 {
-    int q = (int)(n > QUOTE_MAX ? QUOTE_MAX : n);
-    int minor = 0, lo = res_k8s_min_minor(), hi = res_k8s_max_minor();
-    char list[128];
-    size_t o = 0;
-    list[0] = '\0';
-    for (int m = lo; m <= hi && o + 8 < sizeof list; m++)
-        o += (size_t)snprintf(list + o, sizeof list - o, "%s1.%d", m == lo ? "" : ", ", m);
-    if (strlen(s) != n || !res_parse_k8s_version(s, &minor)) {
+    (void)arg;
+    if (strlen(s) != n) {
         tf_diag_error(d, p, "Invalid Kubernetes version",
-                      "\"%.*s\" is not a Kubernetes minor version: write \"1.NN\" (EKS supports "
-                      "%s).",
-                      q, s, list);
+                      "The value holds a NUL byte: write \"1.NN\".");
         return;
     }
-    if (minor < lo || minor > hi)
-        tf_diag_error(d, p, "Unsupported Kubernetes version",
-                      "EKS does not support Kubernetes %.*s: supported versions are %s.", q, s,
-                      list);
+    res_eks_version_check_plan(s, p, d);
 }
 STRING_VALIDATOR(res_validate_k8s_version, check_k8s_version)
 

@@ -66,6 +66,12 @@ OP(AWS_EKS_ASSOCIATE_ACCESS_POLICY, "AssociateAccessPolicy", "POST",
    "/clusters/{name}/access-entries/{principalArn}/access-policies", false);
 OP(AWS_EKS_DISASSOCIATE_ACCESS_POLICY, "DisassociateAccessPolicy", "DELETE",
    "/clusters/{name}/access-entries/{principalArn}/access-policies/{policyArn}", false);
+OP(AWS_EKS_LIST_ACCESS_ENTRIES, "ListAccessEntries", "GET", "/clusters/{name}/access-entries",
+   false);
+OP(AWS_EKS_LIST_ASSOCIATED_ACCESS_POLICIES, "ListAssociatedAccessPolicies", "GET",
+   "/clusters/{name}/access-entries/{principalArn}/access-policies", false);
+OP(AWS_EKS_DESCRIBE_CLUSTER_VERSIONS, "DescribeClusterVersions", "GET", "/cluster-versions",
+   false);
 
 /* base64url without padding (RFC 4648 §5). */
 static char *base64url(const char *in, size_t n)

@@ -265,7 +265,8 @@ static void test_tenant_email_change_is_an_error(void **state)
 
 #define CLUSTER_CONFIG(version, tier, groups)                                                  \
     "{\"account_id\":\"111111111111\",\"name\":\"data-dev\",\"kubernetes_version\":" version   \
-    ",\"tier\":" tier ",\"subnet_ids\":[\"subnet-0123abcd\"],\"node_group\":[" groups "]}"
+    ",\"tier\":" tier ",\"subnet_ids\":[\"subnet-0123abcd\","                               \
+    "\"subnet-4567cdef\"],\"node_group\":[" groups "]}"
 
 static void test_cluster_create(void **state)
 {
@@ -308,7 +309,8 @@ static void test_cluster_create(void **state)
 #define CLUSTER_STATE(version)                                                                 \
     "{\"id\":\"111111111111/data-dev\",\"account_id\":\"111111111111\",\"name\":\"data-dev\","  \
     "\"kubernetes_version\":" version ",\"tier\":\"standard\","                                \
-    "\"subnet_ids\":[\"subnet-0123abcd\"],\"endpoint_private_access\":false,"                  \
+    "\"subnet_ids\":[\"subnet-0123abcd\",\"subnet-4567cdef\"],"                               \
+    "\"endpoint_private_access\":false,"                                                     \
     "\"endpoint_public_access\":true,\"public_access_cidrs\":[\"0.0.0.0/0\"],"                 \
     "\"tags_all\":{\"managed-by\":\"terraform\",\"team\":\"platform\",\"unicron:cluster\":"   \
     "\"data-dev\",\"unicron:tier\":\"standard\"},\"arn\":\"arn:c\",\"endpoint\":\"https://e\"," \
@@ -317,8 +319,8 @@ static void test_cluster_create(void **state)
     "\"node_role_arn\":\"arn:nr\",\"node_group\":[{\"name\":\"general\","                      \
     "\"instance_types\":[\"m6i.large\"],\"capacity_type\":\"ON_DEMAND\",\"min_size\":1,"       \
     "\"max_size\":4,\"desired_size\":3,\"disk_size\":20,\"ami_type\":"                         \
-    "\"AL2023_x86_64_STANDARD\",\"arn\":\"arn:ng\",\"status\":\"ACTIVE\",\"version\":"         \
-    version ",\"taint\":[]}]}"
+    "\"AL2023_x86_64_STANDARD\",\"arn\":\"arn:ng\",\"status\":\"ACTIVE\",\"eks_name\":"          \
+    "\"general\",\"version\":" version ",\"taint\":[]}]}"
 
 static void test_cluster_upgrade_and_downgrade(void **state)
 {
@@ -371,7 +373,8 @@ static void test_cluster_upgrade_and_downgrade(void **state)
     /* a new cluster name replaces it: no downgrade error for the new cluster */
     snprintf(json, sizeof json,
              "{\"account_id\":\"111111111111\",\"name\":\"data-dev-2\","
-             "\"kubernetes_version\":\"1.33\",\"subnet_ids\":[\"subnet-0123abcd\"],"
+             "\"kubernetes_version\":\"1.33\",\"subnet_ids\":[\"subnet-0123abcd\","
+             "\"subnet-4567cdef\"],"
              "\"node_group\":[%s]}",
              group);
     plan(f, "unicron_cluster", prior, decode(f->a, r, json), &res, &d);

@@ -79,15 +79,17 @@ static void test_schemas_pass_terraform_rules(void **state)
         assert_non_null(t);
         assert_true(tf_type_equal(t, tf_block_type_of(a, r->schema->block)));
         assert_int_equal(t->count, r->schema->block->nattrs + r->schema->block->nblocks);
-        /* unicron_tenant applies for real (issue 5): every function is there. The others have
-         * no apply yet: nothing may pretend to work. */
-        if (strcmp(r->type_name, "unicron_tenant") == 0) {
+        /* unicron_tenant (issue 5) and unicron_cluster (issue 9) apply for real: every
+         * function is there. The others have no apply yet: nothing may pretend to work. */
+        if (strcmp(r->type_name, "unicron_tenant") == 0 ||
+            strcmp(r->type_name, "unicron_cluster") == 0) {
             assert_non_null(r->create);
             assert_non_null(r->update);
             assert_non_null(r->delete);
             assert_non_null(r->read);
             assert_non_null(r->import);
-            assert_non_null(r->plan_destroy);
+            if (strcmp(r->type_name, "unicron_tenant") == 0)
+                assert_non_null(r->plan_destroy);
         } else {
             assert_null(r->create);
             assert_null(r->update);
@@ -192,6 +194,11 @@ static const struct {
     {"unicron_cluster", "node_group.taint.key", R}, {"unicron_cluster", "node_group.taint.value", O},
     {"unicron_cluster", "node_group.taint.effect", R}, {"unicron_cluster", "node_group.arn", C},
     {"unicron_cluster", "node_group.status", C}, {"unicron_cluster", "node_group.version", C},
+    {"unicron_cluster", "node_group.eks_name", C}, {"unicron_cluster", "oidc_provider_arn", C},
+    {"unicron_cluster", "cluster_security_group_id", C}, {"unicron_cluster", "kubeconfig", C},
+    {"unicron_cluster", "access_entry.principal_arn", R},
+    {"unicron_cluster", "access_entry.policy", R},
+    {"unicron_cluster", "access_entry.namespaces", O},
     {"unicron_cluster", "timeouts.create", O}, {"unicron_cluster", "timeouts.delete", O},
 
     {"unicron_addon", "id", C}, {"unicron_addon", "cluster_id", R | F},
@@ -233,6 +240,7 @@ static void test_blocks_and_defaults(void **state)
         {"unicron_tenant", "access", TF_NEST_LIST, 0, 0},
         {"unicron_tenant", "timeouts", TF_NEST_SINGLE, 0, 0},
         {"unicron_cluster", "node_group", TF_NEST_LIST, 0, 0},
+        {"unicron_cluster", "access_entry", TF_NEST_LIST, 0, 0},
         {"unicron_cluster", "timeouts", TF_NEST_SINGLE, 0, 0},
         {"unicron_addon", "timeouts", TF_NEST_SINGLE, 0, 0},
     };
@@ -344,51 +352,61 @@ static const struct vcase vcases[] = {
      "Invalid duration", "timeouts.create"},
 
     {"cluster ok", "unicron_cluster",
-     "{\"account_id\":\"123456789012\",\"name\":\"data-dev\",\"kubernetes_version\":\"1.34\","
-     "\"subnet_ids\":[\"subnet-0123abcd\"],\"public_access_cidrs\":[\"10.0.0.0/8\"],"
+     "{\"account_id\":\"123456789012\",\"name\":\"data-dev\",\"kubernetes_version\":\"1.35\","
+     "\"subnet_ids\":[\"subnet-0123abcd\","
+     "\"subnet-4567cdef\"],\"public_access_cidrs\":[\"10.0.0.0/8\"],"
      "\"node_group\":[{\"name\":\"general\",\"min_size\":1,\"max_size\":3,\"desired_size\":2,"
      "\"taint\":[]}]}",
      NULL, NULL},
     {"min greater than desired", "unicron_cluster",
-     "{\"account_id\":\"123456789012\",\"name\":\"c\",\"subnet_ids\":[\"subnet-0123abcd\"],"
+     "{\"account_id\":\"123456789012\",\"name\":\"c\",\"subnet_ids\":[\"subnet-0123abcd\","
+     "\"subnet-4567cdef\"],"
      "\"node_group\":[{\"name\":\"g\",\"min_size\":3,\"max_size\":5,\"desired_size\":2,"
      "\"taint\":[]}]}",
      "desired_size (2) is less than min_size (3)", "node_group[0].desired_size"},
     {"desired greater than max", "unicron_cluster",
-     "{\"account_id\":\"123456789012\",\"name\":\"c\",\"subnet_ids\":[\"subnet-0123abcd\"],"
+     "{\"account_id\":\"123456789012\",\"name\":\"c\",\"subnet_ids\":[\"subnet-0123abcd\","
+     "\"subnet-4567cdef\"],"
      "\"node_group\":[{\"name\":\"g\",\"min_size\":1,\"max_size\":2,\"desired_size\":3,"
      "\"taint\":[]}]}",
      "greater than max_size", "node_group[0].desired_size"},
     {"min greater than max", "unicron_cluster",
-     "{\"account_id\":\"123456789012\",\"name\":\"c\",\"subnet_ids\":[\"subnet-0123abcd\"],"
+     "{\"account_id\":\"123456789012\",\"name\":\"c\",\"subnet_ids\":[\"subnet-0123abcd\","
+     "\"subnet-4567cdef\"],"
      "\"node_group\":[{\"name\":\"g\",\"min_size\":4,\"max_size\":2,\"taint\":[]}]}",
      "min_size (4) is greater than max_size (2)", "node_group[0].min_size"},
     {"duplicate node group", "unicron_cluster",
-     "{\"account_id\":\"123456789012\",\"name\":\"c\",\"subnet_ids\":[\"subnet-0123abcd\"],"
+     "{\"account_id\":\"123456789012\",\"name\":\"c\",\"subnet_ids\":[\"subnet-0123abcd\","
+     "\"subnet-4567cdef\"],"
      "\"node_group\":[{\"name\":\"g\",\"min_size\":1,\"max_size\":2,\"taint\":[]},"
      "{\"name\":\"g\",\"min_size\":1,\"max_size\":2,\"taint\":[]}]}",
      "Duplicate node group", "node_group[1].name"},
     {"bad capacity type", "unicron_cluster",
-     "{\"account_id\":\"123456789012\",\"name\":\"c\",\"subnet_ids\":[\"subnet-0123abcd\"],"
+     "{\"account_id\":\"123456789012\",\"name\":\"c\",\"subnet_ids\":[\"subnet-0123abcd\","
+     "\"subnet-4567cdef\"],"
      "\"node_group\":[{\"name\":\"g\",\"min_size\":1,\"max_size\":2,\"capacity_type\":\"spot\","
      "\"taint\":[]}]}",
      "did you mean \"SPOT\"", "node_group[0].capacity_type"},
     {"duplicate taint", "unicron_cluster",
-     "{\"account_id\":\"123456789012\",\"name\":\"c\",\"subnet_ids\":[\"subnet-0123abcd\"],"
+     "{\"account_id\":\"123456789012\",\"name\":\"c\",\"subnet_ids\":[\"subnet-0123abcd\","
+     "\"subnet-4567cdef\"],"
      "\"node_group\":[{\"name\":\"g\",\"min_size\":1,\"max_size\":2,\"taint\":["
      "{\"key\":\"gpu\",\"effect\":\"NO_SCHEDULE\"},{\"key\":\"gpu\",\"value\":\"x\","
      "\"effect\":\"NO_SCHEDULE\"}]}]}",
      "Duplicate taint", "node_group[0].taint[1].key"},
     {"no endpoint", "unicron_cluster",
-     "{\"account_id\":\"123456789012\",\"name\":\"c\",\"subnet_ids\":[\"subnet-0123abcd\"],"
+     "{\"account_id\":\"123456789012\",\"name\":\"c\",\"subnet_ids\":[\"subnet-0123abcd\","
+     "\"subnet-4567cdef\"],"
      "\"endpoint_private_access\":false,\"endpoint_public_access\":false,\"node_group\":[]}",
      "No API server endpoint", "endpoint_public_access"},
     {"bad k8s version", "unicron_cluster",
-     "{\"account_id\":\"123456789012\",\"name\":\"c\",\"subnet_ids\":[\"subnet-0123abcd\"],"
+     "{\"account_id\":\"123456789012\",\"name\":\"c\",\"subnet_ids\":[\"subnet-0123abcd\","
+     "\"subnet-4567cdef\"],"
      "\"kubernetes_version\":\"1.20\",\"node_group\":[]}",
      "Unsupported Kubernetes version", "kubernetes_version"},
     {"bad cidr", "unicron_cluster",
-     "{\"account_id\":\"123456789012\",\"name\":\"c\",\"subnet_ids\":[\"subnet-0123abcd\"],"
+     "{\"account_id\":\"123456789012\",\"name\":\"c\",\"subnet_ids\":[\"subnet-0123abcd\","
+     "\"subnet-4567cdef\"],"
      "\"public_access_cidrs\":[\"10.0.0.0/33\"],\"node_group\":[]}",
      "Invalid CIDR block", "public_access_cidrs"},
 
@@ -551,5 +569,6 @@ int main(void)
         cmocka_unit_test(test_validation),
         cmocka_unit_test(test_provider_new),
     };
+    res_eks_set_today("2026-12-03"); /* the version policy depends on the date */
     return cmocka_run_group_tests(tests, setup, NULL);
 }

@@ -22,45 +22,46 @@ def history(store, query):
     return 200, {"events": events, "lastSeq": store.state.get("history_seq", 0)}
 
 
-def held(c, kind, name):
+def _key(account, region, cluster, kind, name):
+    return "%s/%s/%s|%s/%s" % (account, region, cluster, kind, name)
+
+
+def held(store, c, kind, name):
     """True while the admin hold knob keeps `kind/name` of cluster c in its transitional state."""
-    return "%s/%s" % (kind, name) in c.get("holds", ())
-
-
-def _cluster(store, doc):
-    account = doc.get("account")
-    region = doc.get("region") or "us-east-1"
-    cname = doc.get("cluster")
-    return store.state["eks"].get(account, {}).get(region, {"clusters": {}})["clusters"].get(cname)
+    holds = store.state.get("holds")
+    if not holds:
+        return False
+    _, _, _, region, account, _ = c["arn"].split(":", 5)
+    return _key(account, region, c["name"], kind, name) in holds
 
 
 def hold(store, doc, now):
     """{"account", "region", "cluster", "kind", "name", "namespace" (applications), "hold"}.
-    A hold names an object, which need not exist yet (an Application or node group about to be
-    created is held from its creation). kind cluster holds the cluster's own state and its
+    A hold names an object, which need not exist yet (a cluster, node group or Application about
+    to be created is held from its creation). kind cluster holds the cluster's own state and its
     cluster-level updates; nodegroup / addon / capability also hold that object's updates;
     update holds one update by id."""
     if not isinstance(doc, dict) or doc.get("kind") not in HOLD_KINDS or \
             not isinstance(doc.get("hold", True), bool) or \
+            not isinstance(doc.get("account"), str) or not isinstance(doc.get("cluster"), str) or \
             (doc["kind"] != "cluster" and not isinstance(doc.get("name"), str)):
         return 400, {"message": "body must be {account, region, cluster, kind (%s), name, "
                                 "namespace, hold: bool}" % "|".join(HOLD_KINDS)}
-    c = _cluster(store, doc)
-    if c is None:
-        return 404, {"message": "no cluster %r in account %r region %r" % (
-            doc.get("cluster"), doc.get("account"), doc.get("region") or "us-east-1")}
     kind = doc["kind"]
-    name = c["name"] if kind == "cluster" else doc["name"]
+    region = doc.get("region") or "us-east-1"
+    name = doc["cluster"] if kind == "cluster" else doc["name"]
     if kind == "application":
         name = "%s/%s" % (doc.get("namespace") or "argocd", name)
-    key = "%s/%s" % (kind, name)
-    holds = c.setdefault("holds", [])
+    key = _key(doc["account"], region, doc["cluster"], kind, name)
+    holds = store.state.setdefault("holds", [])
     on = doc.get("hold", True)
     if on and key not in holds:
         holds.append(key)
     elif not on and key in holds:
         holds.remove(key)
-        if kind == "application":
+        c = store.state["eks"].get(doc["account"], {}).get(region, {"clusters": {}})[
+            "clusters"].get(doc["cluster"])
+        if kind == "application" and c is not None:
             from . import kube
             k = store.state["kube"].get(c["id"])
             ns, _, app_name = name.partition("/")
@@ -68,4 +69,4 @@ def hold(store, doc, now):
             if app is not None:
                 app["_since"] = now  # the controller resumes from here
     store.dirty = True
-    return 200, {"held": on, "holds": list(holds)}
+    return 200, {"held": on, "holds": len(holds)}

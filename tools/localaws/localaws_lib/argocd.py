@@ -129,6 +129,21 @@ def _eks_server(server):
             "register the cluster with a Secret whose server is its EKS cluster ARN" % server)
 
 
+def deploy_error(spec, env):
+    """-> why the capability's role may not deploy this Application's destination, or None.
+    env["deploy"](server, namespace, create_namespace) asks the destination cluster's access
+    entries (kubernetes-argocd.md §9.4: the automatic entry does not cover workloads)."""
+    if env is None or env.get("deploy") is None:
+        return None
+    dest = spec.get("destination") or {}
+    server = dest.get("server") or env["clusters"].get(dest.get("name"))
+    if not server:
+        return None
+    opts = (spec.get("syncPolicy") or {}).get("syncOptions") or []
+    return env["deploy"](server, dest.get("namespace") or "default",
+                         "CreateNamespace=true" in opts)
+
+
 def reconcile(app, since, now, delay, namespace, env=None):
     """Return the status the controller shows `now` for a spec last changed at `since`."""
     spec = app.get("spec") or {}
@@ -189,6 +204,18 @@ def reconcile(app, since, now, delay, namespace, env=None):
         sync["status"] = "OutOfSync"
         base["sync"] = sync
         base["health"] = {"status": "Missing"}
+        return base
+    forbidden = deploy_error(spec, env)
+    if forbidden:
+        msg = "one or more objects failed to apply, reason: %s" % forbidden
+        sync["status"] = "OutOfSync"
+        base["sync"] = sync
+        base["health"] = {"status": "Missing"}
+        base["conditions"] = [{"type": "SyncError", "message": "Failed sync attempt to %s: %s"
+                               % (revision, msg), "lastTransitionTime": iso(since + delay)}]
+        base["operationState"] = {"operation": op, "phase": "Failed", "message": msg,
+                                  "startedAt": iso(since), "finishedAt": iso(since + delay),
+                                  "retryCount": 5}
         return base
     sync["status"] = "Synced"
     base["sync"] = sync

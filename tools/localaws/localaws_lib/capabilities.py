@@ -1,7 +1,8 @@
 """EKS Capabilities (managed Argo CD, ACK, KRO; aws-apis.md §12) for localaws.
 
-One capability of each type per cluster; CREATING -> ACTIVE (or CREATE_FAILED when the role does
-not trust capabilities.eks.amazonaws.com), updates through the EKS Update machinery, DELETING -> gone.
+One capability of each type per cluster; the role must trust capabilities.eks.amazonaws.com;
+CREATING -> ACTIVE, updates through the EKS Update machinery, DELETING -> gone. EKS makes an access
+entry for the role with the type's access policies (§12.5) and drops it with the capability.
 An ARGOCD capability installs the argoproj.io CRDs and its namespace in the cluster's Kubernetes
 state and runs the simulated Argo CD controller (kube.py) while ACTIVE.
 """
@@ -15,6 +16,7 @@ from .protocols import ApiError, epoch
 from .store import rand_lower
 
 _NAME = re.compile(r"^[0-9A-Za-z][A-Za-z0-9-_]*$")
+_IDC_ARN = re.compile(r"^arn:aws[a-z-]*:sso:::instance/(sso)?ins-[a-zA-Z0-9-.]{1,64}$")
 TYPES = {"ARGOCD": "3.1.8-eks-1", "ACK": "v1.4.2", "KRO": "v0.6.3"}
 
 
@@ -64,6 +66,22 @@ def _argocd_config(ctx, body, f):
     idc = argo.get("awsIdc")
     if not isinstance(idc, dict) or not isinstance(idc.get("idcInstanceArn"), str):
         raise _eks().invalid_param("configuration.argoCd.awsIdc.idcInstanceArn is required.", **f)
+    if not _IDC_ARN.match(idc["idcInstanceArn"]):
+        raise _eks().invalid_param("configuration.argoCd.awsIdc.idcInstanceArn %s is not an IAM "
+                                   "Identity Center instance ARN (arn:aws:sso:::instance/"
+                                   "ssoins-...)." % idc["idcInstanceArn"], **f)
+    region = idc.get("idcRegion")
+    if region is not None and (not isinstance(region, str) or
+                               not re.match(r"^[a-z]{2}(-[a-z]+)+-\d$", region)):
+        raise _eks().invalid_param("configuration.argoCd.awsIdc.idcRegion %r is not a Region."
+                                   % (region,), **f)
+    net = argo.get("networkAccess")
+    if net is not None and (not isinstance(net, dict) or
+                            not isinstance(net.get("vpceIds", []), list) or
+                            any(not isinstance(v, str) or not v.startswith("vpce-")
+                                for v in net.get("vpceIds", []))):
+        raise _eks().invalid_param("configuration.argoCd.networkAccess.vpceIds must be a list of "
+                                   "VPC endpoint ids (vpce-...).", **f)
     ns = argo.get("namespace") or "argocd"
     if not re.match(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", ns) or len(ns) > 63:
         raise _eks().invalid_param("configuration.argoCd.namespace %s is invalid." % ns, **f)
@@ -125,6 +143,8 @@ def create_capability(ctx, p, q, body):
     role = eks._role_in_account(ctx, role_arn, "roleArn", None, **f)
     if body.get("deletePropagationPolicy") != "RETAIN":
         raise eks.invalid_param("deletePropagationPolicy must be RETAIN.", **f)
+    if type_ != "ARGOCD" and body.get("configuration") not in (None, {}):
+        raise eks.invalid_param("configuration applies only to ARGOCD capabilities.", **f)
     config = _argocd_config(ctx, body, f) if type_ == "ARGOCD" else {}
     tags = eks._tags(body, **f)
     eks._require_active(c)
@@ -183,7 +203,8 @@ def update_capability(ctx, p, q, body):
     apply = {"kind": "capability"}
     params = []
     if body.get("roleArn") is not None:
-        eks._role_in_account(ctx, body["roleArn"], "roleArn", None, **f)
+        eks._role_in_account(ctx, body["roleArn"], "roleArn", "capabilities.eks.amazonaws.com",
+                             **f)
         apply["roleArn"] = body["roleArn"]
         params.append({"type": "RoleArn", "value": body["roleArn"]})
     argo = (body.get("configuration") or {}).get("argoCd")
@@ -261,7 +282,7 @@ def transitions(store, account, region, c):
     eks = _eks()
     out = []
     for name, cap in c["capabilities"].items():
-        if held(c, "capability", name):
+        if held(store, c, "capability", name):
             continue
         if cap["status"] == "CREATING":
             def active(cap=cap, name=name):
@@ -278,6 +299,14 @@ def transitions(store, account, region, c):
                          at=cap["delete_at"])
             out.append((cap["delete_at"], gone))
     return out
+
+
+def argocd_capability(c):
+    """-> the cluster's ARGOCD capability while its controller runs, or None."""
+    for cap in c["capabilities"].values():
+        if cap["type"] == "ARGOCD" and cap["status"] in ("ACTIVE", "UPDATING"):
+            return cap
+    return None
 
 
 def argocd_controller(c):

@@ -13,7 +13,7 @@ import re
 import urllib.parse
 import uuid
 
-from . import certs, eks_catalog as cat, iam
+from . import certs, confvalues, eks_catalog as cat, iam
 from .protocols import ApiError, epoch
 from .store import rand_hex, rand_lower
 from .util import check_tags, paginate
@@ -367,14 +367,14 @@ def _transitions(store, account, region, clusters, name, now):
     def h(kind, obj_name, event, due, **kw):
         hist(store, account, region, c, kind, obj_name, event, at=due, **kw)
 
-    if c["status"] == "CREATING" and not held(c, "cluster", c["name"]):
+    if c["status"] == "CREATING" and not held(store, c, "cluster", c["name"]):
         def cluster_active(due=c["active_at"]):
             c["status"] = "ACTIVE"
             h("cluster", c["name"], "status", due, status_from="CREATING", status="ACTIVE")
         add(c["active_at"], cluster_active)
     for u in c["updates"].values():
-        if u["status"] != "InProgress" or held(c, "update", u["id"]) or \
-                held(c, u["scope"]["kind"], u["scope"]["name"] or c["name"]):
+        if u["status"] != "InProgress" or held(store, c, "update", u["id"]) or \
+                held(store, c, u["scope"]["kind"], u["scope"]["name"] or c["name"]):
             continue
 
         def finish(u=u):
@@ -387,7 +387,7 @@ def _transitions(store, account, region, clusters, name, now):
                 c["status"] = "ACTIVE"
         add(u["done_at"], finish)
     for ngname, ng in c["nodegroups"].items():
-        if held(c, "nodegroup", ngname):
+        if held(store, c, "nodegroup", ngname):
             continue
         if ng["status"] == "CREATING":
             def ng_active(ng=ng, ngname=ngname):
@@ -405,7 +405,7 @@ def _transitions(store, account, region, clusters, name, now):
                     access.drop_entries_by(store, c, account, region, "nodegroup:" + role)
             add(ng["delete_at"], ng_gone)
     for aname, ad in c["addons"].items():
-        if held(c, "addon", aname):
+        if held(store, c, "addon", aname):
             continue
         if ad["status"] == "CREATING":
             def addon_active(ad=ad, aname=aname):
@@ -420,7 +420,7 @@ def _transitions(store, account, region, clusters, name, now):
             add(ad["delete_at"], addon_gone)
     for due, fn in capabilities.transitions(store, account, region, c):
         add(due, fn)
-    if c["status"] == "DELETING" and not held(c, "cluster", c["name"]):
+    if c["status"] == "DELETING" and not held(store, c, "cluster", c["name"]):
         def cluster_gone(due=c["delete_at"]):
             kube.drop_cluster(store, c["id"])
             del clusters[name]
@@ -1021,13 +1021,11 @@ def _addon_fields(ctx, c, body, meta, current=None):
         out["serviceAccountRoleArn"] = sa or None
     cv = _str(body, "configurationValues", **f)
     if cv is not None:
-        if cv.strip().startswith("{"):
-            try:
-                if not isinstance(json.loads(cv), dict):
-                    raise ValueError
-            except ValueError:
-                raise invalid_param("ConfigurationValue provided in request is not supported: "
-                                    "Json schema validation failed", **f)
+        try:
+            confvalues.check(cv)
+        except confvalues.Invalid as e:
+            raise invalid_param("ConfigurationValue provided in request is not supported: "
+                                "Json schema validation failed: %s" % e, **f)
         out["configurationValues"] = cv
     pia = body.get("podIdentityAssociations")
     if pia is not None:

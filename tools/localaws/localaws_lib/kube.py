@@ -430,6 +430,7 @@ def _resource(store, k, c, req, gv, plural, ns, name, now, principal):
             spec_before = _spec_part(obj)
             _merge_patch(obj, patch)
             obj["metadata"]["name"] = name
+            _normalize(obj)
             if json.dumps(render(obj), sort_keys=True) != before:
                 obj["metadata"]["resourceVersion"] = _next_rv(k)
                 if _spec_part(obj) != spec_before:
@@ -463,6 +464,7 @@ def _resource(store, k, c, req, gv, plural, ns, name, now, principal):
         obj["_m"] = managers
         if ctrl:
             obj["_ctrl"] = ctrl
+        _normalize(obj)
         obj["metadata"]["resourceVersion"] = _next_rv(k)
         if _spec_part(obj) != spec_before:
             _bump_generation(obj, now)
@@ -557,6 +559,7 @@ def _create(k, gv, kind, ns, name, body, now, manager, op):
     meta["creationTimestamp"] = iso(now)
     paths = [p for p in _flatten(body) if p not in _IGNORED and p[0] != "status"]
     obj["_m"] = {manager: {"op": op, "time": iso(now), "paths": [_key(p) for p in paths]}}
+    _normalize(obj)
     if kind == "Namespace":
         obj.setdefault("spec", {"finalizers": ["kubernetes"]})
         obj["status"] = {"phase": "Active"}
@@ -624,6 +627,7 @@ def _apply(store, k, bucket, gv, kind, plural, ns, name, req, q, now):
         _del_path(work, tuple(json.loads(pk)))
     for path, value in new_fields.items():
         _set_path(work, path, value)
+    _normalize(work)
     changed = json.dumps({kk: v for kk, v in work.items() if kk != "_m"}, sort_keys=True) != before
     if changed or set(managers.get(manager, {}).get("paths", [])) != new_keys:
         managers[manager] = {"op": "Apply", "time": iso(now), "paths": sorted(new_keys)}
@@ -637,6 +641,19 @@ def _apply(store, k, bucket, gv, kind, plural, ns, name, req, q, now):
         store.dirty = True
         _maybe_finish_delete(store, bucket, name, work)
     return 200, render(work)
+
+
+def _normalize(obj):
+    """What the API server does on every write of a Secret: stringData is merged into data
+    (base64) and never stored or returned."""
+    if obj.get("kind") != "Secret" or "stringData" not in obj:
+        return
+    sd = obj.pop("stringData")
+    if isinstance(sd, dict):
+        data = obj.get("data") if isinstance(obj.get("data"), dict) else {}
+        for key, value in sd.items():
+            data[key] = base64.b64encode(str(value).encode("utf-8")).decode("ascii")
+        obj["data"] = data
 
 
 def _bump_generation(obj, now):
@@ -681,9 +698,10 @@ def _secret_value(secret, key):
     return None
 
 
-def _argocd_env(k, namespace):
+def _argocd_env(store, k, c, account, namespace):
     """What the simulated controller knows: clusters registered by Secrets labelled
-    argocd.argoproj.io/secret-type=cluster in its namespace, and the AppProjects there."""
+    argocd.argoproj.io/secret-type=cluster in its namespace, the AppProjects there, and whether the
+    capability's role may deploy to a destination (its access entries on that cluster)."""
     clusters = {}
     for secret in _bucket(k, "v1", "secrets", namespace).values():
         labels = (secret.get("metadata") or {}).get("labels") or {}
@@ -694,7 +712,28 @@ def _argocd_env(k, namespace):
             clusters[_secret_value(secret, "name") or server] = server
     projects = {n: (p.get("spec") or {})
                 for n, p in _bucket(k, ARGO_GV, "appprojects", namespace).items()}
-    return {"clusters": clusters, "projects": projects}
+    cap = capabilities.argocd_capability(c)
+    role = cap["roleArn"] if cap else None
+
+    def deploy(server, ns, create_ns):
+        m = re.match(r"^arn:aws[a-z-]*:eks:([a-z0-9-]+):(\d{12}):cluster/(.+)$", server)
+        target = None
+        if m:
+            target = store.state["eks"].get(m.group(2), {}).get(m.group(1), {"clusters": {}})[
+                "clusters"].get(m.group(3))
+        if target is None or target["status"] not in ("ACTIVE", "UPDATING"):
+            return 'Get "%s/version": the cluster is not reachable' % server
+        user = "arn:aws:sts::%s:assumed-role/%s/eks-capabilities" % (
+            account, role.rsplit("/", 1)[-1])
+        who = {"account": account, "arn": user, "role_arn": role}
+        if create_ns and access.authorize(target, m.group(2), who, "create", None) != "allow":
+            return ('namespaces is forbidden: User "%s" cannot create resource "namespaces" in '
+                    'API group "" at the cluster scope' % user)
+        if access.authorize(target, m.group(2), who, "create", ns) != "allow":
+            return ('deployments.apps is forbidden: User "%s" cannot create resource '
+                    '"deployments" in API group "apps" in the namespace "%s"' % (user, ns))
+        return None
+    return {"clusters": clusters, "projects": projects, "deploy": deploy if role else None}
 
 
 def advance(store, now):
@@ -716,7 +755,7 @@ def advance(store, now):
         if watch is None:
             continue
         apps = _bucket(k, ARGO_GV, "applications", watch)
-        env = _argocd_env(k, watch) if apps else None
+        env = _argocd_env(store, k, c, account, watch) if apps else None
         for name in list(apps):
             app = apps[name]
             meta = app["metadata"]
@@ -740,12 +779,13 @@ def advance(store, now):
                 app["_seen_gen"] = meta.get("generation")
                 app["_since"] = max(now, app.get("_changed_at", now))
                 store.dirty = True
-            bad = argocd.invalid_spec(meta and app.get("spec") or {}, env, watch)
+            bad = argocd.invalid_spec(app.get("spec") or {}, env, watch) or \
+                argocd.deploy_error(app.get("spec") or {}, env)
             if app.get("_was_invalid") and not bad:
                 app["_since"] = now  # fixed (cluster registered, project made): sync starts now
             app["_was_invalid"] = bool(bad)
             # a held Application (admin POST /_localaws/hold) stays where its sync started
-            at = app["_since"] if held(c, "application", "%s/%s" % (watch, name)) else now
+            at = app["_since"] if held(store, c, "application", "%s/%s" % (watch, name)) else now
             status = argocd.reconcile(app, app["_since"], at, delay, watch, env)
             if app.get("_ctrl") != [meta.get("generation"), status["sync"]["status"],
                                     status["health"]["status"]]:

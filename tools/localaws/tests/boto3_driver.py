@@ -115,6 +115,23 @@ def main():
     expect_error("EntityAlreadyExists", iam.create_role, RoleName="eks",
                  AssumeRolePolicyDocument=json.dumps(trust))
     iam.get_waiter("role_exists").wait(RoleName="eks")
+    url = "https://oidc.eks.us-east-1.amazonaws.com/id/0123456789ABCDEF0123456789ABCDEF"
+    arn = iam.create_open_id_connect_provider(
+        Url=url, ClientIDList=["sts.amazonaws.com"],
+        ThumbprintList=["9e99a48a9960b14926bb7f3b02e22da2b0ab7280"], Tags=[{"Key": "k", "Value": "v"}])["OpenIDConnectProviderArn"]
+    assert arn.endswith(":oidc-provider/" + url[len("https://"):]), arn
+    got = iam.get_open_id_connect_provider(OpenIDConnectProviderArn=arn)
+    assert got["Url"] == url[len("https://"):] and got["ClientIDList"] == ["sts.amazonaws.com"], got
+    assert [p["Arn"] for p in iam.list_open_id_connect_providers()[
+        "OpenIDConnectProviderList"]] == [arn]
+    iam.tag_open_id_connect_provider(OpenIDConnectProviderArn=arn,
+                                     Tags=[{"Key": "a", "Value": "b"}])
+    iam.untag_open_id_connect_provider(OpenIDConnectProviderArn=arn, TagKeys=["k"])
+    assert iam.list_open_id_connect_provider_tags(OpenIDConnectProviderArn=arn)["Tags"] == [
+        {"Key": "a", "Value": "b"}]
+    expect_error("EntityAlreadyExists", iam.create_open_id_connect_provider, Url=url)
+    iam.delete_open_id_connect_provider(OpenIDConnectProviderArn=arn)
+    expect_error("NoSuchEntity", iam.get_open_id_connect_provider, OpenIDConnectProviderArn=arn)
 
     eks = client("eks", tenant)
     cl = eks.create_cluster(name="boto", roleArn=role["Arn"], version="1.33",

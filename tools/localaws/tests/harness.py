@@ -203,6 +203,19 @@ class EmulatorTest(unittest.TestCase):
         acct = self.new_account()
         return acct, self.assume(acct)
 
+    def hold(self, account, cluster, kind, name=None, on=True, region="us-east-1",
+             namespace=None):
+        """Admin hold knob: keeps an object (or one not created yet) in its transitional state, so
+        a test observes CREATING / UPDATING / InProgress / Progressing whatever the machine speed."""
+        doc = {"account": account, "region": region, "cluster": cluster, "kind": kind,
+               "hold": on}
+        if name is not None:
+            doc["name"] = name
+        if namespace is not None:
+            doc["namespace"] = namespace
+        st, out = self.emu.admin_post("/_localaws/hold", doc)
+        self.assertEqual(st, 200, out)
+
     def make_role(self, creds, name, service):
         trust = {"Version": "2012-10-17", "Statement": [{
             "Effect": "Allow", "Principal": {"Service": service},

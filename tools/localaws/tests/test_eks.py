@@ -21,6 +21,7 @@ class Eks(EmulatorTest):
         body = {"name": "life", "roleArn": role, "version": "1.32",
                 "resourcesVpcConfig": {"subnetIds": ["subnet-1", "subnet-2"]},
                 "tags": {"team": "data"}, "clientRequestToken": "tok-life"}
+        self.hold(self.acct, "life", "cluster")  # CREATING until released, however slow
         st, h, doc = self.call("POST", "/clusters", body)
         self.assertEqual(st, 200, doc)
         c = doc["cluster"]
@@ -46,6 +47,7 @@ class Eks(EmulatorTest):
         # an update during CREATING is refused
         st, h, _ = self.call("POST", "/clusters/life/updates", {"version": "1.33"})
         self.assertEqual(st, 409)
+        self.hold(self.acct, "life", "cluster", on=False)
         c = wait_for(lambda: self._cluster_if(self.creds, "life", "ACTIVE"))
         self.assertTrue(c["endpoint"].startswith("https://127.0.0.1:%d/k8s/" % self.emu.port))
         self.assertTrue(c["certificateAuthority"]["data"])
@@ -57,6 +59,7 @@ class Eks(EmulatorTest):
         st, h, err = self.call("POST", "/clusters/life/updates", {"version": "1.34"})
         self.assertEqual(st, 400)
         self.assertTrue(h["x-amzn-errortype"].startswith("InvalidParameterException"))
+        self.hold(self.acct, "life", "cluster")  # the update stays InProgress until released
         st, _, doc = self.call("POST", "/clusters/life/updates", {"version": "1.33",
                                                                  "clientRequestToken": "u1"})
         self.assertEqual(st, 200, doc)
@@ -72,6 +75,7 @@ class Eks(EmulatorTest):
         self.assertTrue(h["x-amzn-errortype"].startswith("ResourceInUseException"))
         _, _, doc = self.call("GET", "/clusters/life")
         self.assertEqual(doc["cluster"]["status"], "UPDATING")
+        self.hold(self.acct, "life", "cluster", on=False)
 
         def upd():
             _, _, d = self.call("GET", "/clusters/life/updates/" + u["id"])
@@ -206,7 +210,8 @@ class Eks(EmulatorTest):
         addon_status("coredns", "ACTIVE")
         _, _, doc = self.call("GET", "/clusters/ng/node-groups")
         self.assertEqual(doc["nodegroups"], ["general"])
-        # config update
+        # config update (held: the second one meets the first InProgress)
+        self.hold(self.acct, "ng", "nodegroup", "general")
         st, _, doc = self.call("POST", "/clusters/ng/node-groups/general/update-config", {
             "labels": {"addOrUpdateLabels": {"tier": "a"}, "removeLabels": ["role"]},
             "scalingConfig": {"minSize": 2, "maxSize": 4, "desiredSize": 2}})
@@ -219,6 +224,7 @@ class Eks(EmulatorTest):
         self.assertEqual(st, 404)  # node-group updates need ?nodegroupName=
         st, _, doc = self.call("GET", "/clusters/ng/updates/" + uid, query="nodegroupName=general")
         self.assertEqual(st, 200)
+        self.hold(self.acct, "ng", "nodegroup", "general", on=False)
         n = ng_status("ACTIVE")
         self.assertEqual(n["labels"], {"tier": "a"})
         self.assertEqual(n["scalingConfig"], {"minSize": 2, "maxSize": 4, "desiredSize": 2})
@@ -228,6 +234,7 @@ class Eks(EmulatorTest):
                  self._cluster_if(self.creds, "ng", "ACTIVE")["version"] == "1.34")
         st, _, doc = self.call("POST", "/clusters/ng/updates", {"version": "1.35"})
         self.assertEqual(st, 400)  # node group still at 1.33
+        self.hold(self.acct, "ng", "addon", "kube-proxy")
         st, _, doc = self.call("POST", "/clusters/ng/addons/kube-proxy/update",
                                {"addonVersion": "v1.34.8-eksbuild.2", "resolveConflicts":
                                 "OVERWRITE"})
@@ -235,6 +242,7 @@ class Eks(EmulatorTest):
         st, _, doc = self.call("POST", "/clusters/ng/addons/kube-proxy/update",
                                {"addonVersion": "v1.34.8-eksbuild.2"})
         self.assertEqual(st, 409)
+        self.hold(self.acct, "ng", "addon", "kube-proxy", on=False)
         self.assertEqual(addon_status("kube-proxy", "ACTIVE")["addonVersion"],
                          "v1.34.8-eksbuild.2")
         st, _, doc = self.call("POST", "/clusters/ng/node-groups/general/update-version", {})

@@ -208,6 +208,54 @@ class Versions(EmulatorTest):
         self.assertIn({"types": ["api", "audit"], "enabled": True},
                       c["logging"]["clusterLogging"])
 
+    def test_addon_versions_configuration_and_degraded(self):
+        # compatibilities cover 1.30-1.36, with one default per cluster version
+        for k8s in ("1.30", "1.36"):
+            st, _, doc = self.call("GET", "/addons/supported-versions",
+                                   query="kubernetesVersion=%s&addonName=coredns" % k8s)
+            vers = doc["addons"][0]["addonVersions"]
+            defaults = [v["addonVersion"] for v in vers
+                        if v["compatibilities"][0]["defaultVersion"]]
+            self.assertEqual(len(defaults), 1, (k8s, vers))
+        self.active_cluster(self.creds, "ad", version="1.35")
+        _, _, doc = self.call("GET", "/addons/supported-versions",
+                              query="kubernetesVersion=1.30&addonName=coredns")
+        old = [v["addonVersion"] for v in doc["addons"][0]["addonVersions"]
+               if not any(c["clusterVersion"] == "1.35" for c in v["compatibilities"])][-1]
+        st, h, doc = self.call("POST", "/clusters/ad/addons", {"addonName": "coredns",
+                                                               "addonVersion": old})
+        self.assertEqual(st, 400)
+        self.assertTrue(h["x-amzn-errortype"].startswith("InvalidParameterException"))
+        for garbage in ("this is: not: yaml", "{\"a\": ", "[1, 2]", "just words"):
+            st, _, doc = self.call("POST", "/clusters/ad/addons", {
+                "addonName": "coredns", "configurationValues": garbage})
+            self.assertEqual(st, 400, garbage)
+        yaml = "replicaCount: 3\nresources:\n  limits:\n    memory: 170Mi\n"
+        st, _, doc = self.call("POST", "/clusters/ad/addons", {"addonName": "coredns",
+                                                               "configurationValues": yaml})
+        self.assertEqual(st, 200, doc)
+        self.assertEqual(doc["addon"]["configurationValues"], yaml)
+        # no node group: DEGRADED with the replica issue; a node group makes it ACTIVE
+        def status(want):
+            def f():
+                _, _, d = self.call("GET", "/clusters/ad/addons/coredns")
+                return d["addon"] if d["addon"]["status"] == want else None
+            return wait_for(f)
+        a = status("DEGRADED")
+        self.assertEqual(a["health"]["issues"][0]["code"], "InsufficientNumberOfReplicas")
+        self.assertEqual(a["configurationValues"], yaml)
+        js = '{ "replicaCount" : 2 }'
+        st, _, doc = self.call("POST", "/clusters/ad/addons/coredns/update",
+                               {"configurationValues": js})
+        self.assertEqual((st, doc["update"]["type"]), (200, "AddonUpdate"))
+        self.update_done("ad", doc["update"]["id"], "addonName=coredns")
+        node = self.make_role(self.creds, "ad-node", "ec2.amazonaws.com")
+        self.call("POST", "/clusters/ad/node-groups", {"nodegroupName": "n", "subnets": ["s"],
+                                                       "nodeRole": node})
+        self.ng_active("ad", "n")
+        a = status("ACTIVE")
+        self.assertEqual((a["configurationValues"], a["health"]["issues"]), (js, []))
+
     # ---- helpers
     def hold(self, kind, name, on, cluster="up"):
         doc = {"account": self.acct, "cluster": cluster, "kind": kind, "hold": on}

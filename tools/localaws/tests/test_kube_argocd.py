@@ -3,6 +3,7 @@ namespaces, server-side apply semantics, and the Argo CD Application lifecycle w
 controller (Progressing -> Synced/Healthy, Degraded for an unknown chart version, finalizers)."""
 
 import time
+import urllib.parse
 
 from . import sigv4_signer as signer
 from .harness import MGMT, EmulatorTest, wait_for
@@ -98,7 +99,7 @@ class KubeArgo(EmulatorTest):
         # this cluster by its EKS ARN (kubernetes-argocd.md §9.4)
         self.register_cluster()
         # hold "spark" in its sync (admin knob) so Progressing is observed whatever the speed
-        self.hold("spark", True)
+        self.hold_app("spark", True)
         # apply creates (201) with metadata the server owns
         st, app = self.k("PATCH", APP + "spark?fieldManager=unicron&force=true",
                          app_body("spark"), APPLY)
@@ -121,7 +122,7 @@ class KubeArgo(EmulatorTest):
         self.assertEqual(app["status"]["health"]["status"], "Progressing")
         self.assertEqual(app["status"]["sync"]["status"], "OutOfSync")
         self.assertEqual(app["status"]["operationState"]["phase"], "Running")
-        self.hold("spark", False)
+        self.hold_app("spark", False)
 
         def synced():
             _, a = self.k("GET", APP + "spark")
@@ -190,11 +191,8 @@ class KubeArgo(EmulatorTest):
                          "?fieldManager=test", secret, APPLY)
         self.assertIn(st, (200, 201), doc)
 
-    def hold(self, name, on):
-        st, doc = self.emu.admin_post("/_localaws/hold", {
-            "account": self.acct, "cluster": "apps", "kind": "application", "name": name,
-            "namespace": "argocd", "hold": on})
-        self.assertEqual(st, 200, doc)
+    def hold_app(self, name, on):
+        self.hold(self.acct, "apps", "application", name, on=on, namespace="argocd")
 
     def test_destinations_on_the_capability(self):
         self.ensure_argocd()
@@ -220,6 +218,22 @@ class KubeArgo(EmulatorTest):
                 conds = wait_for(bad)
                 self.assertEqual(conds[0]["type"], "InvalidSpecError")
                 self.assertIn(text, conds[0]["message"])
+        # without deploy rights on the destination the sync fails (SyncError), and succeeds once
+        # the role gets them
+        self.deploy_rights(False)
+        st, _ = self.k("PATCH", APP + "denied?fieldManager=unicron", app_body("denied"), APPLY)
+        self.assertEqual(st, 201)
+
+        def failed():
+            _, a = self.k("GET", APP + "denied")
+            op = a.get("status", {}).get("operationState", {})
+            return a if op.get("phase") == "Failed" else None
+        a = wait_for(failed)
+        self.assertEqual(a["status"]["conditions"][0]["type"], "SyncError")
+        self.assertIn('cannot create resource "namespaces"', a["status"]["conditions"][0]["message"])
+        self.deploy_rights(True)
+        wait_for(lambda: self.k("GET", APP + "denied")[1]["status"]["health"]["status"] ==
+                 "Healthy")
         # the cluster ARN as server works once registered; an out-of-band edit of the spec
         # (merge patch of the Helm values) is a new generation the controller syncs again
         body = app_body("byarn")
@@ -253,6 +267,21 @@ class KubeArgo(EmulatorTest):
             self.assertEqual(st, 200, doc)
         wait_for(lambda: self.emu.eks("GET", "/clusters/apps/capabilities/argocd",
                                       creds=self.creds)[2]["capability"]["status"] == "ACTIVE")
+        # the entry EKS made for the role does not cover workloads (aws-apis.md §12.5)
+        self.deploy_rights(True)
+
+    def deploy_rights(self, on):
+        role = "arn:aws:iam::%s:role/argocd-cap" % self.acct
+        path = "/clusters/apps/access-entries/%s/access-policies" % urllib.parse.quote(role,
+                                                                                      safe="")
+        admin = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
+        if on:
+            st, _, doc = self.emu.eks("POST", path, {"policyArn": admin, "accessScope": {
+                "type": "cluster"}}, creds=self.creds)
+        else:
+            st, _, doc = self.emu.eks("DELETE", path + "/" + urllib.parse.quote(admin, safe=""),
+                                      creds=self.creds)
+        self.assertEqual(st, 200, doc)
 
     def test_stuck_finalizer_without_controller(self):
         # a second cluster with the CRDs but no running controller: deletion stays pending

@@ -5,7 +5,9 @@ Progressing without depending on machine speed. Not AWS; the provider never call
 Functions take the store (lock held by the caller) and return (status, dict).
 """
 
-HOLD_KINDS = ("cluster", "nodegroup", "addon", "capability", "update", "application")
+HOLD_KINDS = ("cluster", "nodegroup", "addon", "capability", "update", "application",
+              "organizations")
+ORGANIZATIONS_HOLD = "organizations"
 _FILTERS = ("account", "region", "cluster", "kind", "name", "event")
 
 
@@ -20,6 +22,21 @@ def history(store, query):
     events = [e for e in store.state.get("history", [])
               if e["seq"] > since and all(str(e.get(k)) == v for k, v in wanted.items())]
     return 200, {"events": events, "lastSeq": store.state.get("history_seq", 0)}
+
+
+def organizations_held(store):
+    return ORGANIZATIONS_HOLD in store.state.get("holds", ())
+
+
+def _restart_organizations(store, now):
+    """On release the held transitions take their usual delay from now."""
+    delay = store.cfg.delay
+    for req in store.state["create_requests"].values():
+        if req["State"] == "IN_PROGRESS":
+            req["complete_at"] = max(req["complete_at"], now + delay)
+    for acct in store.state["accounts"].values():
+        if acct["State"] == "PENDING_CLOSURE":
+            acct["suspend_at"] = max(acct.get("suspend_at", 0), now + delay)
 
 
 def _key(account, region, cluster, kind, name):
@@ -40,7 +57,19 @@ def hold(store, doc, now):
     A hold names an object, which need not exist yet (a cluster, node group or Application about
     to be created is held from its creation). kind cluster holds the cluster's own state and its
     cluster-level updates; nodegroup / addon / capability also hold that object's updates;
-    update holds one update by id."""
+    update holds one update by id. kind organizations (no other field) holds every CreateAccount
+    IN_PROGRESS and CloseAccount PENDING_CLOSURE."""
+    if isinstance(doc, dict) and doc.get("kind") == "organizations" and \
+            isinstance(doc.get("hold", True), bool):
+        holds = store.state.setdefault("holds", [])
+        on = doc.get("hold", True)
+        if on and ORGANIZATIONS_HOLD not in holds:
+            holds.append(ORGANIZATIONS_HOLD)
+        elif not on and ORGANIZATIONS_HOLD in holds:
+            holds.remove(ORGANIZATIONS_HOLD)
+            _restart_organizations(store, now)
+        store.dirty = True
+        return 200, {"held": on, "holds": len(holds)}
     if not isinstance(doc, dict) or doc.get("kind") not in HOLD_KINDS or \
             not isinstance(doc.get("hold", True), bool) or \
             not isinstance(doc.get("account"), str) or not isinstance(doc.get("cluster"), str) or \
@@ -68,5 +97,7 @@ def hold(store, doc, now):
             app = kube.find_object(k, kube.ARGO_GV, "applications", ns, app_name) if k else None
             if app is not None:
                 app["_since"] = now  # the controller resumes from here
+                if app.get("_deleting_since") is not None:
+                    app["_deleting_since"] = now
     store.dirty = True
     return 200, {"held": on, "holds": len(holds)}

@@ -7,7 +7,8 @@ quoted and block scalars, comments), not a full YAML parser. The text itself is 
 import json
 import re
 
-_KEY = re.compile(r"""^(?:"(?:[^"\\]|\\.)*"|'(?:[^']|'')*'|[^\s#'"{}\[\],&*!|>%@`-][^:#]*?|-[^\s:][^:#]*?)"""
+_KEY = re.compile(r"""^(?:"(?:[^"\\]|\\.)*"|'(?:[^']|'')*'"""     # quoted key
+                  r"""|[^\s#'"{}\[\],&*!|>%@`-][^:#]*?|-[^\s:][^:#]*?)"""  # plain key
                   r"""\s*:(?:\s+(.*))?$""")
 
 

@@ -1,10 +1,11 @@
 """EKS (restJson1, signing name eks) for localaws: clusters, updates, node groups, add-ons, tags,
-add-on versions, and routing to capabilities.
+add-on versions, DescribeClusterVersions, and routing to capabilities and access entries.
 
-State machines advance lazily in advance(): CREATING -> ACTIVE, DELETING -> gone, Update InProgress ->
-Successful (the change is applied when the update ends). One update at a time per object; cluster
-versions move one minor at a time; clientRequestToken makes creates and updates idempotent.
-Must not render HTTP; handlers return (status, dict) and raise ApiError.
+State machines advance lazily in advance(), every due transition in the order it fell due and each
+recorded in the admin history: CREATING -> ACTIVE, DELETING -> gone, Update InProgress -> Successful
+(the change is applied when the update ends). One update at a time per object; cluster versions move
+one minor at a time and only to supported versions; clientRequestToken makes creates and updates
+idempotent. Must not render HTTP; handlers return (status, dict) and raise ApiError.
 """
 
 import hashlib
@@ -471,7 +472,7 @@ def create_cluster(ctx, p, q, body):
     if not pub and not priv:
         raise invalid_param("Cluster must have at least one of endpointPublicAccess or "
                             "endpointPrivateAccess enabled.", clusterName=name)
-    version = _str(body, "version") or cat.DEFAULT_KUBERNETES_VERSION
+    version = _str(body, "version") or cat.default_kubernetes_version(cat.today(ctx.cfg))
     if not cat.usable(version, cat.today(ctx.cfg)):
         raise invalid_param("unsupported Kubernetes version %s" % version, clusterName=name)
     logging = {t: False for t in cat.LOG_TYPES}
@@ -1180,7 +1181,7 @@ def describe_cluster_versions(ctx, p, q, body):
                 continue
             status = cat.version_status(v, day)
             rel, std, ext, patch = cat.VERSION_DATES[v]
-            is_default = v == cat.DEFAULT_KUBERNETES_VERSION
+            is_default = v == cat.default_kubernetes_version(day)
             if wanted and v not in wanted:
                 continue
             if default_only and not is_default:

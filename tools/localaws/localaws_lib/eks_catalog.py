@@ -71,6 +71,16 @@ def usable(version, day):
     return released(version, day) and version_status(version, day) != UNSUPPORTED
 
 
+def default_kubernetes_version(day):
+    """The version new clusters get on `day`: 1.35 (VERSIONS.md) while it is usable, else the
+    newest version in standard support."""
+    if usable(DEFAULT_KUBERNETES_VERSION, day):
+        return DEFAULT_KUBERNETES_VERSION
+    standard = [v for v in KUBERNETES_VERSIONS if released(v, day) and
+                version_status(v, day) == STANDARD]
+    return standard[-1] if standard else DEFAULT_KUBERNETES_VERSION
+
+
 def span(lo, hi):
     return [v for v in KUBERNETES_VERSIONS if _key(lo) <= _key(v) <= _key(hi)]
 

@@ -502,6 +502,7 @@ def _resource(store, k, c, req, gv, plural, ns, name, now, principal):
             return 200, render(obj)
         if obj["metadata"].get("finalizers"):
             if "deletionTimestamp" not in obj["metadata"]:
+                _app_event(store, c, obj, "delete_requested", now)
                 obj["metadata"]["deletionTimestamp"] = iso(now)
                 obj["metadata"]["deletionGracePeriodSeconds"] = 0
                 obj["_deleting_since"] = now
@@ -509,6 +510,7 @@ def _resource(store, k, c, req, gv, plural, ns, name, now, principal):
                 store.dirty = True
             return 200, render(obj)
         del bucket[name]
+        _app_event(store, c, obj, "deleted", now)
         store.dirty = True
         group = gv.split("/")[0] if "/" in gv else ""
         return 200, status_body(200, "", "", {"name": name, "group": group, "kind": plural,
@@ -676,6 +678,17 @@ def _merge_patch(target, patch):
             target[key] = copy.deepcopy(value)
 
 
+def _app_event(store, c, obj, event, now, **kw):
+    """History events for Argo CD Applications (admin GET /_localaws/history)."""
+    if obj.get("kind") != "Application":
+        return
+    _, _, _, region, account, _ = c["arn"].split(":", 5)
+    meta = obj["metadata"]
+    store.record(account=account, region=region, cluster=c["name"], kind="application",
+                 name="%s/%s" % (meta.get("namespace"), meta.get("name")), event=event, at=now,
+                 **kw)
+
+
 def _maybe_finish_delete(store, bucket, name, obj):
     if obj["metadata"].get("deletionTimestamp") and not obj["metadata"].get("finalizers") and \
             obj.get("kind") != "Namespace":
@@ -684,6 +697,36 @@ def _maybe_finish_delete(store, bucket, name, obj):
 
 
 # ---------------------------------------------------------------- controller (time-driven)
+
+def _create_destination_namespace(store, app, env, now):
+    """A sync with CreateNamespace=true makes the destination namespace on the destination cluster
+    (with syncPolicy.managedNamespaceMetadata labels); Argo CD never deletes it afterwards."""
+    spec = app.get("spec") or {}
+    policy = spec.get("syncPolicy") or {}
+    dest = spec.get("destination") or {}
+    ns = dest.get("namespace")
+    if "CreateNamespace=true" not in (policy.get("syncOptions") or []) or not ns or \
+            not _NAME.match(ns):
+        return
+    server = dest.get("server") or env["clusters"].get(dest.get("name"))
+    m = re.match(r"^arn:aws[a-z-]*:eks:([a-z0-9-]+):(\d{12}):cluster/(.+)$", server or "")
+    if not m:
+        return
+    target = store.state["eks"].get(m.group(2), {}).get(m.group(1), {"clusters": {}})[
+        "clusters"].get(m.group(3))
+    if target is None:
+        return
+    tk = _kstate(store, target)
+    if ns in _bucket(tk, "v1", "namespaces", ""):
+        return
+    obj = _put_namespace(tk, ns, now)
+    extra = (policy.get("managedNamespaceMetadata") or {})
+    for field in ("labels", "annotations"):
+        if isinstance(extra.get(field), dict):
+            obj["metadata"].setdefault(field, {}).update(
+                {k: v for k, v in extra[field].items() if isinstance(v, str)})
+    store.dirty = True
+
 
 def _secret_value(secret, key):
     v = (secret.get("stringData") or {}).get(key)
@@ -760,6 +803,8 @@ def advance(store, now):
             app = apps[name]
             meta = app["metadata"]
             if meta.get("deletionTimestamp"):
+                if held(store, c, "application", "%s/%s" % (watch, name)):
+                    continue  # the cascade waits while held
                 since = app.get("_deleting_since", now)
                 if app.get("_deleting_since") is None:
                     app["_deleting_since"] = now
@@ -772,6 +817,7 @@ def advance(store, now):
                         store.dirty = True
                     if not fins:
                         del apps[name]
+                        _app_event(store, c, app, "deleted", since + delay)
                         store.dirty = True
                 continue
             if app.get("_seen_gen") != meta.get("generation"):
@@ -802,3 +848,5 @@ def advance(store, now):
                     del app["operation"]
                 meta["resourceVersion"] = _next_rv(k)
                 store.dirty = True
+                if status["sync"]["status"] == "Synced":
+                    _create_destination_namespace(store, app, env, now)

@@ -164,7 +164,10 @@ def _emails_in_use(st):
 # ---------------------------------------------------------------- time-driven state
 
 def advance(store, now):
+    from .admin import organizations_held
     st = store.state
+    if organizations_held(store):
+        return
     for req in st["create_requests"].values():
         if req["State"] != "IN_PROGRESS" or req["complete_at"] > now:
             continue

@@ -3,8 +3,9 @@ AWS SDKs send them to a single endpoint override, SigV4 checked, faults injected
 under the store lock, and answers rendered in each protocol's shape.
 
 Routing: X-Amz-Target -> Organizations (awsJson1_1); form/query Action+Version (or the credential
-scope's service) -> STS / IAM (awsQuery); /clusters, /addons, /tags -> EKS (restJson1);
-/k8s/<cluster id>/... -> that cluster's Kubernetes API; /_localaws/... -> admin surface.
+scope's service) -> STS / IAM (awsQuery); /clusters, /addons, /tags, /cluster-versions,
+/access-policies -> EKS (restJson1); /k8s/<cluster id>/... -> that cluster's Kubernetes API;
+/_localaws/... -> admin surface (history and hold in admin.py).
 """
 
 import json

@@ -118,7 +118,8 @@ def main():
     url = "https://oidc.eks.us-east-1.amazonaws.com/id/0123456789ABCDEF0123456789ABCDEF"
     arn = iam.create_open_id_connect_provider(
         Url=url, ClientIDList=["sts.amazonaws.com"],
-        ThumbprintList=["9e99a48a9960b14926bb7f3b02e22da2b0ab7280"], Tags=[{"Key": "k", "Value": "v"}])["OpenIDConnectProviderArn"]
+        ThumbprintList=["9e99a48a9960b14926bb7f3b02e22da2b0ab7280"],
+        Tags=[{"Key": "k", "Value": "v"}])["OpenIDConnectProviderArn"]
     assert arn.endswith(":oidc-provider/" + url[len("https://"):]), arn
     got = iam.get_open_id_connect_provider(OpenIDConnectProviderArn=arn)
     assert got["Url"] == url[len("https://"):] and got["ClientIDList"] == ["sts.amazonaws.com"], got

@@ -147,7 +147,9 @@ def x(root, path, service):
     return None if el is None else el.text
 
 
-def wait_for(fn, timeout=5.0, interval=0.03):
+def wait_for(fn, timeout=30.0, interval=0.03):
+    """Polls fn until it is truthy. The bound only catches a state that never moves (states change
+    after --async-delay-ms); it is generous because a loaded CI machine can stall for seconds."""
     deadline = time.time() + timeout
     last = None
     while time.time() < deadline:
@@ -185,7 +187,7 @@ class EmulatorTest(unittest.TestCase):
         self.assertEqual(status["State"], "SUCCEEDED", status)
         return status["AccountId"]
 
-    def assume(self, account, role="OrganizationAccountAccessRole", creds=MGMT, timeout=5.0):
+    def assume(self, account, role="OrganizationAccountAccessRole", creds=MGMT, timeout=30.0):
         arn = "arn:aws:iam::%s:role/%s" % (account, role)
 
         def attempt():
@@ -205,8 +207,8 @@ class EmulatorTest(unittest.TestCase):
 
     def hold(self, account, cluster, kind, name=None, on=True, region="us-east-1",
              namespace=None):
-        """Admin hold knob: keeps an object (or one not created yet) in its transitional state, so
-        a test observes CREATING / UPDATING / InProgress / Progressing whatever the machine speed."""
+        """Admin hold knob: keeps an object (or one not created yet) in its transitional state,
+        so a test observes CREATING / UPDATING / InProgress / Progressing whatever the speed."""
         doc = {"account": account, "region": region, "cluster": cluster, "kind": kind,
                "hold": on}
         if name is not None:

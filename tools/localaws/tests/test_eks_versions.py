@@ -256,6 +256,30 @@ class Versions(EmulatorTest):
         a = status("ACTIVE")
         self.assertEqual((a["configurationValues"], a["health"]["issues"]), (js, []))
 
+    def test_admin_hold_and_history_inputs(self):
+        for bad in ({}, {"account": self.acct, "cluster": "x", "kind": "bogus"},
+                    {"account": self.acct, "cluster": "x", "kind": "nodegroup"},
+                    {"account": self.acct, "cluster": "x", "kind": "cluster", "hold": "yes"}):
+            st, doc = self.emu.admin_post("/_localaws/hold", bad)
+            self.assertEqual(st, 400, bad)
+        st, h, b = self.emu.raw("POST", "/_localaws/hold", b"not json")
+        self.assertEqual(st, 400)
+        st, doc = self.emu.admin("GET", "/_localaws/history?since=abc")
+        self.assertEqual(st, 400)
+        st, doc = self.emu.admin("DELETE", "/_localaws/history")
+        self.assertEqual(st, 405)
+        # a hold on a cluster that does not exist yet keeps it CREATING from its creation
+        self.hold("cluster", None, True, cluster="later")
+        role = self.make_role(self.creds, "later-role", "eks.amazonaws.com")
+        st, _, doc = self.call("POST", "/clusters", {
+            "name": "later", "roleArn": role, "resourcesVpcConfig": {"subnetIds": ["a", "b"]}})
+        self.assertEqual(st, 200, doc)
+        self.emu.admin("GET", "/_localaws/state")  # any request runs the clock
+        _, _, doc = self.call("GET", "/clusters/later")
+        self.assertEqual(doc["cluster"]["status"], "CREATING")
+        self.hold("cluster", None, False, cluster="later")
+        wait_for(lambda: self._cluster_if(self.creds, "later", "ACTIVE"))
+
     # ---- helpers
     def hold(self, kind, name, on, cluster="up"):
         doc = {"account": self.acct, "cluster": cluster, "kind": kind, "hold": on}
@@ -287,6 +311,9 @@ class VersionsEarlier(EmulatorTest):
         got = {v["clusterVersion"]: v["versionStatus"] for v in doc["clusterVersions"]}
         self.assertEqual(got, {"1.30": "STANDARD_SUPPORT", "1.31": "STANDARD_SUPPORT",
                                "1.32": "STANDARD_SUPPORT", "1.33": "STANDARD_SUPPORT"})
+        # the default is then the newest version in standard support
+        st, _, doc = self.emu.eks("GET", "/cluster-versions", query="defaultOnly=true")
+        self.assertEqual([v["clusterVersion"] for v in doc["clusterVersions"]], ["1.33"])
 
     def test_bad_today_is_refused(self):
         emu = Emulator("--today", "2025-13-01")

@@ -131,6 +131,9 @@ class KubeArgo(EmulatorTest):
                 s["health"]["status"] == "Healthy" else None
         app = wait_for(synced)
         self.assertEqual(app["status"]["operationState"]["phase"], "Succeeded")
+        # CreateNamespace=true made the destination namespace
+        st, ns = self.k("GET", "/api/v1/namespaces/spark")
+        self.assertEqual((st, ns["status"]["phase"]), (200, "Active"))
         # the history shows the transition in order
         st, hist = self.emu.admin("GET", "/_localaws/history?kind=application&name=argocd/spark"
                                   "&account=" + self.acct)
@@ -163,13 +166,21 @@ class KubeArgo(EmulatorTest):
         self.assertEqual((app["status"]["sync"]["status"], app["status"]["health"]["status"]),
                          ("OutOfSync", "Missing"))
         # delete with the finalizer: 200 with the object, gone after the controller's cleanup
+        # (held, so the pending deletion is observed whatever the machine speed)
+        self.hold_app("spark", True)
         st, app = self.k("DELETE", APP + "spark")
         self.assertEqual(st, 200)
         self.assertEqual(app["kind"], "Application")
         self.assertIn("deletionTimestamp", app["metadata"])
         st, app = self.k("GET", APP + "spark")
         self.assertEqual(st, 200)
+        self.assertEqual(app["metadata"]["finalizers"], ["resources-finalizer.argocd.argoproj.io"])
+        self.hold_app("spark", False)
         wait_for(lambda: self.k("GET", APP + "spark")[0] == 404)
+        _, hist = self.emu.admin("GET", "/_localaws/history?kind=application&name=argocd/spark"
+                                 "&account=" + self.acct)
+        self.assertEqual([e["event"] for e in hist["events"]][-2:],
+                         ["delete_requested", "deleted"])
         st, doc = self.k("GET", APP + "spark")
         self.assertEqual(doc["message"], 'applications.argoproj.io "spark" not found')
         # without finalizers: deleted at once, Status answer
@@ -230,7 +241,8 @@ class KubeArgo(EmulatorTest):
             return a if op.get("phase") == "Failed" else None
         a = wait_for(failed)
         self.assertEqual(a["status"]["conditions"][0]["type"], "SyncError")
-        self.assertIn('cannot create resource "namespaces"', a["status"]["conditions"][0]["message"])
+        self.assertIn('cannot create resource "namespaces"',
+                      a["status"]["conditions"][0]["message"])
         self.deploy_rights(True)
         wait_for(lambda: self.k("GET", APP + "denied")[1]["status"]["health"]["status"] ==
                  "Healthy")

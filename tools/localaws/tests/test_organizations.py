@@ -1,8 +1,6 @@
 """Organizations over awsJson1_1: accounts (async create, duplicate e-mail, close + quota), OUs,
 parents, moves, tags, pagination, validation errors."""
 
-import time
-
 from .harness import MGMT_ACCOUNT, EmulatorTest, wait_for
 
 
@@ -17,7 +15,12 @@ class Organizations(EmulatorTest):
         st, _, doc = self.emu.org("ListRoots")
         self.assertRegex(doc["Roots"][0]["Id"], r"^r-[0-9a-z]{4,32}$")
 
+    def org_hold(self, on):
+        st, doc = self.emu.admin_post("/_localaws/hold", {"kind": "organizations", "hold": on})
+        self.assertEqual(st, 200, doc)
+
     def test_create_account_state_machine(self):
+        self.org_hold(True)  # IN_PROGRESS until released, whatever the machine speed
         st, _, doc = self.emu.org("CreateAccount", {"Email": "sm@example.com",
                                                     "AccountName": "sm",
                                                     "Tags": [{"Key": "team", "Value": "a"}]})
@@ -31,9 +34,14 @@ class Organizations(EmulatorTest):
         self.assertEqual(doc["CreateAccountStatus"]["State"], "IN_PROGRESS")
         _, st_doc = self.emu.admin("GET", "/_localaws/state")
         self.assertEqual(st_doc["create_requests"][s["Id"]]["State"], "IN_PROGRESS")
-        time.sleep(0.15)
-        _, _, doc = self.emu.org("DescribeCreateAccountStatus", {"CreateAccountRequestId": s["Id"]})
-        done = doc["CreateAccountStatus"]
+        self.org_hold(False)
+
+        def finished():
+            _, _, d = self.emu.org("DescribeCreateAccountStatus",
+                                   {"CreateAccountRequestId": s["Id"]})
+            return d["CreateAccountStatus"] if d["CreateAccountStatus"]["State"] != \
+                "IN_PROGRESS" else None
+        done = wait_for(finished)
         self.assertEqual(done["State"], "SUCCEEDED")
         self.assertRegex(done["AccountId"], r"^\d{12}$")
         self.assertIn("CompletedTimestamp", done)
@@ -147,6 +155,7 @@ class Organizations(EmulatorTest):
         self.assertEqual((doc["__type"], doc["Reason"]),
                          ("ConstraintViolationException", "CANNOT_CLOSE_MANAGEMENT_ACCOUNT"))
         accts = [self.new_account() for _ in range(4)]
+        self.org_hold(True)  # PENDING_CLOSURE until released
         st, _, doc = self.emu.org("CloseAccount", {"AccountId": accts[0]})
         self.assertEqual((st, doc), (200, {}))
         _, _, doc = self.emu.org("DescribeAccount", {"AccountId": accts[0]})
@@ -154,9 +163,9 @@ class Organizations(EmulatorTest):
                          ("PENDING_CLOSURE", "PENDING_CLOSURE"))
         st, _, doc = self.emu.org("CloseAccount", {"AccountId": accts[0]})
         self.assertEqual(doc["__type"], "AccountAlreadyClosedException")
-        time.sleep(0.15)
-        _, _, doc = self.emu.org("DescribeAccount", {"AccountId": accts[0]})
-        self.assertEqual(doc["Account"]["State"], "SUSPENDED")
+        self.org_hold(False)
+        wait_for(lambda: self.emu.org("DescribeAccount", {"AccountId": accts[0]})[2][
+            "Account"]["State"] == "SUSPENDED")
         # assuming a role in a suspended account is refused
         st, _, _ = self.emu.xml("sts", "AssumeRole", {
             "RoleArn": "arn:aws:iam::%s:role/OrganizationAccountAccessRole" % accts[0],

@@ -62,21 +62,22 @@ class ClusterFaultTest(test_cluster.ClusterTestCase):
                            "destroy ran without faults")
 
     def test_sigkill_while_cluster_creating_then_apply_leaves_one_cluster(self):
-        # every transitional state lasts 3 s: CreateAccount, the cluster's CREATING
-        self.start_localaws(async_delay_ms=3000)
+        # The tenant first, so that the cluster's account is known and localaws' hold knob can
+        # keep the cluster CREATING from its creation on (no race with the clock).
+        self.start_localaws()
         c = test_cluster.Cluster(version="1.35")
-        w = self.cluster_workdir(c)
+        w = self.workdir({"main.tf": test_cluster.render(self.la.url, test_cluster.tenant(),
+                                                         None)}, localaws=self.la)
+        self.apply(w)
+        acct = self.account_ids(w)["dev"]
+        inside = self.inside(acct)
+        self.api.hold(acct, c.name, "cluster")
+        self.write_cluster(w, c)
         proc = self.start_terraform(w, "apply", "-auto-approve")
         self.wait_for_calls(proc, "CreateCluster", 1)
-        acct = None
-        for a in self.api.list_accounts():
-            if a["Id"] != test_cluster.MGMT:
-                acct = a["Id"]
-        self.assertIsNotNone(acct)
-        inside = self.inside(acct)
         d = inside.describe_cluster(c.name)
         self.assertIsNotNone(d, "CreateCluster answered, but there is no cluster")
-        self.assertEqual(d["status"], "CREATING", "the kill must land while CREATING")
+        self.assertEqual(d["status"], "CREATING")
 
         providers = test_tenant_faults.children_named(proc.pid, PROVIDER_EXE)
         self.assertEqual(len(providers), 1, "provider process of terraform %d" % proc.pid)
@@ -84,11 +85,16 @@ class ClusterFaultTest(test_cluster.ClusterTestCase):
         out, _ = proc.communicate(timeout=120)
         self.assertNotEqual(proc.returncode, 0, out)
         self.assertTraceClean(w)
+        self.assertEqual(inside.describe_cluster(c.name)["status"], "CREATING")
+        self.api.hold(acct, c.name, "cluster", hold=False)
 
         rc, out = self.tf(w, "apply", "-auto-approve")
         self.assertEqual(rc, 0, "apply after SIGKILL failed:\n" + out)
         self.assertEqual(inside.list_clusters(), [c.name], "exactly one cluster")
-        self.assertEqual(self.account_ids(w)["dev"], acct)
+        created = test_cluster.emulator_history(self.api, account=acct, cluster=c.name,
+                                                kind="cluster", event="status")
+        self.assertEqual(len([e for e in created if e.get("status") == "CREATING"]), 1,
+                         "the cluster was created once: %r" % created)
         self.check_cluster(w, c, acct)
         self.assertClusterNoChanges(w)
 

@@ -1109,6 +1109,29 @@ class ClusterBadInputTest(ClusterTestCase):
         # nothing was changed: the cluster still runs 1.35
         self.assertEqual(self.inside(acct).describe_cluster(c.name)["version"], "1.35")
 
+    def test_aws_error_names_operation_code_and_principal_then_fix_applies(self):
+        # an access entry for a principal that does not exist: EKS refuses it at apply
+        missing = "arn:aws:iam::%s:role/nobody-here" % MGMT
+        c = Cluster(version="1.35", node_groups=[node_group("general", ["m6i.large"], 1, 2)],
+                    access_entries=[{"principal_arn": missing, "policy": "AmazonEKSViewPolicy"}])
+        self.start_localaws()
+        w = self.cluster_workdir(c)
+        rc, out = self.tf(w, "apply", "-auto-approve")
+        self.assertEqual(rc, 1, out)
+        diag = out[out.index("Error:"):]
+        self.assertIn("CreateAccessEntry", diag)
+        self.assertRegex(diag, r"InvalidParameter|ResourceNotFound")
+        self.assertIn(missing, diag)
+        # the next apply with a principal that exists finishes the cluster: one cluster
+        c.access_entries = [{"principal_arn": ONCALL, "policy": "AmazonEKSViewPolicy"}]
+        self.write_cluster(w, c)
+        rc, out = self.tf(w, "apply", "-auto-approve")
+        self.assertEqual(rc, 0, out)
+        acct = self.account_ids(w)["dev"]
+        self.check_cluster(w, c, acct)
+        self.assertNotIn(missing, self.inside(acct).list_access_entries(c.name))
+        self.assertClusterNoChanges(w)
+
     def test_extended_support_and_newer_than_known_versions_are_warnings(self):
         self.start_localaws()
         with self.subTest("extended support: a cost warning naming the next minor"):

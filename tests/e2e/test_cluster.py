@@ -77,7 +77,7 @@ class Cluster:
     def __init__(self, name=CLUSTER, version="1.33", tier=None, node_groups=None,
                  access_entries=None, log_types=("api", "audit"), tags=None,
                  account_id_expr='unicron_tenant.t.account_ids["dev"]', subnets=None,
-                 timeouts=True):
+                 timeouts=True, public_access_cidrs=None):
         self.name = name
         self.version = version
         self.tier = tier
@@ -97,6 +97,7 @@ class Cluster:
         self.account_id_expr = account_id_expr
         self.subnets = list(subnets or SUBNETS)
         self.timeouts = timeouts
+        self.public_access_cidrs = public_access_cidrs
 
     def hcl(self):
         out = ['resource "unicron_cluster" "c" {\n  account_id = %s\n  name = %s\n'
@@ -108,6 +109,8 @@ class Cluster:
         out.append("  subnet_ids = %s\n" % hcl_list(self.subnets))
         if self.log_types is not None:
             out.append("  enabled_log_types = %s\n" % hcl_list(self.log_types))
+        if self.public_access_cidrs is not None:
+            out.append("  public_access_cidrs = %s\n" % hcl_list(self.public_access_cidrs))
         if self.tags:
             out.append("  tags = %s\n" % hcl_map(self.tags))
         for ng in self.node_groups:
@@ -360,6 +363,8 @@ class ClusterTestCase(test_tenant.TenantTestCase):
             if entry.get("enabled"):
                 enabled.update(entry["types"])
         self.assertEqual(enabled, set(c.log_types or []))
+        self.assertEqual(sorted(eks["resourcesVpcConfig"]["publicAccessCidrs"]),
+                         sorted(c.public_access_cidrs or ["0.0.0.0/0"]))
         self.assertEqual(eks["tags"], c.tags_all())
 
         # IAM roles of the control plane and the nodes, with their managed policies
@@ -641,6 +646,33 @@ class ClusterLifecycleTest(ClusterTestCase):
             self.assertEqual(self.check_cluster(w, c, acct), first, "node groups were kept")
             self.assertClusterNoChanges(w)
 
+        with self.subTest("public CIDRs and logging in one apply, one update at a time"):
+            # (a tags change: test_cluster_pending.py)
+            c.public_access_cidrs = ["203.0.113.0/24"]
+            c.log_types = ["api", "audit", "scheduler"]
+            self.write_cluster(w, c)
+            self.assertPlanChanges(w, must=[("public_access_cidrs",), ("enabled_log_types",)])
+            self.apply(w, "0 added, 1 changed, 0 destroyed")
+            self.assertEqual(self.check_cluster(w, c, acct), first, "node groups were kept")
+            kinds = sorted(u["type"] for u in inside.updates(c.name)
+                           if u["type"] != "VersionUpdate")
+            self.assertEqual(kinds, ["EndpointAccessUpdate", "LoggingUpdate"])
+            self.assertNotIn("ResourceInUseException", w.trace())
+            self.assertClusterNoChanges(w)
+
+        with self.subTest("node group added and another removed in place"):
+            c.node_groups.append(node_group("extra", ["c6i.large"], 0, 2))
+            self.write_cluster(w, c)
+            self.assertPlanChanges(w, must=[("node_group", "extra")])
+            self.apply(w, "0 added, 1 changed, 0 destroyed")
+            self.check_cluster(w, c, acct)
+            c.node_groups = [g for g in c.node_groups if g["name"] != "extra"]
+            self.write_cluster(w, c)
+            self.assertPlanChanges(w, must=[("node_group", "extra")])
+            self.apply(w, "0 added, 1 changed, 0 destroyed")
+            self.assertEqual(self.check_cluster(w, c, acct), first)
+            self.assertClusterNoChanges(w)
+
         with self.subTest("instance types change: create before destroy"):
             old_arn = self.node_group_state(w, "general")["arn"]
             c.ng("general")["instance_types"] = ["m6i.xlarge"]
@@ -787,11 +819,35 @@ class ClusterLifecycleTest(ClusterTestCase):
         self.assertEqual(inside.list_clusters(), [c.name], "imports created nothing")
 
         with self.subTest("destroy leaves nothing in the account"):
+            since = self.api.admin("GET", "/_localaws/history")["lastSeq"]
             rc, out = self.tf(w, "destroy", "-auto-approve")
             self.assertEqual(rc, 0, out)
             self.assertIn("Destroy complete! Resources: 2 destroyed.", out)
             self.assertTrue(self.state_has_no_resources(w))
             self.assertNothingLeft(acct, c.name)
+            # node groups first (in parallel), then the cluster
+            events = emulator_history(self.api, account=acct, cluster=c.name,
+                                      event="delete_requested", since=since)
+            order = [(e["kind"], e["name"]) for e in events]
+            self.assertEqual(sorted(order[:-1]),
+                             sorted(("nodegroup", n) for n in groups.values()), order)
+            self.assertEqual(order[-1], ("cluster", c.name), order)
+
+    def test_existing_iam_roles_are_adopted(self):
+        # roles left by an interrupted apply (or made by hand): same names, no policies
+        self.start_localaws()
+        c = Cluster(version="1.35", node_groups=[node_group("general", ["m6i.large"], 1, 2)],
+                    access_entries=[])
+        w = self.workdir({"main.tf": render(self.la.url, tenant(), None)}, localaws=self.la)
+        self.apply(w)
+        acct = self.account_ids(w)["dev"]
+        inside = self.inside(acct)
+        inside.create_role("unicron-%s-cluster" % c.name, trusted_service="eks.amazonaws.com")
+        inside.create_role("unicron-%s-node" % c.name, trusted_service="ec2.amazonaws.com")
+        self.write_cluster(w, c)
+        self.apply(w)
+        self.check_cluster(w, c, acct)
+        self.assertClusterNoChanges(w)
 
     def test_transitional_states_warn_and_cluster_deleted_out_of_band(self):
         c = Cluster(version="1.35", node_groups=[node_group("general", ["m6i.large"], 1, 3)],

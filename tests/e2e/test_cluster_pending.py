@@ -9,6 +9,10 @@ autoscaler had scaled to 3 (desired_size is never drift, yet a configured desire
 compared with what EKS reports when there is no prior state), and (2) `+ timeouts {...}`,
 which import cannot know (unicron_tenant keeps such settings in its unicron:import tag).
 
+test_tags_change_reaches_the_cluster_and_its_node_groups: `tags` are "Tags of the cluster and its
+node groups" (schema), but a tag added to `tags` of an existing cluster reaches the cluster only:
+the existing node groups keep their old tags (node groups created later get the new ones).
+
 Run: UNICRON_PROVIDER_BIN=build/terraform-provider-unicron python3 -m unittest discover \
      -s tests/e2e -p 'test_cluster*' -v
 """
@@ -67,6 +71,17 @@ class ClusterPendingTest(test_cluster.ClusterTestCase):
         # imports created nothing
         self.assertEqual(inside.list_clusters(), [c.name])
         self.assertEqual(self.check_cluster(w, c, acct), groups)
+
+    def test_tags_change_reaches_the_cluster_and_its_node_groups(self):
+        c = Cluster(version="1.35", access_entries=[])
+        w, acct = self.create_cluster(c)
+        groups = self.check_cluster(w, c, acct)
+        c.tags = {"team": "data", "budget": "q4"}
+        self.write_cluster(w, c)
+        self.assertPlanChanges(w, must=[("tags",), ("tags_all",)])
+        self.apply(w, "0 added, 1 changed, 0 destroyed")
+        self.assertEqual(self.check_cluster(w, c, acct), groups, "node groups were kept")
+        self.assertClusterNoChanges(w)
 
 
 if __name__ == "__main__":

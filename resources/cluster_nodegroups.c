@@ -187,6 +187,32 @@ static bool update_group(struct res_ng_work *w, const struct aws_rest_op *rop, j
     return true;
 }
 
+/* A scaling change keeps the autoscaler's desired size, moved into [min, max] only when the new
+ * range excludes it (EKS needs min <= desired <= max). */
+static bool clamp_desired(struct res_ng_work *w)
+{
+    json_t *sc = json_object_get(w->body, "scalingConfig");
+    if (sc == NULL || json_object_get(sc, "desiredSize") != NULL)
+        return true;
+    struct aws_error err;
+    json_t *ng = NULL;
+    aws_error_clear(&err);
+    if (describe(w->op, w->eks_name, &ng, &err) != UC_OK) {
+        fail(w, w->eks_name, &err);
+        return false;
+    }
+    json_int_t min = json_integer_value(json_object_get(sc, "minSize"));
+    json_int_t max = json_integer_value(json_object_get(sc, "maxSize"));
+    json_t *cur = json_object_get(json_object_get(ng, "scalingConfig"), "desiredSize");
+    if (json_is_integer(cur)) {
+        json_int_t d = json_integer_value(cur);
+        if (d < min || d > max)
+            json_object_set_new(sc, "desiredSize", json_integer(d < min ? min : max));
+    }
+    json_decref(ng);
+    return true;
+}
+
 static void *work_main(void *arg)
 {
     struct res_ng_work *w = arg;
@@ -207,7 +233,7 @@ static void *work_main(void *arg)
         w->gone = w->ok && w->ng == NULL;
         break;
     case RES_NG_CONFIG:
-        w->ok = update_group(w, &AWS_EKS_UPDATE_NODEGROUP_CONFIG, w->body);
+        w->ok = clamp_desired(w) && update_group(w, &AWS_EKS_UPDATE_NODEGROUP_CONFIG, w->body);
         break;
     case RES_NG_VERSION: {
         json_t *b = json_pack("{s:s}", "version", w->version ? w->version : "");

@@ -489,7 +489,7 @@ uc_status res_iam_role_ensure(struct aws_session *s, const struct res_iam_role_s
     if (st != UC_OK)
         goto out;
     if (!cur.exists) {
-        tags = tag_list(spec->tags ? spec->tags : json_object(), NULL);
+        tags = tag_list(spec->tags, NULL); /* NULL tags: an empty list */
         in = json_pack("{s:s,s:s}", "RoleName", spec->name, "AssumeRolePolicyDocument",
                        spec->trust_policy);
         if (in == NULL || tags == NULL) {

@@ -146,13 +146,19 @@ class TerraformTest(harness.ProviderTestCase):
     def test_protocol_5(self):
         self.run_protocol(5)
 
-    def test_apply_is_refused_with_a_diagnostic(self):
-        # unicron_tenant applies for real since issue 5 (it would try to reach AWS here), so the
-        # guard is checked on a resource that has no apply yet: a cluster on its own.
-        w = self.workdir({"main.tf": CLUSTER_ONLY_CONFIG}, protocol=6)
+    def test_apply_without_aws_is_a_diagnostic(self):
+        # unicron_tenant and unicron_cluster apply for real: with no AWS to reach (a closed local
+        # port) the apply ends with a diagnostic naming the AWS call and leaves no state.
+        cfg = CLUSTER_ONLY_CONFIG.replace(
+            'region = "eu-west-1"',
+            'region = "eu-west-1"\n  access_key = "test"\n  secret_key = "test"\n'
+            '  max_retries = 1\n  endpoints {\n    sts = "http://127.0.0.1:9"\n'
+            '    iam = "http://127.0.0.1:9"\n    eks = "http://127.0.0.1:9"\n'
+            '    organizations = "http://127.0.0.1:9"\n  }')
+        w = self.workdir({"main.tf": cfg}, protocol=6)
         r = w.tf("apply", "-auto-approve", "-no-color", "-input=false")
         self.assertEqual(r.returncode, 1)
-        self.assertIn("Apply is not available yet", r.stdout + r.stderr)
+        self.assertRegex(r.stdout + r.stderr, r"AWS \w+ failed|Interrupted during AWS")
         self.assertIsNone((w.state() or {}).get("resources") or None)
 
     def test_unknown_resource_type_is_a_diagnostic(self):

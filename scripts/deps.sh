@@ -7,7 +7,7 @@ PACKAGES=(
   build-essential cmake pkg-config ca-certificates openssl python3 unzip zip
   libgrpc-dev libprotobuf-c-dev protobuf-c-compiler
   libssl-dev libcurl4-openssl-dev libjansson-dev libmsgpack-dev libxml2-dev libcmocka-dev
-  python3-boto3
+  python3-boto3 python3-yaml
 )
 
 missing=()

@@ -6,8 +6,8 @@ Functions take the store (lock held by the caller) and return (status, dict).
 """
 
 HOLD_KINDS = ("cluster", "nodegroup", "addon", "capability", "update", "application",
-              "organizations")
-ORGANIZATIONS_HOLD = "organizations"
+              "organizations", "role_propagation")
+GLOBAL_HOLDS = ("organizations", "role_propagation")
 _FILTERS = ("account", "region", "cluster", "kind", "name", "event")
 
 
@@ -25,7 +25,11 @@ def history(store, query):
 
 
 def organizations_held(store):
-    return ORGANIZATIONS_HOLD in store.state.get("holds", ())
+    return "organizations" in store.state.get("holds", ())
+
+
+def propagation_held(store):
+    return "role_propagation" in store.state.get("holds", ())
 
 
 def _restart_organizations(store, now):
@@ -58,16 +62,19 @@ def hold(store, doc, now):
     to be created is held from its creation). kind cluster holds the cluster's own state and its
     cluster-level updates; nodegroup / addon / capability also hold that object's updates;
     update holds one update by id. kind organizations (no other field) holds every CreateAccount
-    IN_PROGRESS and CloseAccount PENDING_CLOSURE."""
-    if isinstance(doc, dict) and doc.get("kind") == "organizations" and \
+    IN_PROGRESS and CloseAccount PENDING_CLOSURE; role_propagation keeps the access roles of new
+    accounts (those with a propagation delay) answering AccessDenied to AssumeRole."""
+    if isinstance(doc, dict) and doc.get("kind") in GLOBAL_HOLDS and \
             isinstance(doc.get("hold", True), bool):
+        kind = doc["kind"]
         holds = store.state.setdefault("holds", [])
         on = doc.get("hold", True)
-        if on and ORGANIZATIONS_HOLD not in holds:
-            holds.append(ORGANIZATIONS_HOLD)
-        elif not on and ORGANIZATIONS_HOLD in holds:
-            holds.remove(ORGANIZATIONS_HOLD)
-            _restart_organizations(store, now)
+        if on and kind not in holds:
+            holds.append(kind)
+        elif not on and kind in holds:
+            holds.remove(kind)
+            if kind == "organizations":
+                _restart_organizations(store, now)
         store.dirty = True
         return 200, {"held": on, "holds": len(holds)}
     if not isinstance(doc, dict) or doc.get("kind") not in HOLD_KINDS or \

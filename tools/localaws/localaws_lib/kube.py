@@ -422,13 +422,31 @@ def _resource(store, k, c, req, gv, plural, ns, name, now, principal):
         if "force" in q:
             raise KubeError(422, "Invalid", "PatchOptions.meta.k8s.io \"\" is invalid: force: "
                             "Forbidden: may not be specified for non-apply patch")
-        if ctype == "application/merge-patch+json":
+        if ctype in ("application/merge-patch+json", "application/json-patch+json"):
             if obj is None:
                 raise _not_found(gv, plural, name)
-            patch = _json_body(req)
+            if ctype == "application/json-patch+json":
+                ops = _json_ops(req)
+            else:
+                patch = _json_body(req)
             before = json.dumps(render(obj), sort_keys=True)
             spec_before = _spec_part(obj)
-            _merge_patch(obj, patch)
+            if ctype == "application/json-patch+json":
+                patched = _json_patch({kk: v for kk, v in obj.items()
+                                       if not kk.startswith("_")}, ops)
+                hidden = {kk: v for kk, v in obj.items() if kk.startswith("_")}
+                if not isinstance(patched, dict) or not isinstance(patched.get("metadata"),
+                                                                   dict):
+                    raise KubeError(422, "Invalid", "the patch removed the object's metadata")
+                keep = {kk: obj["metadata"][kk] for kk in ("uid", "creationTimestamp",
+                                                           "resourceVersion", "generation")
+                        if kk in obj["metadata"]}
+                obj.clear()
+                obj.update(patched)
+                obj.update(hidden)
+                obj["metadata"].update(keep)
+            else:
+                _merge_patch(obj, patch)
             obj["metadata"]["name"] = name
             _normalize(obj)
             if json.dumps(render(obj), sort_keys=True) != before:
@@ -666,6 +684,92 @@ def _bump_generation(obj, now):
 def _changed(store, obj, now):
     obj["_changed_at"] = now
     store.dirty = True
+
+
+def _json_ops(req):
+    try:
+        ops = json.loads(req.body or b"")
+    except ValueError:
+        raise KubeError(400, "BadRequest", "the request body is not a valid JSON patch")
+    if not isinstance(ops, list) or any(not isinstance(o, dict) for o in ops):
+        raise KubeError(400, "BadRequest", "a JSON patch is a list of operations")
+    return ops
+
+
+def _pointer(path):
+    if path == "":
+        return []
+    if not isinstance(path, str) or not path.startswith("/"):
+        raise KubeError(422, "Invalid", "invalid JSON pointer %r" % (path,))
+    return [p.replace("~1", "/").replace("~0", "~") for p in path[1:].split("/")]
+
+
+def _walk(doc, parts):
+    cur = doc
+    for p in parts:
+        if isinstance(cur, dict) and p in cur:
+            cur = cur[p]
+        elif isinstance(cur, list) and p.isdigit() and int(p) < len(cur):
+            cur = cur[int(p)]
+        else:
+            raise KubeError(422, "Invalid", "the JSON patch path /%s does not exist"
+                            % "/".join(parts))
+    return cur
+
+
+def _json_patch(doc, ops):
+    """RFC 6902 add / remove / replace / move / copy / test over a deep copy of doc."""
+    doc = copy.deepcopy(doc)
+    for op in ops:
+        kind = op.get("op")
+        parts = _pointer(op.get("path"))
+        if kind in ("move", "copy"):
+            value = copy.deepcopy(_walk(doc, _pointer(op.get("from"))))
+            if kind == "move":
+                doc = _json_patch(doc, [{"op": "remove", "path": op.get("from")}])
+            kind, op = "add", {"value": value}
+        elif kind in ("add", "replace", "test") and "value" not in op:
+            raise KubeError(422, "Invalid", "the JSON patch operation %s needs a value" % kind)
+        if kind == "test":
+            if _walk(doc, parts) != op["value"]:
+                raise KubeError(422, "Invalid", "the JSON patch test failed at %s"
+                                % op.get("path"))
+            continue
+        if not parts:
+            if kind == "remove":
+                raise KubeError(422, "Invalid", "cannot remove the whole object")
+            doc = copy.deepcopy(op["value"])
+            continue
+        parent = _walk(doc, parts[:-1])
+        last = parts[-1]
+        if kind not in ("add", "remove", "replace"):
+            raise KubeError(422, "Invalid", "unknown JSON patch operation %r" % (kind,))
+        if isinstance(parent, dict):
+            if kind != "add" and last not in parent:
+                raise KubeError(422, "Invalid", "the JSON patch path %s does not exist"
+                                % op.get("path"))
+            if kind == "remove":
+                del parent[last]
+            else:
+                parent[last] = copy.deepcopy(op["value"])
+        elif isinstance(parent, list):
+            if last == "-" and kind == "add":
+                parent.append(copy.deepcopy(op["value"]))
+                continue
+            if not last.isdigit() or int(last) > len(parent) or \
+                    (kind != "add" and int(last) >= len(parent)):
+                raise KubeError(422, "Invalid", "the JSON patch index %s is out of range" % last)
+            i = int(last)
+            if kind == "add":
+                parent.insert(i, copy.deepcopy(op["value"]))
+            elif kind == "remove":
+                del parent[i]
+            else:
+                parent[i] = copy.deepcopy(op["value"])
+        else:
+            raise KubeError(422, "Invalid", "the JSON patch path %s does not exist"
+                            % op.get("path"))
+    return doc
 
 
 def _merge_patch(target, patch):

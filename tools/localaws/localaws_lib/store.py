@@ -20,7 +20,7 @@ MGMT_SECRET_KEY = "test"
 MGMT_USER_NAME = "admin"
 MGMT_USER_ID = "AIDAAAAAAAAAAAAAAAAAA"
 SCHEMA = 1
-HISTORY_LIMIT = 50000
+HISTORY_LIMIT = 10000
 
 _LOWER_ALNUM = string.ascii_lowercase + string.digits
 _UPPER_ALNUM = string.ascii_uppercase + string.digits

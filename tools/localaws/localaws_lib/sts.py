@@ -82,6 +82,9 @@ def _target_role(ctx, arn, caller_arn, action):
     account, role = iam.find_role_by_arn(ctx.store, arn)
     if role is None or not ctx.store.account_active(account) or role["ready_at"] > ctx.now:
         raise _denied(caller_arn, action, arn)
+    from .admin import propagation_held
+    if role["ready_at"] > role["CreateDate"] and propagation_held(ctx.store):
+        raise _denied(caller_arn, action, arn)  # an access role still "propagating" (admin hold)
     return account, role
 
 

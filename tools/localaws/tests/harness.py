@@ -129,7 +129,7 @@ class Emulator:
         hdrs = {"Authorization": "Bearer " + token, "Accept": "application/json"}
         data = None
         if body is not None:
-            data = json.dumps(body).encode() if not isinstance(body, bytes) else body
+            data = body if isinstance(body, bytes) else json.dumps(body).encode()
             hdrs["Content-Type"] = ctype or "application/json"
         try:
             conn.request(method, u.path + path, body=data, headers=hdrs)

@@ -267,6 +267,20 @@ class KubeArgo(EmulatorTest):
         self.assertEqual(a["spec"]["source"]["helm"]["valuesObject"], {"replicas": 3})
         self.assertEqual(a["status"]["sync"]["comparedTo"]["source"]["helm"]["valuesObject"],
                          {"replicas": 3})
+        # a JSON patch (RFC 6902) too; a failing test op changes nothing
+        st, a = self.k("PATCH", APP + "byarn", [
+            {"op": "test", "path": "/spec/source/helm/valuesObject/replicas", "value": 3},
+            {"op": "replace", "path": "/spec/source/helm/valuesObject/replicas", "value": 4},
+            {"op": "add", "path": "/spec/syncPolicy/syncOptions/-", "value": "PruneLast=true"}],
+            "application/json-patch+json")
+        self.assertEqual((st, a["metadata"]["generation"]), (200, 3), a)
+        self.assertEqual(a["spec"]["syncPolicy"]["syncOptions"][-1], "PruneLast=true")
+        st, doc = self.k("PATCH", APP + "byarn", [
+            {"op": "test", "path": "/spec/source/helm/valuesObject/replicas", "value": 9},
+            {"op": "remove", "path": "/spec"}], "application/json-patch+json")
+        self.assertEqual(st, 422)
+        a = wait_for(lambda: healthy(3))
+        self.assertEqual(a["spec"]["source"]["helm"]["valuesObject"], {"replicas": 4})
 
     def ensure_argocd(self):
         st, _, doc = self.emu.eks("GET", "/clusters/apps/capabilities/argocd", creds=self.creds)

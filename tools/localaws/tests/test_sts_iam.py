@@ -24,11 +24,15 @@ class StsIam(EmulatorTest):
     ARGS = ("--role-propagation-ms", "400")
 
     def test_access_role_propagation_then_cross_account(self):
+        # held: the new role is still "propagating" however long the account creation took
+        hold = {"kind": "role_propagation", "hold": True}
+        self.assertEqual(self.emu.admin_post("/_localaws/hold", hold)[0], 200)
         acct = self.new_account()
         arn = "arn:aws:iam::%s:role/OrganizationAccountAccessRole" % acct
         st, _, body = self.emu.query("sts", "AssumeRole", {"RoleArn": arn,
                                                            "RoleSessionName": "early"})
         self.assertEqual((st, code(body, "sts")), (403, "AccessDenied"))
+        self.assertEqual(self.emu.admin_post("/_localaws/hold", dict(hold, hold=False))[0], 200)
         creds = self.assume(acct)
         self.assertTrue(creds[0].startswith("ASIA"))
         st, _, root = self.emu.xml("sts", "GetCallerIdentity", creds=creds)

@@ -25,6 +25,10 @@
 #define RES_CLUSTER_TAG            "unicron:cluster"    /* cluster, roles, node groups, OIDC */
 #define RES_CLUSTER_TAG_TIER       "unicron:tier"       /* the cluster's tier */
 #define RES_CLUSTER_TAG_NODE_GROUP "unicron:node-group" /* a node group's Terraform name */
+/* What AWS cannot give back, for import: the timeouts block ("create=30m update=1h", on the
+ * cluster's IAM roles) and a node group's initial desired size (on the node group). */
+#define RES_CLUSTER_TAG_TIMEOUTS   "unicron:timeouts"
+#define RES_CLUSTER_TAG_DESIRED    "unicron:desired-size"
 
 /* What one cluster operation shares (borrowed by every call; read-only while they run). */
 struct res_cluster_op {
@@ -75,9 +79,9 @@ uc_status res_cluster_wait_update(const struct res_cluster_op *op, const char *n
 uc_status res_cluster_update_config(const struct res_cluster_op *op, json_t *body,
                                     struct aws_error *err);
 /* Makes the tags of EKS resource arn exactly want (object of strings): TagResource for missing
- * or different values, UntagResource for the rest. */
+ * or different values, UntagResource for the rest except the key keep (NULL = none). */
 uc_status res_cluster_set_tags(const struct res_cluster_op *op, const char *arn,
-                               const json_t *want, struct aws_error *err);
+                               const json_t *want, const char *keep, struct aws_error *err);
 
 /* The IAM OIDC provider ARN of issuer URL into arn (512 bytes). */
 void res_cluster_oidc_arn(const struct res_cluster_op *op, const char *issuer, char *arn,

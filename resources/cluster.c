@@ -191,6 +191,10 @@ static const struct tf_attr cluster_attrs[] = {
      .description = "IAM role of the control plane."},
     {.name = "node_role_arn", .type = &tf_type_string, .flags = TF_COMPUTED,
      .description = "IAM role of the nodes."},
+    {.name = "tenant_access_entries", .type = &tf_type_map_string, .flags = TF_COMPUTED,
+     .description = "Access entries unicron keeps for the tenant's access roles that exist in the "
+                    "account (unicron-admin, unicron-developer, unicron-readonly): role name -> "
+                    "access policy; \"\" while an entry is missing (the next apply restores it)."},
     {.name = "kubeconfig", .type = &tf_type_string, .flags = TF_COMPUTED,
      .description = "A kubeconfig (YAML) for the cluster using `aws eks get-token` exec "
                     "authentication through the account-access role; holds no secret."},
@@ -496,6 +500,28 @@ static void cluster_modify(struct uc_arena *a, const struct tf_value *prior,
             goto oom;
     }
 
+    /* the tenant roles' access entries: every role read as present gets its policy back */
+    const struct tf_value *ta = tf_value_attr(p, "tenant_access_entries");
+    if (update && res_is_set(ta) && tf_value_is_wholly_known(ta)) {
+        static const char *const roles[] = {"unicron-admin", "unicron-developer",
+                                            "unicron-readonly"};
+        static const char *const policies[] = {"AmazonEKSClusterAdminPolicy",
+                                               "AmazonEKSEditPolicy", "AmazonEKSViewPolicy"};
+        struct tf_value **vals = uc_arena_calloc(a, ta->count + 1, sizeof *vals);
+        if (vals == NULL)
+            goto oom;
+        for (size_t i = 0; i < ta->count; i++) {
+            vals[i] = ta->elems[i];
+            for (size_t k = 0; k < 3; k++)
+                if (strcmp(ta->keys[i], roles[k]) == 0 &&
+                    (vals[i] = tf_value_string(a, policies[k])) == NULL)
+                    goto oom;
+        }
+        struct tf_value *m = tf_value_map(a, &tf_type_map_string, ta->keys, vals, ta->count);
+        if (m == NULL || (p = tf_value_with_attr(a, p, "tenant_access_entries", m)) == NULL)
+            goto oom;
+    }
+
     static const char *const own_keys[] = {"unicron:cluster", "unicron:tier"};
     const struct tf_value *own_vals[] = {tf_value_attr(config, "name"), tf_value_attr(p, "tier")};
     struct tf_value *tags_all =
@@ -691,9 +717,16 @@ static struct tf_value *ng_to_state(struct res_ctx *ctx, const struct tf_type *e
              tf_value_int(a, json_integer_value(json_object_get(sc, "minSize"))));
     set_attr(a, &e, "max_size",
              tf_value_int(a, json_integer_value(json_object_get(sc, "maxSize"))));
-    if (e != NULL && !res_is_set(tf_value_attr(e, "desired_size")))
+    if (e != NULL && !res_is_set(tf_value_attr(e, "desired_size"))) {
+        /* import: the size it was created with (unicron:desired-size), else EKS's current */
+        const char *tag = json_string_value(
+            json_object_get(json_object_get(ng, "tags"), RES_CLUSTER_TAG_DESIRED));
+        struct tf_value *dv = tag != NULL ? tf_value_number_text(a, tag) : NULL;
         set_attr(a, &e, "desired_size",
-                 tf_value_int(a, json_integer_value(json_object_get(sc, "desiredSize"))));
+                 dv != NULL ? dv
+                            : tf_value_int(a, json_integer_value(
+                                                  json_object_get(sc, "desiredSize"))));
+    }
     const json_t *disk = json_object_get(ng, "diskSize");
     if (json_is_integer(disk))
         set_attr(a, &e, "disk_size", tf_value_int(a, json_integer_value(disk)));
@@ -780,6 +813,27 @@ static struct tf_value *user_tags(struct uc_arena *a, const json_t *tags,
     return out;
 }
 
+/* The timeouts block an import gets back from the unicron:timeouts tag (NULL: none). */
+static struct tf_value *timeouts_from_tag(struct uc_arena *a, const struct tf_type *t,
+                                          const char *meta)
+{
+    struct tf_value *v = meta != NULL && meta[0] ? empty_object(a, t) : NULL;
+    char buf[160];
+    if (v == NULL)
+        return NULL;
+    snprintf(buf, sizeof buf, "%s", meta);
+    for (char *p = buf, *save = NULL, *tok; (tok = strtok_r(p, " ", &save)) != NULL; p = NULL) {
+        char *eq = strchr(tok, '=');
+        if (eq == NULL)
+            continue;
+        *eq = '\0';
+        if (strcmp(tok, "create") == 0 || strcmp(tok, "update") == 0 ||
+            strcmp(tok, "delete") == 0)
+            set_attr(a, &v, tok, tf_value_string(a, eq + 1));
+    }
+    return v;
+}
+
 /* The cluster attributes of state from the Cluster object c, on top of v. */
 static struct tf_value *cluster_to_state(struct res_ctx *ctx, const struct res_cluster_op *op,
                                          struct tf_value *v, const json_t *c, bool import)
@@ -824,6 +878,24 @@ static struct tf_value *cluster_to_state(struct res_ctx *ctx, const struct res_c
         set_attr(a, &v, "enabled_log_types", list_of_strings(a, &tf_type_set_string, logs, true));
     json_decref(logs);
     set_attr(a, &v, "tags_all", map_of_strings(a, tags ? tags : json_object()));
+    if (import && v != NULL) {
+        /* the timeouts the cluster was applied with, from its role's unicron:timeouts tag */
+        struct res_iam_role_state rs;
+        struct aws_error err;
+        char rname[96];
+        res_iam_role_state_init(&rs);
+        aws_error_clear(&err);
+        if (res_iam_role_read(op->s, res_cluster_role_name(op->name, false, rname, sizeof rname),
+                              &op->opts, &rs, &err) == UC_OK && rs.exists) {
+            const char *meta = json_string_value(json_object_get(rs.tags,
+                                                                 RES_CLUSTER_TAG_TIMEOUTS));
+            const struct tf_value *cur = tf_value_attr(v, "timeouts");
+            struct tf_value *to = cur ? timeouts_from_tag(a, cur->type, meta) : NULL;
+            if (to != NULL)
+                set_attr(a, &v, "timeouts", to);
+        }
+        res_iam_role_state_release(&rs);
+    }
     const char *tier = json_string_value(json_object_get(tags, RES_CLUSTER_TAG_TIER));
     if (tier != NULL)
         set_attr(a, &v, "tier", tf_value_string(a, tier));
@@ -1063,6 +1135,40 @@ static struct tf_value *read_cluster(struct res_ctx *ctx, const struct res_clust
         goto oom;
     set_attr(a, &v, "access_entry", tf_value_list(a, et, ael, am));
 
+    /* the tenant's access roles: the entry each existing role must have */
+    {
+        const char *keys[3];
+        struct tf_value *vals[3];
+        size_t nk = 0;
+        for (int k = 0; k < 3; k++) {
+            struct res_iam_role_state rs;
+            char rarn[256], parn[256];
+            json_t *pol = NULL;
+            res_iam_role_state_init(&rs);
+            uc_status st = res_iam_role_read(op->s, tenant_roles[k], &op->opts, &rs, &err);
+            bool exists = rs.exists;
+            res_iam_role_state_release(&rs);
+            struct res_access_want w = {
+                .principal = tenant_role_arn(op, k, rarn, sizeof rarn),
+                .policy_arn = res_access_policy_arn(op, tenant_role_policies[k], parn,
+                                                    sizeof parn)};
+            if (st == UC_OK && exists)
+                st = res_access_read(op, w.principal, &pol, &err);
+            if (st != UC_OK) {
+                res_aws_diag(ctx->diags, NULL, cluster_where(a, op), &err);
+                goto out;
+            }
+            if (!exists)
+                continue;
+            keys[nk] = tenant_roles[k];
+            vals[nk++] = tf_value_string(a, res_access_matches(pol, &w) ? tenant_role_policies[k]
+                                                                        : "");
+            json_decref(pol);
+        }
+        set_attr(a, &v, "tenant_access_entries", tf_value_map(a, &tf_type_map_string, keys, vals,
+                                                              nk));
+    }
+
     /* the OIDC provider */
     const char *issuer = tf_value_str(tf_value_attr(v, "oidc_issuer_url"));
     bool exists = false;
@@ -1114,6 +1220,34 @@ static json_t *planned_tags(const struct tf_value *planned)
     return string_object(tf_value_attr(planned, "tags_all"));
 }
 
+/* The tags of the cluster's IAM roles: tags_all plus unicron:timeouts (what import gives back;
+ * "" without a timeouts block). */
+static json_t *cluster_tags(const struct tf_value *planned)
+{
+    json_t *t = planned_tags(planned);
+    const struct tf_value *to = tf_value_attr(planned, "timeouts");
+    static const char *const ops[] = {"create", "update", "delete"};
+    char meta[160] = "";
+    size_t o = 0;
+    for (size_t i = 0; res_is_set(to) && i < 3; i++) {
+        const char *d = tf_value_str(tf_value_attr(to, ops[i]));
+        if (d != NULL && o < sizeof meta)
+            o += (size_t)snprintf(meta + o, sizeof meta - o, "%s%s=%s", o ? " " : "", ops[i], d);
+    }
+    if (t != NULL)
+        json_object_set_new(t, RES_CLUSTER_TAG_TIMEOUTS, json_string(meta));
+    return t;
+}
+
+
+/* Decimal text of n (a static buffer per thread). */
+static const char *int_text(int64_t n)
+{
+    static _Thread_local char buf[24];
+    snprintf(buf, sizeof buf, "%lld", (long long)n);
+    return buf;
+}
+
 /* The CreateNodegroup body of planned element e (without nodegroupName). */
 static json_t *ng_body(const struct tf_value *planned, const struct tf_value *e,
                        const char *node_role, const char *version)
@@ -1123,6 +1257,8 @@ static json_t *ng_body(const struct tf_value *planned, const struct tf_value *e,
     int64_t min = int_of(e, "min_size", 1), max = int_of(e, "max_size", 1);
     int64_t desired = int_of(e, "desired_size", min > 0 ? min : 1);
     json_object_set_new(tags, RES_CLUSTER_TAG_NODE_GROUP, json_string(name ? name : ""));
+    json_object_set_new(tags, RES_CLUSTER_TAG_DESIRED,
+                        json_string(int_text(desired)));
     json_t *b = json_pack("{s:o,s:s,s:{s:I,s:I,s:I},s:o,s:o}", "subnets",
                           string_array(tf_value_attr(planned, "subnet_ids")), "nodeRole",
                           node_role, "scalingConfig", "minSize", (json_int_t)min, "maxSize",
@@ -1337,11 +1473,26 @@ static struct tf_value *settle_groups(struct uc_arena *a, struct tf_value *v,
                               tf_value_list(a, tf_value_attr(v, "node_group")->type, el, m));
 }
 
+/* The op for reading back what was done after StopProvider fired or the deadline passed: no
+ * cancel token, 30 seconds, so that the state records the work instead of losing it. */
+static struct res_cluster_op settle_op(const struct res_cluster_op *op)
+{
+    struct res_cluster_op o = *op;
+    if (uc_cancel_is_set(op->opts.cancel) ||
+        (op->opts.deadline_ms && uc_clock_monotonic_ms() >= op->opts.deadline_ms)) {
+        o.opts.cancel = NULL;
+        o.opts.deadline_ms = uc_clock_monotonic_ms() + 30000;
+    }
+    return o;
+}
+
 /* Final state after create / update: what EKS holds, on top of v. */
-static struct tf_value *final_state(struct res_ctx *ctx, const struct res_cluster_op *op,
+static struct tf_value *final_state(struct res_ctx *ctx, const struct res_cluster_op *op_in,
                                     struct tf_value *v)
 {
     bool gone = false;
+    struct res_cluster_op so = settle_op(op_in);
+    const struct res_cluster_op *op = &so;
     struct tf_value *r = read_cluster(ctx, op, v, false, &gone);
     if (gone)
         tf_diag_error(ctx->diags, NULL, "Cluster disappeared",
@@ -1372,9 +1523,14 @@ static struct tf_value *cluster_create(struct res_ctx *ctx, const struct tf_valu
         !res_eks_version_check_live(op.s, version, true, &op.opts, &vpath, ctx->diags))
         return NULL; /* nothing created */
     tags = planned_tags(planned);
-    if (tags == NULL)
+    json_t *rtags = cluster_tags(planned);
+    if (tags == NULL || rtags == NULL) {
+        json_decref(rtags);
         goto oom;
-    if (res_cluster_ensure_roles(&op, tags, cluster_role, node_role, &err) != UC_OK) {
+    }
+    uc_status rst = res_cluster_ensure_roles(&op, rtags, cluster_role, node_role, &err);
+    json_decref(rtags);
+    if (rst != UC_OK) {
         res_aws_diag(ctx->diags, NULL, where, &err);
         goto out;
     }
@@ -1449,8 +1605,7 @@ partial:
         struct tf_value *pv = (struct tf_value *)planned;
         set_attr(a, &pv, "node_group",
                  tf_value_list(a, tf_value_attr(planned, "node_group")->type, NULL, 0));
-        bool gone = false;
-        result = pv ? read_cluster(ctx, &op, pv, false, &gone) : NULL;
+        result = pv ? final_state(ctx, &op, pv) : NULL;
     }
     goto out;
 oom:
@@ -1499,14 +1654,25 @@ static struct tf_value *cluster_update(struct res_ctx *ctx, const struct tf_valu
     if (tags == NULL)
         goto oom;
 
-    /* tags */
-    if (arn != NULL && !tf_value_equal(tf_value_attr(prior, "tags_all"),
-                                       tf_value_attr(planned, "tags_all")) &&
-        res_cluster_set_tags(&op, arn, tags, &err) != UC_OK) {
+    /* tags: the cluster's, then the roles' (with the timeouts import gives back) */
+    bool tags_change = !tf_value_equal(tf_value_attr(prior, "tags_all"),
+                                       tf_value_attr(planned, "tags_all"));
+    if (arn != NULL && tags_change && res_cluster_set_tags(&op, arn, tags, NULL, &err) != UC_OK) {
         struct tf_path p = tf_path_attr(NULL, "tags");
         res_aws_diag(ctx->diags, &p, where, &err);
         ok = false;
     }
+    json_t *rtags = cluster_tags(planned);
+    char rname[96];
+    for (int node = 0; ok && node < 2; node++) {
+        if (rtags == NULL ||
+            res_iam_role_tag(op.s, res_cluster_role_name(op.name, node, rname, sizeof rname),
+                             rtags, &op.opts, &err) != UC_OK) {
+            res_aws_diag(ctx->diags, NULL, where, &err);
+            ok = false;
+        }
+    }
+    json_decref(rtags);
     /* logging, then endpoint access, then subnets / security groups: one update each */
     const struct tf_value *ologs = tf_value_attr(prior, "enabled_log_types");
     const struct tf_value *nlogs = tf_value_attr(planned, "enabled_log_types");
@@ -1659,6 +1825,27 @@ static struct tf_value *cluster_update(struct res_ctx *ctx, const struct tf_valu
             ok &= ws[i].step == RES_NG_REPLACE ? ws[i].created : ws[i].ok;
     }
 
+    /* tags of the node groups kept as they were (new and replacement groups got them) */
+    for (size_t i = 0; ok && tags_change && i < n; i++) {
+        const struct tf_value *e = ngs->elems[i];
+        const char *name = tf_value_str(tf_value_attr(e, "name"));
+        const struct tf_value *pe = res_find_by_name(old, name);
+        const char *ngarn = tf_value_str(tf_value_attr(pe, "arn"));
+        if (pe == NULL || ngarn == NULL || replace_only_changed(pe, e))
+            continue;
+        json_t *want = planned_tags(planned);
+        if (want != NULL)
+            json_object_set_new(want, RES_CLUSTER_TAG_NODE_GROUP, json_string(name));
+        if (want == NULL ||
+            res_cluster_set_tags(&op, ngarn, want, RES_CLUSTER_TAG_DESIRED, &err) != UC_OK) {
+            struct tf_path p = tf_path_attr(NULL, "node_group");
+            p = tf_path_index(&p, (int64_t)i);
+            res_aws_diag(ctx->diags, &p, where, &err);
+            ok = false;
+        }
+        json_decref(want);
+    }
+
     /* access entries: drop the ones no longer configured, then ensure every wanted one */
     const struct tf_value *oe = tf_value_attr(prior, "access_entry");
     const struct tf_value *ne = tf_value_attr(planned, "access_entry");
@@ -1721,6 +1908,16 @@ static bool cluster_delete(struct res_ctx *ctx, const struct tf_value *prior)
         goto out;
     }
     const char *issuer = tf_value_str(tf_value_attr(prior, "oidc_issuer_url"));
+    const char *cstatus = json_string_value(json_object_get(c, "status"));
+    if (transitional(cstatus)) {
+        /* EKS refuses to delete while it creates or updates: wait for that first */
+        json_decref(c);
+        c = NULL;
+        if (res_cluster_wait_active(&op, &c, &err) != UC_OK) {
+            res_aws_diag(ctx->diags, NULL, where, &err);
+            goto out;
+        }
+    }
     if (c != NULL) {
         const char *i2 = json_string_value(
             json_object_get(json_object_get(json_object_get(c, "identity"), "oidc"), "issuer"));

@@ -339,7 +339,7 @@ uc_status res_cluster_create(const struct res_cluster_op *op, json_t *body, json
 /* --- tags ------------------------------------------------------------------------------------ */
 
 uc_status res_cluster_set_tags(const struct res_cluster_op *op, const char *arn,
-                               const json_t *want, struct aws_error *err)
+                               const json_t *want, const char *keep, struct aws_error *err)
 {
     json_t *out = NULL, *add = json_object(), *drop = json_array(), *q = NULL, *b = NULL;
     uc_status st = aws_rest_call(op->s, AWS_SVC_EKS, &AWS_EKS_LIST_TAGS_FOR_RESOURCE, &arn, 1,
@@ -359,7 +359,7 @@ uc_status res_cluster_set_tags(const struct res_cluster_op *op, const char *arn,
             json_object_set(add, k, v);
     }
     json_object_foreach(have, k, v) {
-        if (json_object_get(want, k) == NULL)
+        if (json_object_get(want, k) == NULL && (keep == NULL || strcmp(k, keep) != 0))
             json_array_append_new(drop, json_string(k));
     }
     if (json_object_size(add) > 0) {

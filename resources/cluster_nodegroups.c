@@ -151,6 +151,16 @@ static bool delete_group(struct res_ng_work *w, const char *eks_name)
     aws_error_clear(&err);
     uc_status st = aws_rest_call(w->op->s, AWS_SVC_EKS, &AWS_EKS_DELETE_NODEGROUP, labels, 2,
                                  NULL, NULL, &w->op->opts, NULL, &err);
+    if (st != UC_OK && aws_error_is(&err, "ResourceInUseException")) {
+        /* being created or updated: wait until it settles, then delete it */
+        aws_error_clear(&err);
+        st = wait_ng(w, eks_name, false, &err);
+        json_decref(w->ng);
+        w->ng = NULL;
+        if (st == UC_OK)
+            st = aws_rest_call(w->op->s, AWS_SVC_EKS, &AWS_EKS_DELETE_NODEGROUP, labels, 2, NULL,
+                               NULL, &w->op->opts, NULL, &err);
+    }
     if (st != UC_OK && aws_error_is(&err, "ResourceNotFoundException")) {
         aws_error_clear(&err);
         return true;

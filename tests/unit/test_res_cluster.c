@@ -280,10 +280,12 @@ static json_t *eks(struct res_cluster_op *op, const struct aws_rest_op *rop,
     "{\"account_id\":\"%s\",\"name\":\"data-dev\",\"kubernetes_version\":\"" version "\","   \
     "\"subnet_ids\":[\"subnet-0123abcd\",\"subnet-4567cdef\"],\"tier\":\"standard\","          \
     "\"tags\":{\"team\":\"data\"},\"enabled_log_types\":[\"api\"],"                            \
+    "\"timeouts\":{\"create\":\"45m\",\"delete\":\"20m\"},"                                    \
     "\"access_entry\":[{\"principal_arn\":\"arn:aws:iam::%s:role/viewer\",\"policy\":"          \
     "\"AmazonEKSViewPolicy\",\"namespaces\":[\"apps\"]}],\"node_group\":[" groups "]}"
 #define NG_GENERAL(min, max, types)                                                           \
-    "{\"name\":\"general\",\"min_size\":" min ",\"max_size\":" max ",\"instance_types\":"     \
+    "{\"name\":\"general\",\"min_size\":" min ",\"max_size\":" max ",\"desired_size\":2,"      \
+    "\"instance_types\":"                                                                     \
     types ",\"labels\":{\"pool\":\"general\"},\"taint\":[]}"
 #define NG_SPOT                                                                               \
     "{\"name\":\"spot\",\"min_size\":0,\"max_size\":3,\"capacity_type\":\"SPOT\","             \
@@ -488,10 +490,19 @@ static void test_lifecycle_against_localaws(void **state)
     assert_int_equal(res_access_delete(&op, uc_arena_printf(a, "arn:aws:iam::%s:role/viewer", id),
                                        &err),
                      UC_OK);
+    assert_string_equal(tf_value_str(tf_value_map_get(tf_value_attr(updated,
+                                                                     "tenant_access_entries"),
+                                                       "unicron-admin")),
+                        "AmazonEKSClusterAdminPolicy");
+    assert_int_equal(res_access_delete(&op, admin_arn, &err), UC_OK);
     ctx = ctx_for(a, &d, p, r);
     read = r->read(&ctx, updated);
     assert_int_equal(errors(&d), 0);
     assert_int_equal(tf_value_attr(read, "access_entry")->count, 0);
+    assert_string_equal(tf_value_str(tf_value_map_get(tf_value_attr(read,
+                                                                     "tenant_access_entries"),
+                                                       "unicron-admin")),
+                        "");
     /* DELETING or gone: either way the group is being removed; wait and read again */
     for (int k = 0; k < 200 && group(read, "general") != NULL; k++) {
         usleep(50000);
@@ -507,6 +518,47 @@ static void test_lifecycle_against_localaws(void **state)
         fail_msg("restore: %s", diag_text(a, &d));
     assert_non_null(group(updated, "general"));
     assert_int_equal(tf_value_attr(updated, "access_entry")->count, 1);
+    assert_string_equal(tf_value_str(tf_value_map_get(tf_value_attr(updated,
+                                                                     "tenant_access_entries"),
+                                                       "unicron-admin")),
+                        "AmazonEKSClusterAdminPolicy");
+
+    /* scaling: min above the autoscaler's desired size moves desired into the range */
+    ctx = ctx_for(a, &d, p, r);
+    const char *j3 = uc_arena_printf(
+        a,
+        CFG("1.35", NG_GENERAL("2", "5", "[\"m6i.large\"]") ","
+                    "{\"name\":\"spot\",\"min_size\":0,\"max_size\":3,\"capacity_type\":\"SPOT\","
+                    "\"instance_types\":[\"m6i.large\",\"m5.large\"],\"taint\":[{\"key\":\"spot\","
+                    "\"value\":\"true\",\"effect\":\"NO_SCHEDULE\"}]}"),
+        id, id);
+    struct tf_value *cfg3 = decode(a, r, j3);
+    struct tf_value *planned3 = plan(&ctx, r, updated, cfg3, &pr);
+    updated = r->update(&ctx, updated, planned3, cfg3);
+    if (errors(&d))
+        fail_msg("scaling: %s", diag_text(a, &d));
+    const char *l3[] = {"data-dev", "general"};
+    json_t *ngj = eks(&op, &AWS_EKS_DESCRIBE_NODEGROUP, l3, 2, NULL);
+    assert_int_equal(json_integer_value(json_object_get(
+                         json_object_get(json_object_get(ngj, "nodegroup"), "scalingConfig"),
+                         "desiredSize")),
+                     2);
+    json_decref(ngj);
+    cfg2 = cfg3;
+
+    /* the autoscaler scales general to 3: never drift, not even after an import */
+    json_t *sc = json_pack("{s:{s:i}}", "scalingConfig", "desiredSize", 3), *uo = NULL;
+    const char *lg[] = {"data-dev", "general"};
+    if (aws_rest_call(op.s, AWS_SVC_EKS, &AWS_EKS_UPDATE_NODEGROUP_CONFIG, lg, 2, NULL, sc, &o,
+                      &uo, &err) != UC_OK ||
+        res_cluster_wait_update(&op, "general", uo, &err) != UC_OK)
+        fail_msg("scale: %s %s", err.code, err.message);
+    json_decref(sc);
+    json_decref(uo);
+    ctx = ctx_for(a, &d, p, r);
+    read = r->read(&ctx, updated);
+    if (!tf_value_equal(plan(&ctx, r, read, cfg2, &pr), read))
+        fail_msg("a scaled group plans a change");
 
     /* import, then the configuration plans no change */
     ctx = ctx_for(a, &d, p, r);

@@ -196,6 +196,7 @@ static const struct {
     {"unicron_cluster", "node_group.status", C}, {"unicron_cluster", "node_group.version", C},
     {"unicron_cluster", "node_group.eks_name", C}, {"unicron_cluster", "oidc_provider_arn", C},
     {"unicron_cluster", "cluster_security_group_id", C}, {"unicron_cluster", "kubeconfig", C},
+    {"unicron_cluster", "tenant_access_entries", C},
     {"unicron_cluster", "access_entry.principal_arn", R},
     {"unicron_cluster", "access_entry.policy", R},
     {"unicron_cluster", "access_entry.namespaces", O},

@@ -1,5 +1,8 @@
 /* aws_curl.h - libcurl loaded on first use: a typed table of exactly the libcurl functions the
  * real transport (provider/aws/http_curl.c) calls, filled with dlopen("libcurl.so.4") + dlsym.
+ * The release build (CMake UNICRON_RELEASE_STATIC, which defines AWS_CURL_STATIC) links a
+ * minimal static libcurl instead and fills the same table with the linked functions, so the
+ * released binary never looks libcurl up on the system.
  *
  * The provider binary does not link libcurl: its ~30 dependent libraries (libldap, GnuTLS, krb5,
  * SASL, ...) cost about 6 ms at every process start, and most provider processes never make an
@@ -40,6 +43,11 @@ struct aws_curl {
 #define AWS_CURL_MEMBER_(sym, member) __typeof__(sym) *member;
     AWS_CURL_FUNCTIONS(AWS_CURL_MEMBER_)
 #undef AWS_CURL_MEMBER_
+    /* CA bundle for requests that name none (no AWS_CA_BUNDLE, no per-request CA): NULL when
+     * libcurl's own default is right (the system's libcurl knows its distribution's path); in
+     * the static release, the first readable of $SSL_CERT_FILE and the bundle paths of the
+     * common distributions, probed once. Borrowed, lives until exit. */
+    const char *default_ca_file;
 };
 
 /* The process's table: the first call loads AWS_CURL_SONAME and runs curl_global_init, once per

@@ -112,7 +112,11 @@ static uc_status cert_job_wait(struct cert_job *j)
     return j->st;
 }
 
-int main(void)
+#ifndef UNICRON_VERSION
+#define UNICRON_VERSION "0.0.0-dev" /* CMake passes the VERSION file's number */
+#endif
+
+int main(int argc, char **argv)
 {
     static struct host_method methods[NMETHODS];
     struct cert_job job = {.st = UC_OK};
@@ -123,6 +127,10 @@ int main(void)
     int version = 0;
     const char *err = NULL;
 
+    if (argc == 2 && strcmp(argv[1], "--version") == 0) {
+        static const char ver[] = "terraform-provider-unicron " UNICRON_VERSION "\n";
+        return write_all(1, ver, sizeof ver - 1) ? 0 : 1;
+    }
     signal(SIGINT, SIG_IGN); /* Terraform sends StopProvider instead */
     signal(SIGPIPE, SIG_IGN);
     uc_log_init_from_env();

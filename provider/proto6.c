@@ -96,6 +96,8 @@ static Tfplugin6__Schema__Block *block6(struct uc_arena *a, const struct tf_bloc
     tfplugin6__schema__block__init(m);
     m->version = version;
     m->description = (char *)host_pb_str(b->description);
+    /* Descriptions are written as markdown (`code`, links): IDEs and registries render them. */
+    m->description_kind = TFPLUGIN6__STRING_KIND__MARKDOWN;
     m->deprecated = b->deprecated;
     if (b->nattrs) {
         m->attributes = uc_arena_calloc(a, b->nattrs, sizeof *m->attributes);
@@ -122,6 +124,7 @@ static Tfplugin6__Schema__Block *block6(struct uc_arena *a, const struct tf_bloc
             goto fail;
         x->name = (char *)at->name;
         x->description = (char *)host_pb_str(at->description);
+        x->description_kind = TFPLUGIN6__STRING_KIND__MARKDOWN;
         x->required = (at->flags & TF_REQUIRED) != 0;
         x->optional = (at->flags & TF_OPTIONAL) != 0;
         x->computed = (at->flags & TF_COMPUTED) != 0;

@@ -59,7 +59,7 @@ static const struct tf_attr endpoints_attrs[] = {
 };
 static const struct tf_block endpoints_block = {
     endpoints_attrs, sizeof endpoints_attrs / sizeof endpoints_attrs[0], NULL, 0,
-    "Per-service endpoint URLs (also AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_<SERVICE>).", false};
+    "Per-service endpoint URLs (also `AWS_ENDPOINT_URL` and `AWS_ENDPOINT_URL_<SERVICE>`).", false};
 
 static const struct tf_attr provider_attrs[] = {
     {"region", &tf_type_string, TF_OPTIONAL,

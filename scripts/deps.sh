@@ -6,8 +6,8 @@ set -euo pipefail
 PACKAGES=(
   build-essential cmake pkg-config ca-certificates openssl python3 unzip zip
   libgrpc-dev libprotobuf-c-dev protobuf-c-compiler
-  libssl-dev libcurl4-openssl-dev libjansson-dev libmsgpack-dev libxml2-dev libcmocka-dev
-  python3-boto3 python3-yaml
+  libssl-dev libcurl4-openssl-dev libjansson-dev libmsgpack-dev libexpat1-dev libcmocka-dev
+  python3-boto3 python3-yaml gnupg
 )
 
 missing=()

@@ -2,8 +2,10 @@
 # tags and IAM access roles. The README demo applies this against tools/localaws:
 #
 #   python3 tools/localaws/localaws.py --port 4566 &
+#   export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test   # localaws' keys, never in HCL
 #   terraform init && terraform apply && terraform plan -detailed-exitcode
 #
+# Credentials come from the environment or a profile like any AWS tool (docs/index.md).
 # localaws' management account is 000000000000 and accepts the keys test / test. Its
 # organization root id is random per run, so parent_id is left unset here: the accounts stay
 # where CreateAccount puts them (the root). Set parent_id to an OU id ("ou-...") to place them.
@@ -23,9 +25,7 @@ variable "aws_endpoint" {
 }
 
 provider "unicron" {
-  region     = "us-east-1"
-  access_key = "test" # localaws' management account; use a profile against real AWS
-  secret_key = "test"
+  region = "us-east-1"
 
   endpoints {
     organizations = var.aws_endpoint

@@ -1,13 +1,16 @@
 /* curl_loader.c - loads libcurl when the first HTTP request needs it (dlopen + dlsym into the
  * typed table of aws_curl.h) and runs curl_global_init once for the process.
  *
- * It must not be linked against libcurl or call a curl_* function by name: the point is that a
- * provider process that never makes an HTTP call never maps libcurl and its dependencies. The
- * library is never closed (libcurl and its TLS stack do not support unloading).
+ * Dev builds must not link libcurl or call a curl_* function by name: a provider process that
+ * never makes an HTTP call never maps libcurl and its dependencies; the library is never closed
+ * (libcurl and its TLS stack do not support unloading). The release build (AWS_CURL_STATIC)
+ * links a minimal static libcurl and fills the table with it: nothing is looked up on the system.
  */
 #include <dlfcn.h>
 #include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "aws_curl.h"
 
@@ -55,14 +58,56 @@ uc_status aws_curl_open(const char *soname, struct aws_curl *out, struct aws_err
     return UC_OK;
 }
 
+#ifdef AWS_CURL_STATIC
+#define CURL_ORIGIN "libcurl (linked in)"
+
+/* The CA bundle of the machine we run on: the static OpenSSL's built-in default directory is
+ * Debian's (/usr/lib/ssl), which other distributions do not have. */
+static const char *probe_ca_file(void)
+{
+    static const char *const known[] = {
+        "/etc/ssl/certs/ca-certificates.crt",                /* Debian, Ubuntu, Alpine, Arch */
+        "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem", /* RHEL, Fedora, Amazon Linux */
+        "/etc/pki/tls/certs/ca-bundle.crt",                  /* older RHEL / CentOS */
+        "/etc/ssl/ca-bundle.pem",                            /* openSUSE, SLES */
+        "/etc/ssl/cert.pem",                                 /* Alpine, others */
+    };
+    const char *env = getenv("SSL_CERT_FILE");
+    if (env && *env && access(env, R_OK) == 0)
+        return env;
+    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+        if (access(known[i], R_OK) == 0)
+            return known[i];
+    return NULL; /* then OpenSSL's defaults, which honour SSL_CERT_DIR */
+}
+
+static uc_status curl_fill(struct aws_curl *out, struct aws_error *err)
+{
+    (void)err;
+    memset(out, 0, sizeof(*out));
+#define AWS_CURL_LINK_(sym, member) out->member = sym;
+    AWS_CURL_FUNCTIONS(AWS_CURL_LINK_)
+#undef AWS_CURL_LINK_
+    out->default_ca_file = probe_ca_file();
+    return UC_OK;
+}
+#else
+#define CURL_ORIGIN AWS_CURL_SONAME
+
+static uc_status curl_fill(struct aws_curl *out, struct aws_error *err)
+{
+    return aws_curl_open(AWS_CURL_SONAME, out, err);
+}
+#endif
+
 static void curl_load_once(void)
 {
-    if (aws_curl_open(AWS_CURL_SONAME, &curl_table, &curl_load_err) != UC_OK)
+    if (curl_fill(&curl_table, &curl_load_err) != UC_OK)
         return;
     CURLcode rc = curl_table.global_init(CURL_GLOBAL_DEFAULT);
     if (rc != CURLE_OK) {
         aws_error_set(&curl_load_err, UC_TRANSPORT, "transport", "load",
-                      "%s: curl_global_init failed: %s", AWS_CURL_SONAME,
+                      "%s: curl_global_init failed: %s", CURL_ORIGIN,
                       curl_table.easy_strerror(rc));
         return;
     }

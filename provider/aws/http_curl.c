@@ -257,6 +257,8 @@ static uc_status curl_send(struct aws_transport *tp, const struct aws_http_reque
         opt_ptr(api, h, CURLOPT_CAINFO_BLOB, &blob);
     } else if (t->ca_bundle) {
         opt_ptr(api, h, CURLOPT_CAINFO, t->ca_bundle);
+    } else if (api->default_ca_file) { /* static release: the machine's bundle (aws_curl.h) */
+        opt_ptr(api, h, CURLOPT_CAINFO, api->default_ca_file);
     }
     opt_long(api, h, CURLOPT_CONNECTTIMEOUT_MS,
              (long)(req->connect_timeout_ms ? req->connect_timeout_ms : 10000));

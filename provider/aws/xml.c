@@ -1,83 +1,197 @@
-/* xml.c - awsQuery responses (STS, IAM): libxml2 parses, this file turns the tree into JSON and
- * pulls code/message/request id out of <ErrorResponse>.
+/* xml.c - awsQuery responses (STS, IAM): expat parses the body into a small element tree, this
+ * file turns the tree into JSON and pulls code/message/request id out of <ErrorResponse>.
  *
- * Parsing never touches the network or the file system (no DTD loading, no entity expansion)
- * and never prints: libxml2's error output is switched off per document. Depth is bounded.
+ * Parsing never touches the network or the file system and never prints: a document with a
+ * DOCTYPE (the only way to declare entities) is refused, element depth and body size are bounded.
+ * Expat rather than libxml2: a small streaming parser is all the Query answers need, and its
+ * static archive keeps the release binary free of ICU (docs/internals/aws-client.md).
  */
-#include <libxml/parser.h>
-#include <libxml/tree.h>
-#include <pthread.h>
+#include <expat.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "aws_internal.h"
+#include "uc_arena.h"
 
-#define MAX_DEPTH 64
+#define MAX_DEPTH 64        /* converted / searched depth, as before */
+#define MAX_PARSE_DEPTH 256 /* deeper documents are refused while parsing */
+#define NS_SEP ' '          /* expat's separator between namespace URI and local name */
 
-static pthread_once_t xml_once = PTHREAD_ONCE_INIT;
+/* One element. Its text content (every character data inside it, descendants included, in
+ * document order, like the DOM's textContent) is doc.text[text_start, text_end). */
+struct xnode {
+    const char *name; /* local name, namespace stripped */
+    size_t text_start, text_end;
+    struct xnode *first, *last, *next;
+};
 
-static void xml_init(void)
+struct xdoc {
+    XML_Parser parser;
+    struct uc_arena *arena; /* nodes and names */
+    struct uc_buf text;     /* all character data of the document */
+    struct xnode *root;
+    struct xnode *stack[MAX_PARSE_DEPTH];
+    int depth;
+    uc_status failed; /* UC_NOMEM, or UC_DECODE when too deep or with a DOCTYPE: parse stopped */
+};
+
+static void doc_fail(struct xdoc *d, uc_status why)
 {
-    xmlInitParser();
+    d->failed = why;
+    XML_StopParser(d->parser, XML_FALSE);
 }
 
-static xmlDocPtr parse(const char *xml, size_t len)
+static void XMLCALL on_start(void *ud, const XML_Char *name, const XML_Char **attrs)
 {
-    pthread_once(&xml_once, xml_init);
-    if (!xml || len == 0 || len > INT32_MAX)
-        return NULL;
-    return xmlReadMemory(xml, (int)len, "aws.xml", NULL,
-                         XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |
-                             XML_PARSE_NOCDATA);
+    struct xdoc *d = ud;
+    (void)attrs;
+    if (d->failed != UC_OK)
+        return;
+    if (d->depth >= MAX_PARSE_DEPTH || (d->depth == 0 && d->root)) {
+        doc_fail(d, UC_DECODE);
+        return;
+    }
+    const char *local = strrchr(name, NS_SEP);
+    local = local ? local + 1 : name;
+    struct xnode *n = uc_arena_calloc(d->arena, 1, sizeof(*n));
+    if (!n || !(n->name = uc_arena_strdup(d->arena, local))) {
+        doc_fail(d, UC_NOMEM);
+        return;
+    }
+    n->text_start = d->text.len;
+    if (d->depth == 0) {
+        d->root = n;
+    } else {
+        struct xnode *parent = d->stack[d->depth - 1];
+        if (parent->last)
+            parent->last->next = n;
+        else
+            parent->first = n;
+        parent->last = n;
+    }
+    d->stack[d->depth++] = n;
 }
 
-static bool name_is(const xmlNode *n, const char *name)
+static void XMLCALL on_end(void *ud, const XML_Char *name)
 {
-    return n && n->type == XML_ELEMENT_NODE && n->name && strcmp((const char *)n->name, name) == 0;
+    struct xdoc *d = ud;
+    (void)name;
+    if (d->failed != UC_OK || d->depth == 0)
+        return;
+    struct xnode *n = d->stack[--d->depth];
+    n->text_end = d->text.len;
 }
 
-static xmlNode *child(const xmlNode *n, const char *name)
+static void XMLCALL on_text(void *ud, const XML_Char *s, int len)
 {
-    for (xmlNode *c = n ? n->children : NULL; c; c = c->next)
+    struct xdoc *d = ud;
+    /* text outside the root element can only be white space */
+    if (d->failed != UC_OK || d->depth == 0 || len <= 0)
+        return;
+    if (uc_buf_append(&d->text, s, (size_t)len) != UC_OK)
+        doc_fail(d, d->text.err);
+}
+
+static void XMLCALL on_doctype(void *ud, const XML_Char *name, const XML_Char *sysid,
+                               const XML_Char *pubid, int has_internal_subset)
+{
+    (void)name;
+    (void)sysid;
+    (void)pubid;
+    (void)has_internal_subset;
+    doc_fail(ud, UC_DECODE);
+}
+
+static void doc_release(struct xdoc *d)
+{
+    if (d->parser)
+        XML_ParserFree(d->parser);
+    uc_arena_free(d->arena);
+    uc_buf_release(&d->text);
+}
+
+/* Parses xml into d. UC_OK with d->root set, UC_NOMEM, or UC_DECODE for anything malformed,
+ * empty, too deep or with a DOCTYPE. d is released by the caller in every case. */
+static uc_status doc_parse(struct xdoc *d, const char *xml, size_t len)
+{
+    memset(d, 0, sizeof(*d));
+    uc_buf_init_max(&d->text, AWS_HTTP_MAX_BODY);
+    if (!xml || len == 0 || len > INT_MAX)
+        return UC_DECODE;
+    d->arena = uc_arena_new();
+    d->parser = XML_ParserCreateNS(NULL, NS_SEP);
+    if (!d->arena || !d->parser)
+        return UC_NOMEM;
+    XML_SetUserData(d->parser, d);
+    XML_SetElementHandler(d->parser, on_start, on_end);
+    XML_SetCharacterDataHandler(d->parser, on_text);
+    XML_SetStartDoctypeDeclHandler(d->parser, on_doctype);
+    enum XML_Status rc = XML_Parse(d->parser, xml, (int)len, XML_TRUE);
+    if (d->failed != UC_OK)
+        return d->failed == UC_NOMEM ? UC_NOMEM : UC_DECODE;
+    if (rc != XML_STATUS_OK || !d->root || d->depth != 0)
+        return UC_DECODE;
+    return UC_OK;
+}
+
+static bool name_is(const struct xnode *n, const char *name)
+{
+    return n && strcmp(n->name, name) == 0;
+}
+
+static struct xnode *child(const struct xnode *n, const char *name)
+{
+    for (struct xnode *c = n ? n->first : NULL; c; c = c->next)
         if (name_is(c, name))
             return c;
     return NULL;
 }
 
 /* Depth-first search for the first element called name. */
-static xmlNode *find(xmlNode *n, const char *name, int depth)
+static struct xnode *find(struct xnode *n, const char *name, int depth)
 {
     if (!n || depth > MAX_DEPTH)
         return NULL;
     if (name_is(n, name))
         return n;
-    for (xmlNode *c = n->children; c; c = c->next) {
-        xmlNode *f = find(c, name, depth + 1);
+    for (struct xnode *c = n->first; c; c = c->next) {
+        struct xnode *f = find(c, name, depth + 1);
         if (f)
             return f;
     }
     return NULL;
 }
 
-static void text_of(const xmlNode *n, char *out, size_t cap)
+static bool is_space(char c)
+{
+    return c == ' ' || c == '\n' || c == '\r' || c == '\t';
+}
+
+/* n's text content, borrowed from the document: *len bytes, not NUL-terminated. */
+static const char *content(const struct xdoc *d, const struct xnode *n, size_t *len)
+{
+    *len = n->text_end - n->text_start;
+    return d->text.data ? d->text.data + n->text_start : "";
+}
+
+/* n's text content without surrounding white space, cut to fit out (cap > 0); "" without n. */
+static void text_of(const struct xdoc *d, const struct xnode *n, char *out, size_t cap)
 {
     out[0] = '\0';
     if (!n)
         return;
-    xmlChar *t = xmlNodeGetContent(n);
-    if (!t)
-        return;
-    size_t l = strlen((const char *)t);
+    size_t l;
+    const char *t = content(d, n, &l);
     size_t b = 0;
-    while (b < l && (t[b] == ' ' || t[b] == '\n' || t[b] == '\r' || t[b] == '\t'))
+    while (b < l && is_space(t[b]))
         b++;
-    while (l > b && (t[l - 1] == ' ' || t[l - 1] == '\n' || t[l - 1] == '\r' || t[l - 1] == '\t'))
+    while (l > b && is_space(t[l - 1]))
         l--;
     size_t n2 = l - b < cap - 1 ? l - b : cap - 1;
     memcpy(out, t + b, n2);
     out[n2] = '\0';
-    xmlFree(t);
 }
 
 static bool is_policy_document(const char *name)
@@ -86,40 +200,35 @@ static bool is_policy_document(const char *name)
            strcmp(name, "Document") == 0;
 }
 
-static json_t *leaf(const xmlNode *n)
+static json_t *leaf(const struct xdoc *d, const struct xnode *n)
 {
-    xmlChar *t = xmlNodeGetContent(n);
-    const char *s = t ? (const char *)t : "";
+    size_t sl;
+    const char *s = content(d, n, &sl);
     json_t *v = NULL;
-    size_t sl = strlen(s);
     size_t b = 0;
-    while (b < sl && (s[b] == ' ' || s[b] == '\n' || s[b] == '\r' || s[b] == '\t'))
+    while (b < sl && is_space(s[b]))
         b++;
-    if (is_policy_document((const char *)n->name) && s[b] != '{' && strchr(s, '%')) {
+    if (is_policy_document(n->name) && (b == sl || s[b] != '{') && memchr(s, '%', sl)) {
         /* IAM returns policy documents percent-encoded (RFC 3986): decode. */
-        struct uc_buf d;
-        uc_buf_init_max(&d, AWS_HTTP_MAX_BODY);
-        if (aws_uri_decode(&d, s, sl) == UC_OK)
-            v = json_stringn(d.data ? d.data : "", d.len);
-        uc_buf_release(&d);
+        struct uc_buf dec;
+        uc_buf_init_max(&dec, AWS_HTTP_MAX_BODY);
+        if (aws_uri_decode(&dec, s, sl) == UC_OK)
+            v = json_stringn(dec.data ? dec.data : "", dec.len);
+        uc_buf_release(&dec);
     } else {
-        v = json_string(s);
+        v = json_stringn(s, sl);
     }
-    if (!v) /* not UTF-8: keep the bytes visible rather than failing the whole call */
+    if (!v) /* not UTF-8 after decoding: keep the bytes visible rather than failing the call */
         v = json_stringn_nocheck(s, sl);
-    if (t)
-        xmlFree(t);
     return v;
 }
 
-static json_t *convert(const xmlNode *n, int depth)
+static json_t *convert(const struct xdoc *d, const struct xnode *n, int depth)
 {
     if (depth > MAX_DEPTH)
         return NULL;
     size_t elems = 0, members = 0, entries = 0;
-    for (const xmlNode *c = n->children; c; c = c->next) {
-        if (c->type != XML_ELEMENT_NODE)
-            continue;
+    for (const struct xnode *c = n->first; c; c = c->next) {
         elems++;
         if (name_is(c, "member"))
             members++;
@@ -127,13 +236,11 @@ static json_t *convert(const xmlNode *n, int depth)
             entries++;
     }
     if (elems == 0)
-        return leaf(n);
+        return leaf(d, n);
     if (members == elems) {
         json_t *a = json_array();
-        for (const xmlNode *c = n->children; a && c; c = c->next) {
-            if (c->type != XML_ELEMENT_NODE)
-                continue;
-            json_t *v = convert(c, depth + 1);
+        for (const struct xnode *c = n->first; a && c; c = c->next) {
+            json_t *v = convert(d, c, depth + 1);
             if (!v || json_array_append_new(a, v) != 0) {
                 json_decref(a);
                 return NULL;
@@ -144,30 +251,27 @@ static json_t *convert(const xmlNode *n, int depth)
     json_t *o = json_object();
     if (!o)
         return NULL;
-    for (const xmlNode *c = n->children; c; c = c->next) {
-        if (c->type != XML_ELEMENT_NODE)
-            continue;
+    for (const struct xnode *c = n->first; c; c = c->next) {
         if (entries == elems) { /* map: <entry><key>k</key><value>v</value></entry> */
             char key[1024];
-            text_of(child(c, "key"), key, sizeof(key));
-            xmlNode *val = child(c, "value");
-            json_t *v = val ? convert(val, depth + 1) : json_string("");
+            text_of(d, child(c, "key"), key, sizeof(key));
+            struct xnode *val = child(c, "value");
+            json_t *v = val ? convert(d, val, depth + 1) : json_string("");
             if (!v || json_object_set_new(o, key, v) != 0) {
                 json_decref(o);
                 return NULL;
             }
             continue;
         }
-        json_t *v = convert(c, depth + 1);
+        json_t *v = convert(d, c, depth + 1);
         if (!v) {
             json_decref(o);
             return NULL;
         }
-        const char *k = (const char *)c->name;
-        json_t *old = json_object_get(o, k);
+        json_t *old = json_object_get(o, c->name);
         int rc;
         if (!old) {
-            rc = json_object_set_new(o, k, v);
+            rc = json_object_set_new(o, c->name, v);
         } else if (json_is_array(old)) {
             rc = json_array_append_new(old, v);
         } else { /* a repeated element: make it a list */
@@ -176,7 +280,7 @@ static json_t *convert(const xmlNode *n, int depth)
             if (a) {
                 json_array_append(a, old);
                 json_array_append_new(a, v);
-                rc = json_object_set_new(o, k, a);
+                rc = json_object_set_new(o, c->name, a);
             } else {
                 json_decref(v);
             }
@@ -199,21 +303,17 @@ uc_status aws_query_xml_to_json(const char *xml, size_t len, const char *operati
         *out = json_object();
         return *out ? UC_OK : UC_NOMEM;
     }
-    xmlDocPtr doc = parse(xml, len);
-    if (!doc)
-        return UC_DECODE;
-    uc_status st = UC_OK;
-    xmlNode *root = xmlDocGetRootElement(doc);
-    if (!root) {
-        st = UC_DECODE;
+    struct xdoc d;
+    uc_status st = doc_parse(&d, xml, len);
+    if (st != UC_OK)
         goto out;
-    }
     if (request_id && rid_len)
-        text_of(find(child(root, "ResponseMetadata"), "RequestId", 0), request_id, rid_len);
+        text_of(&d, find(child(d.root, "ResponseMetadata"), "RequestId", 0), request_id,
+                rid_len);
     char rname[128];
     snprintf(rname, sizeof(rname), "%sResult", operation);
-    xmlNode *res = child(root, rname);
-    json_t *j = res ? convert(res, 0) : json_object();
+    struct xnode *res = child(d.root, rname);
+    json_t *j = res ? convert(&d, res, 0) : json_object();
     if (!j) {
         st = res ? UC_DECODE : UC_NOMEM;
         goto out;
@@ -228,7 +328,7 @@ uc_status aws_query_xml_to_json(const char *xml, size_t len, const char *operati
     }
     *out = j;
 out:
-    xmlFreeDoc(doc);
+    doc_release(&d);
     return st;
 }
 
@@ -236,18 +336,18 @@ void aws_query_xml_error(const char *xml, size_t len, struct aws_error *err)
 {
     if (!err)
         return;
-    xmlDocPtr doc = parse(xml, len);
-    if (!doc)
-        return;
-    xmlNode *root = xmlDocGetRootElement(doc);
-    xmlNode *e = find(root, "Error", 0);
+    struct xdoc d;
+    if (doc_parse(&d, xml, len) != UC_OK)
+        goto out;
+    struct xnode *e = find(d.root, "Error", 0);
     if (e) {
-        text_of(child(e, "Code"), err->code, sizeof(err->code));
-        text_of(child(e, "Message"), err->message, sizeof(err->message));
+        text_of(&d, child(e, "Code"), err->code, sizeof(err->code));
+        text_of(&d, child(e, "Message"), err->message, sizeof(err->message));
     }
     char rid[128];
-    text_of(find(root, "RequestId", 0), rid, sizeof(rid));
+    text_of(&d, find(d.root, "RequestId", 0), rid, sizeof(rid));
     if (rid[0])
         snprintf(err->request_id, sizeof(err->request_id), "%s", rid);
-    xmlFreeDoc(doc);
+out:
+    doc_release(&d);
 }

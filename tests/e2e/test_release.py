@@ -1,0 +1,448 @@
+"""The release, installed the way users install it (issue 11): scripts/release.sh builds dist/
+once for this module; then, with no dev_overrides anywhere,
+
+* the zip, SHA256SUMS, its gpg signature (a throwaway key) and the manifest are what a registry
+  serves; the binary prints its version,
+  needs nothing outside glibc (`readelf -d`) and runs in a chroot holding only glibc;
+* unzipped into a filesystem mirror, `terraform init` installs it, `terraform providers lock
+  -fs-mirror` records the h1: hash release.sh published, and the tenant example applies against
+  tools/localaws; a lock file seeded with the SHA256SUMS zh: hash (as a registry hands out) accepts
+  the zip and a wrong one is refused;
+* through the provider network mirror release.sh writes, served over HTTPS by a local server with
+  a test CA (Terraform trusts it through SSL_CERT_FILE), init + apply work the same.
+
+Skipped, saying why, only when the release cannot be built on this machine. UNICRON_RELEASE_DIST
+names an existing dist/ to test instead of building one.
+"""
+import base64
+import hashlib
+import http.server
+import json
+import os
+import re
+import shutil
+import ssl
+import subprocess
+import tempfile
+import threading
+import unittest
+import zipfile
+
+import harness
+
+NAME = "terraform-provider-unicron"
+HOST, NAMESPACE = "registry.example.com", "platform"
+SOURCE = "%s/%s/unicron" % (HOST, NAMESPACE)
+GLIBC_LIBS = {"libc.so.6", "libm.so.6", "libpthread.so.0", "libdl.so.2", "librt.so.1",
+              "ld-linux-x86-64.so.2"}
+GLIBC_FLOOR = (2, 34)  # docs/internals/release.md
+COOKIE = ("TF_PLUGIN_MAGIC_COOKIE",
+          "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2")
+
+
+def read(path, mode="r"):
+    with open(path, mode) as f:
+        return f.read()
+
+
+def version():
+    return read(os.path.join(harness.REPO, "VERSION")).strip()
+
+
+def missing_prerequisites():
+    """Why the release cannot be built here, or None."""
+    for tool in ("cmake", "gcc", "zip", "readelf", "objdump", "terraform", "openssl"):
+        if shutil.which(tool) is None:
+            return "%s is not installed" % tool
+    for a in ("libgrpc.a", "libssl.a", "libcrypto.a", "libexpat.a", "libjansson.a",
+              "libmsgpackc.a", "libprotobuf-c.a", "libz.a"):
+        if not os.path.exists(os.path.join("/usr/lib/x86_64-linux-gnu", a)):
+            return "no static archive %s (scripts/deps.sh installs the -dev packages)" % a
+    r = subprocess.run(["dpkg-query", "-W", "-f=${Version}", "libcurl4-openssl-dev"],
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        return "libcurl4-openssl-dev is not installed"
+    return None
+
+
+def h1_of_zip(path):
+    """Terraform's h1: (Go dirhash Hash1) of a zip's files, computed independently."""
+    with zipfile.ZipFile(path) as z:
+        names = sorted(i.filename for i in z.infolist() if not i.is_dir())
+        lines = "".join("%s  %s\n" % (hashlib.sha256(z.read(n)).hexdigest(), n)
+                        for n in names)
+    return "h1:" + base64.b64encode(hashlib.sha256(lines.encode()).digest()).decode()
+
+
+def lock_hashes(workdir):
+    """The hashes of our provider in the working directory's .terraform.lock.hcl."""
+    text = read(os.path.join(workdir, ".terraform.lock.hcl"))
+    m = re.search(r'provider "%s" \{(.*?)\n\}' % re.escape(SOURCE), text, re.S)
+    if not m:
+        raise AssertionError("lock file has no %s:\n%s" % (SOURCE, text))
+    return set(re.findall(r'"((?:h1|zh):[^"]+)"', m.group(1)))
+
+
+def tenant_example():
+    """examples/tenant/main.tf with the company source address a user would write."""
+    text = read(os.path.join(harness.REPO, "examples", "tenant", "main.tf"))
+    out = text.replace('source = "unicron/unicron"',
+                       'source  = "%s"\n      version = "%s"' % (SOURCE, version()))
+    assert out != text, "examples/tenant/main.tf no longer names unicron/unicron"
+    return out
+
+
+class MirrorServer:
+    """A static HTTPS file server on 127.0.0.1 with a certificate from a throwaway CA."""
+
+    def __init__(self, root, tmp):
+        self.ca = os.path.join(tmp, "ca.pem")
+        ca_key, key, csr, crt = (os.path.join(tmp, n) for n in
+                                 ("ca.key", "server.key", "server.csr", "server.pem"))
+        ext = os.path.join(tmp, "server.ext")
+        with open(ext, "w") as f:
+            f.write("subjectAltName=IP:127.0.0.1,DNS:localhost\n"
+                    "extendedKeyUsage=serverAuth\nbasicConstraints=critical,CA:FALSE\n")
+        for cmd in (
+                ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+                 "-nodes", "-keyout", ca_key, "-out", self.ca, "-days", "1",
+                 "-subj", "/CN=unicron test mirror CA"],
+                ["req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                 "-keyout", key, "-out", csr, "-subj", "/CN=127.0.0.1"],
+                ["x509", "-req", "-in", csr, "-CA", self.ca, "-CAkey", ca_key,
+                 "-CAcreateserial", "-out", crt, "-days", "1", "-extfile", ext]):
+            subprocess.run(["openssl"] + cmd, check=True, capture_output=True)
+        self.requests = []
+        requests = self.requests
+
+        class Handler(http.server.SimpleHTTPRequestHandler):
+            def __init__(self, *a, **kw):
+                super().__init__(*a, directory=root, **kw)
+
+            def log_message(self, fmt, *args):
+                requests.append(self.path)
+
+            def do_POST(self):
+                """Stands in for an AWS endpoint: any call is refused with a JSON error, which
+                the provider can only read if its TLS handshake succeeded."""
+                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                body = json.dumps({"__type": "UnrecognizedClientException",
+                                   "message": "reached over TLS"}).encode()
+                self.send_response(400)
+                self.send_header("Content-Type", "application/x-amz-json-1.1")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(crt, key)
+        self.httpd.socket = ctx.wrap_socket(self.httpd.socket, server_side=True)
+        self.url = "https://127.0.0.1:%d/" % self.httpd.server_address[1]
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+class ReleaseTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.mkdtemp(prefix="unicron-release-")
+        cls.version = version()
+        dist = os.environ.get("UNICRON_RELEASE_DIST")
+        if not dist:
+            why = missing_prerequisites()
+            if why:
+                shutil.rmtree(cls.tmp, ignore_errors=True)
+                raise unittest.SkipTest("release cannot be built on this machine: " + why)
+            dist = os.path.join(cls.tmp, "dist")
+            env = dict(os.environ, UNICRON_DIST_DIR=dist, UNICRON_RELEASE_ALLOW_DIRTY="1",
+                       UNICRON_MIRROR_HOST=HOST, UNICRON_MIRROR_NAMESPACE=NAMESPACE)
+            env.pop("UNICRON_GPG_KEY", None)
+            if shutil.which("gpg"):
+                # A throwaway signing key in a private keyring: release.sh signs the SUMS file.
+                cls.gnupghome = os.path.join(cls.tmp, "gnupg")
+                os.mkdir(cls.gnupghome, 0o700)
+                subprocess.run(["gpg", "--batch", "--passphrase", "", "--quick-gen-key",
+                                "unicron release test <release@unicron.invalid>", "ed25519",
+                                "sign", "1d"], env=dict(os.environ, GNUPGHOME=cls.gnupghome),
+                               check=True, capture_output=True, timeout=120)
+                env.update(GNUPGHOME=cls.gnupghome, UNICRON_GPG_KEY="release@unicron.invalid")
+            r = subprocess.run([os.path.join(harness.REPO, "scripts", "release.sh")], env=env,
+                               capture_output=True, text=True, timeout=3600)
+            if r.returncode != 0:
+                shutil.rmtree(cls.tmp, ignore_errors=True)
+                raise AssertionError("scripts/release.sh failed:\n" + r.stderr[-4000:])
+        cls.dist = dist
+        cls.zip = os.path.join(dist, "%s_%s_linux_amd64.zip" % (NAME, cls.version))
+        cls.mirror = os.path.join(dist, "mirror")
+        # The binary, unpacked once for the checks that run it.
+        cls.bin_dir = os.path.join(cls.tmp, "unpacked")
+        with zipfile.ZipFile(cls.zip) as z:
+            z.extractall(cls.bin_dir)
+        cls.bin = os.path.join(cls.bin_dir, "%s_v%s" % (NAME, cls.version))
+        os.chmod(cls.bin, 0o755)
+
+    gnupghome = None
+
+    @classmethod
+    def tearDownClass(cls):
+        if cls.gnupghome:  # the agent gpg started for the private keyring
+            subprocess.run(["gpgconf", "--kill", "gpg-agent"],
+                           env=dict(os.environ, GNUPGHOME=cls.gnupghome), capture_output=True)
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    # --- the artifacts ---------------------------------------------------------------------------
+
+    def test_zip_sums_manifest(self):
+        with zipfile.ZipFile(self.zip) as z:
+            names = sorted(z.namelist())
+            info = z.getinfo("%s_v%s" % (NAME, self.version))
+        self.assertIn("LICENSE", names)
+        self.assertIn("THIRD_PARTY_NOTICES", names)
+        self.assertFalse([n for n in names if "/" in n], "the zip must be flat: %s" % names)
+        self.assertTrue((info.external_attr >> 16) & 0o100, "binary is not executable in the zip")
+        manifest = "%s_%s_manifest.json" % (NAME, self.version)
+        self.assertEqual(json.loads(read(os.path.join(self.dist, manifest))),
+                         {"version": 1, "metadata": {"protocol_versions": ["6.0", "5.0"]}})
+        sums = read(os.path.join(self.dist, "%s_%s_SHA256SUMS" % (NAME, self.version)))
+        listed = dict(reversed(line.split("  ")) for line in sums.splitlines())
+        for f in (os.path.basename(self.zip), manifest):
+            self.assertEqual(listed.get(f), hashlib.sha256(read(os.path.join(self.dist, f),
+                                                                "rb")).hexdigest(), f)
+        # Network mirror layout: index.json lists the version, <version>.json the archive
+        # with the h1: hash of the zip's contents.
+        base = os.path.join(self.mirror, HOST, NAMESPACE, "unicron")
+        self.assertEqual(json.loads(read(os.path.join(base, "index.json"))),
+                         {"versions": {self.version: {}}})
+        arch = json.loads(read(os.path.join(base, self.version + ".json")))["archives"]
+        self.assertEqual(arch["linux_amd64"]["hashes"], [h1_of_zip(self.zip)])
+        self.assertTrue(os.path.exists(os.path.join(base, arch["linux_amd64"]["url"])))
+
+    def test_sums_signature(self):
+        sums = os.path.join(self.dist, "%s_%s_SHA256SUMS" % (NAME, self.version))
+        if not self.gnupghome:
+            self.skipTest("gpg is not installed (or an existing dist/ is tested): no signature")
+        env = dict(os.environ, GNUPGHOME=self.gnupghome)
+        r = subprocess.run(["gpg", "--batch", "--verify", sums + ".sig", sums], env=env,
+                           capture_output=True, text=True)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("release@unicron.invalid", r.stderr)
+        tampered = os.path.join(self.tmp, "SHA256SUMS.tampered")
+        with open(tampered, "w") as f:
+            f.write(read(sums).replace("0", "1", 1))
+        r = subprocess.run(["gpg", "--batch", "--verify", sums + ".sig", tampered], env=env,
+                           capture_output=True, text=True)
+        self.assertNotEqual(r.returncode, 0, "a changed SUMS file still verifies")
+
+    def test_version_flag(self):
+        r = subprocess.run([self.bin, "--version"], capture_output=True, text=True, timeout=30)
+        self.assertEqual((r.returncode, r.stdout), (0, "%s %s\n" % (NAME, self.version)))
+
+    def test_needs_only_glibc(self):
+        size = os.path.getsize(self.bin)
+        self.assertLessEqual(size, 15 * 1024 * 1024, "binary is %d bytes" % size)
+        dyn = subprocess.run(["readelf", "-d", self.bin], capture_output=True, text=True,
+                             check=True).stdout
+        needed = set(re.findall(r"\(NEEDED\)\s+Shared library: \[(.+?)\]", dyn))
+        self.assertTrue(needed, dyn)
+        self.assertLessEqual(needed, GLIBC_LIBS, "needs more than glibc: %s" % needed)
+        self.assertNotIn("RPATH", dyn)
+        self.assertNotIn("RUNPATH", dyn)
+        syms = subprocess.run(["objdump", "-T", self.bin], capture_output=True, text=True,
+                              check=True).stdout
+        versions = {tuple(int(x) for x in v.split("."))
+                    for v in re.findall(r"GLIBC_([0-9]+\.[0-9]+(?:\.[0-9]+)?)", syms)}
+        self.assertLessEqual(max(versions), GLIBC_FLOOR,
+                             "a symbol needs glibc %s" % ".".join(map(str, max(versions))))
+        for lib in ("libcurl", "libssl", "libcrypto", "libgrpc", "libxml2", "libexpat",
+                    "libjansson", "libmsgpack", "libprotobuf", "libstdc++", "libgcc_s"):
+            self.assertNotIn(lib, dyn)
+        # ldd (the loader itself) resolves nothing but glibc either.
+        ldd = subprocess.run(["ldd", self.bin], capture_output=True, text=True).stdout
+        for line in ldd.splitlines():
+            lib = line.split()[0]
+            if lib.startswith("linux-vdso"):
+                continue
+            self.assertIn(os.path.basename(lib), GLIBC_LIBS, line)
+
+    def test_runs_with_only_glibc(self):
+        """The binary in a root directory holding nothing but glibc: prints its version and
+        answers the plugin handshake (chroot needs root; otherwise its memory map is checked)."""
+        env = {COOKIE[0]: COOKIE[1], "PLUGIN_PROTOCOL_VERSIONS": "5,6",
+               "PLUGIN_UNIX_SOCKET_DIR": "/tmp"}
+        if os.geteuid() == 0:
+            root = os.path.join(self.tmp, "root")
+            os.makedirs(os.path.join(root, "tmp"), exist_ok=True)
+            ldd = subprocess.run(["ldd", self.bin], capture_output=True, text=True).stdout
+            for path in re.findall(r"(/\S+\.so[.0-9]*)", ldd):
+                dest = os.path.join(root, path.lstrip("/"))
+                os.makedirs(os.path.dirname(dest), exist_ok=True)
+                shutil.copy2(os.path.realpath(path), dest)
+            shutil.copy2(self.bin, os.path.join(root, "provider"))
+            files = sorted(os.path.relpath(os.path.join(d, f), root)
+                           for d, _, fs in os.walk(root) for f in fs)
+            self.assertTrue(all(os.path.basename(f) in GLIBC_LIBS | {"provider"}
+                                for f in files), files)
+            chroot = shutil.which("chroot") or "/usr/sbin/chroot"
+            r = subprocess.run([chroot, root, "/provider", "--version"], env={},
+                               capture_output=True, text=True, timeout=30)
+            self.assertEqual((r.returncode, r.stdout.strip()),
+                             (0, "%s %s" % (NAME, self.version)), r.stderr)
+            args = [chroot, root, "/provider"]
+        else:
+            args = [self.bin]
+        p = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True)
+        try:
+            line = p.stdout.readline().strip()
+            fields = line.split("|")
+            self.assertEqual(len(fields), 6, "handshake line %r" % line)
+            self.assertEqual(fields[0], "1")
+            self.assertEqual(fields[2], "unix")
+            with open("/proc/%d/maps" % p.pid) as f:
+                maps = f.read()
+            mapped = {os.path.basename(m) for m in re.findall(r"(/\S+\.so[.0-9]*)", maps)}
+            self.assertLessEqual(mapped, GLIBC_LIBS, "maps more than glibc: %s" % mapped)
+        finally:
+            p.kill()
+            p.communicate()
+
+    # --- installing it ---------------------------------------------------------------------------
+
+    def workdir(self, cli_config, files=None, localaws=None, env=None):
+        w = harness.Workdir(files, localaws=localaws, env=env)
+        self.addCleanup(w.cleanup)
+        w.write(".terraformrc", cli_config)
+        w.env.pop("TF_LOG", None)  # the trace of two applies is large and not needed here
+        w.env.pop("TF_LOG_PATH", None)
+        return w
+
+    def unpacked_mirror(self):
+        """The zip unzipped into a filesystem mirror (the unpacked layout)."""
+        root = os.path.join(self.tmp, "fs-mirror")
+        target = os.path.join(root, HOST, NAMESPACE, "unicron", self.version, "linux_amd64")
+        if not os.path.isdir(target):
+            os.makedirs(target)
+            with zipfile.ZipFile(self.zip) as z:
+                z.extractall(target)
+            os.chmod(os.path.join(target, "%s_v%s" % (NAME, self.version)), 0o755)
+        return root
+
+    @staticmethod
+    def fs_config(path):
+        return ('provider_installation {\n  filesystem_mirror {\n    path    = "%s"\n'
+                '    include = ["%s"]\n  }\n}\n' % (path, SOURCE))
+
+    def published_h1(self):
+        doc = read(os.path.join(self.mirror, HOST, NAMESPACE, "unicron", self.version + ".json"))
+        return json.loads(doc)["archives"]["linux_amd64"]["hashes"][0]
+
+    def apply_tenant(self, w, aws):
+        var = ["-var", "aws_endpoint=" + aws.url]
+        r = w.tf("apply", "-input=false", "-no-color", "-auto-approve", *var, timeout=600)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        accounts = [res for res in w.state()["resources"] if res["type"] == "unicron_tenant"]
+        envs = accounts[0]["instances"][0]["attributes"]["environment"]
+        self.assertEqual(len(envs), 3)
+        self.assertTrue(all(re.fullmatch(r"[0-9]{12}", e["account_id"]) for e in envs), envs)
+        r = w.tf("plan", "-input=false", "-no-color", "-detailed-exitcode", *var, timeout=600)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+
+    def test_filesystem_mirror_lock_and_apply(self):
+        mirror = self.unpacked_mirror()
+        with harness.LocalAWS() as aws:
+            w = self.workdir(self.fs_config(mirror), {"main.tf": tenant_example()},
+                             localaws=aws)
+            r = w.tf("init", "-input=false", "-no-color")
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+            self.assertIn("Installing %s v%s" % (SOURCE, self.version), r.stdout)
+            # providers lock against the mirror records the same h1: release.sh published.
+            os.remove(os.path.join(w.path, ".terraform.lock.hcl"))
+            r = w.tf("providers", "lock", "-fs-mirror=" + mirror, "-platform=linux_amd64",
+                     "-no-color")
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+            self.assertEqual(lock_hashes(w.path), {self.published_h1()})
+            self.apply_tenant(w, aws)
+
+    def test_registry_zh_hash_is_accepted(self):
+        """A lock file with only the SHA256SUMS zh: hash accepts the zip; a wrong one does not."""
+        packed = os.path.join(self.mirror)  # the mirror directory holds the zip: packed layout
+        sums = read(os.path.join(self.dist, "%s_%s_SHA256SUMS" % (NAME, self.version)))
+        zh = "zh:" + next(line.split()[0] for line in sums.splitlines()
+                          if line.endswith("_linux_amd64.zip"))
+        main = ('terraform {\n  required_providers {\n    unicron = {\n      source  = "%s"\n'
+                '      version = "%s"\n    }\n  }\n}\n' % (SOURCE, self.version))
+
+        def lock(h):
+            return ('provider "%s" {\n  version     = "%s"\n  constraints = "%s"\n'
+                    '  hashes = [\n    "%s",\n  ]\n}\n' % (SOURCE, self.version, self.version, h))
+
+        w = self.workdir(self.fs_config(packed),
+                         {"main.tf": main, ".terraform.lock.hcl": lock(zh)})
+        r = w.tf("init", "-input=false", "-no-color")
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        # Terraform adds the h1: it computed to the hash the registry gave.
+        self.assertEqual(lock_hashes(w.path), {zh, self.published_h1()})
+
+        bad = "zh:" + "0" * 64
+        w = self.workdir(self.fs_config(packed),
+                         {"main.tf": main, ".terraform.lock.hcl": lock(bad)})
+        r = w.tf("init", "-input=false", "-no-color")
+        self.assertNotEqual(r.returncode, 0, r.stdout)
+        self.assertIn("checksum", r.stderr.lower())
+
+    def test_network_mirror_over_https(self):
+        server = MirrorServer(self.mirror, self.tmp)
+        self.addCleanup(server.stop)
+        cfg = ('provider_installation {\n  network_mirror {\n    url = "%s"\n'
+               '    include = ["%s"]\n  }\n}\n' % (server.url, SOURCE))
+        with harness.LocalAWS() as aws:
+            w = self.workdir(cfg, {"main.tf": tenant_example()}, localaws=aws,
+                             env={"SSL_CERT_FILE": server.ca})
+            r = w.tf("init", "-input=false", "-no-color")
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+            self.assertIn("/%s/%s/unicron/index.json" % (HOST, NAMESPACE), server.requests)
+            self.assertTrue(any(p.endswith("_linux_amd64.zip") for p in server.requests),
+                            server.requests)
+            self.assertIn(self.published_h1(), lock_hashes(w.path))
+            self.apply_tenant(w, aws)
+        # Without the test CA the mirror is not trusted: nothing is installed.
+        w = self.workdir(cfg, {"main.tf": tenant_example()})
+        r = w.tf("init", "-input=false", "-no-color")
+        self.assertNotEqual(r.returncode, 0, r.stdout)
+
+    def test_https_to_aws_with_static_libcurl(self):
+        """The linked-in libcurl speaks TLS and verifies: the CA from AWS_CA_BUNDLE, or from
+        SSL_CERT_FILE (the trust store the release finds on its own); no CA, no connection."""
+        server = MirrorServer(self.mirror, self.tmp)
+        self.addCleanup(server.stop)
+        main = ('terraform {\n  required_providers {\n    unicron = { source = "%s" }\n  }\n}\n'
+                'provider "unicron" {\n  region      = "us-east-1"\n  max_retries = 0\n}\n'
+                'resource "unicron_tenant" "t" {\n  name           = "tls-check"\n'
+                '  email_template = "aws+{tenant}-{environment}@example.com"\n'
+                '  cost_center    = "CC-1"\n  owner          = "platform"\n'
+                '  environment {\n    name = "dev"\n  }\n}\n' % SOURCE)
+        keys = {"AWS_ACCESS_KEY_ID": "AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY": "secret",
+                "AWS_ENDPOINT_URL": server.url.rstrip("/")}
+        for trust in ({"AWS_CA_BUNDLE": server.ca}, {"SSL_CERT_FILE": server.ca}, {}):
+            with self.subTest(trust=sorted(trust)):
+                w = self.workdir(self.fs_config(self.unpacked_mirror()), {"main.tf": main},
+                                 env=dict(keys, **trust))
+                r = w.tf("init", "-input=false", "-no-color")
+                self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+                r = w.tf("apply", "-input=false", "-no-color", "-auto-approve", timeout=300)
+                out = harness.strip_ansi(r.stdout + r.stderr)
+                self.assertNotEqual(r.returncode, 0, out)
+                if trust:
+                    self.assertIn("reached over TLS", out)
+                else:
+                    self.assertNotIn("reached over TLS", out)
+                    self.assertRegex(out.lower(), r"certificate|ssl|tls")
+
+
+if __name__ == "__main__":
+    unittest.main()

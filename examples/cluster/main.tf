@@ -5,8 +5,11 @@
 # against tools/localaws:
 #
 #   python3 tools/localaws/localaws.py --port 4566 &
+#   export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test   # localaws' keys, never in HCL
 #   terraform init && terraform apply && terraform plan -detailed-exitcode
 #   terraform output -raw kubeconfig > kubeconfig   # exec auth: no token is stored in it
+#
+# Credentials come from the environment or a profile like any AWS tool (docs/index.md).
 
 terraform {
   required_providers {
@@ -29,9 +32,7 @@ variable "cluster_viewers" {
 }
 
 provider "unicron" {
-  region     = "us-east-1"
-  access_key = "test" # localaws' management account; use a profile against real AWS
-  secret_key = "test"
+  region = "us-east-1"
 
   endpoints {
     organizations = var.aws_endpoint

@@ -6,8 +6,8 @@ drift made through the AWS API (desired size, logging, a deleted node group, a r
 entry, an added tag), import, destroy, the kubeconfig output against the emulator's Kubernetes
 API, and bad inputs. Every expectation comes from the issue and DESIGN.md §3, never from what
 the provider happens to do. The slow cases (faults, SIGKILL, Ctrl-C) are in
-test_cluster_faults.py, the version agreement of provider and emulator in
-test_cluster_versions.py, and what does not pass yet in test_cluster_pending.py.
+test_cluster_faults.py, and the version agreement of provider and emulator in
+test_cluster_versions.py.
 
 Run: UNICRON_PROVIDER_BIN=build/terraform-provider-unicron python3 -m unittest discover \
      -s tests/e2e -p 'test_cluster*' -v
@@ -16,7 +16,6 @@ ClusterTestCase has no tests of its own; other test_cluster_*.py modules use it 
 `test_cluster.ClusterTestCase`.
 """
 import base64
-import copy
 import http.client
 import json
 import os
@@ -390,6 +389,8 @@ class ClusterTestCase(test_tenant.TenantTestCase):
         self.assertIn("sts.amazonaws.com", oidc["ClientIDList"])
 
         self.check_access_entries(inside, c, acct)
+        if "tenant_access_entries" in a:
+            self.assertEqual(a["tenant_access_entries"], TENANT_ROLE_POLICY)
         return self.check_node_groups(a, inside, c)
 
     def check_access_entries(self, inside, c, acct):
@@ -647,7 +648,6 @@ class ClusterLifecycleTest(ClusterTestCase):
             self.assertClusterNoChanges(w)
 
         with self.subTest("public CIDRs and logging in one apply, one update at a time"):
-            # (a tags change: test_cluster_pending.py)
             c.public_access_cidrs = ["203.0.113.0/24"]
             c.log_types = ["api", "audit", "scheduler"]
             self.write_cluster(w, c)
@@ -778,6 +778,16 @@ class ClusterLifecycleTest(ClusterTestCase):
             groups = self.check_cluster(w, c, acct)
             self.assertClusterNoChanges(w)
 
+        with self.subTest("a tenant role's access entry removed out of band"):
+            readonly = "arn:aws:iam::%s:role/unicron-readonly" % acct
+            inside.delete_access_entry(c.name, readonly)
+            out, ch = self.assertPlanChanges(w, must=[("tenant_access_entries",)])
+            self.assertEqual(ch["before"]["tenant_access_entries"].get("unicron-readonly"), "")
+            self.apply(w, "0 added, 1 changed, 0 destroyed")
+            self.assertIn(readonly, inside.list_access_entries(c.name))
+            groups = self.check_cluster(w, c, acct)
+            self.assertClusterNoChanges(w)
+
         with self.subTest("tag added out of band"):
             inside.eks_tag(self.resource(w, ADDR)["arn"], {"added-by": "console"})
             out, ch = self.assertPlanChanges(w, must=[("tags_all",)], allowed=[("tags",)])
@@ -786,22 +796,6 @@ class ClusterLifecycleTest(ClusterTestCase):
             self.assertNotIn("added-by", inside.eks_tags(self.resource(w, ADDR)["arn"]))
             groups = self.check_cluster(w, c, acct)
             self.assertClusterNoChanges(w)
-
-        cluster_id = "%s/%s" % (acct, c.name)
-        with self.subTest("terraform import into an empty state"):
-            # (desired_size and timeouts left unset: with them, see test_cluster_pending.py)
-            bare = copy.deepcopy(c)
-            bare.timeouts = False
-            for ng in bare.node_groups:
-                ng["desired_size"] = None
-            w2 = self.cluster_workdir(bare)
-            rc, out = self.tf(w2, "import", TENANT_ADDR, test_tenant.TENANT)
-            self.assertEqual(rc, 0, out)
-            rc, out = self.tf(w2, "import", ADDR, cluster_id)
-            self.assertEqual(rc, 0, out)
-            self.assertIn("Import successful!", out)
-            self.assertClusterNoChanges(w2)
-            self.assertEqual(self.check_cluster(w2, bare, acct), groups)
 
         with self.subTest("import of a cluster that does not exist"):
             w4 = self.cluster_workdir(Cluster(name="nobody", account_id_expr=q(acct)))
@@ -832,6 +826,57 @@ class ClusterLifecycleTest(ClusterTestCase):
             self.assertEqual(sorted(order[:-1]),
                              sorted(("nodegroup", n) for n in groups.values()), order)
             self.assertEqual(order[-1], ("cluster", c.name), order)
+
+    def test_import_into_an_empty_state_plans_no_changes(self):
+        c = Cluster(version="1.35")
+        w, acct = self.create_cluster(c)
+        inside = self.inside(acct)
+        groups = self.check_cluster(w, c, acct)
+        # the autoscaler has scaled a group since: desired_size is never drift, not even after
+        # an import
+        u = inside.update_nodegroup_config(c.name, groups["general"],
+                                           {"scalingConfig": {"desiredSize": 3}})
+        inside.wait_cluster_update(c.name, u["id"], groups["general"])
+
+        cluster_id = "%s/%s" % (acct, c.name)
+        with self.subTest("terraform import into an empty state"):
+            w2 = self.cluster_workdir(c)
+            rc, out = self.tf(w2, "import", TENANT_ADDR, test_tenant.TENANT)
+            self.assertEqual(rc, 0, out)
+            rc, out = self.tf(w2, "import", ADDR, cluster_id)
+            self.assertEqual(rc, 0, out)
+            self.assertIn("Import successful!", out)
+            self.assertClusterNoChanges(w2)
+            self.assertEqual(self.check_cluster(w2, c, acct), groups)
+
+        with self.subTest("import block"):
+            lone = Cluster(version=c.version, account_id_expr=q(acct))
+            head = render(self.la.url, tenant(), None)
+            w3 = self.workdir({"main.tf": head + "\n" + lone.hcl()}, localaws=self.la)
+            w3.write("import.tf", 'import {\n  to = %s\n  id = %s\n}\n'
+                     'import {\n  to = %s\n  id = %s\n}\n'
+                     % (TENANT_ADDR, q(test_tenant.TENANT), ADDR, q(cluster_id)))
+            rc, out = self.plan(w3)
+            self.assertEqual(rc, 2, out)
+            self.assertIn("Plan: 2 to import, 0 to add, 0 to change, 0 to destroy.", out)
+            self.apply(w3, "2 imported, 0 added, 0 changed, 0 destroyed")
+            self.assertClusterNoChanges(w3)
+
+        # imports created nothing
+        self.assertEqual(inside.list_clusters(), [c.name])
+        self.assertEqual(self.check_cluster(w, c, acct), groups)
+
+    def test_tags_change_reaches_the_cluster_and_its_node_groups(self):
+        c = Cluster(version="1.35", access_entries=[])
+        w, acct = self.create_cluster(c)
+        groups = self.check_cluster(w, c, acct)
+        c.tags = {"team": "data", "budget": "q4"}
+        self.write_cluster(w, c)
+        self.assertPlanChanges(w, must=[("tags",), ("tags_all",)])
+        self.apply(w, "0 added, 1 changed, 0 destroyed")
+        self.assertEqual(self.check_cluster(w, c, acct), groups, "node groups were kept")
+        self.assertClusterNoChanges(w)
+
 
     def test_existing_iam_roles_are_adopted(self):
         # roles left by an interrupted apply (or made by hand): same names, no policies

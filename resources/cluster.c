@@ -1455,6 +1455,9 @@ static struct tf_value *settle_groups(struct uc_arena *a, struct tf_value *v,
             continue;
         if (w != NULL && w->step == RES_NG_REPLACE && !w->created)
             e = pe != NULL ? (struct tf_value *)pe : NULL;
+        /* a replacement that never ran (an earlier step failed): the old group is still there */
+        if (w == NULL && pe != NULL && replace_only_changed(pe, e))
+            e = (struct tf_value *)pe;
         if (e == NULL)
             continue;
         el[m++] = e;
@@ -1463,11 +1466,9 @@ static struct tf_value *settle_groups(struct uc_arena *a, struct tf_value *v,
         const char *name = tf_value_str(tf_value_attr(old->elems[j], "name"));
         if (res_find_by_name(ngs, name) != NULL)
             continue;
-        for (size_t k = 0; ws != NULL && work_of[n + j] != SIZE_MAX; k++) {
-            if (!ws[work_of[n + j]].ok)
-                el[m++] = old->elems[j]; /* not deleted: keep it in the state */
-            break;
-        }
+        size_t k = work_of[n + j];
+        if (k == SIZE_MAX || ws == NULL || !ws[k].ok)
+            el[m++] = old->elems[j]; /* not deleted: keep it in the state */
     }
     return tf_value_with_attr(a, v, "node_group",
                               tf_value_list(a, tf_value_attr(v, "node_group")->type, el, m));

@@ -227,8 +227,10 @@ uc_status res_access_ensure(const struct res_cluster_op *op, const struct res_ac
                                "type", "namespace", "namespaces", w->namespaces)
                    : json_pack("{s:s,s:{s:s}}", "policyArn", w->policy_arn, "accessScope",
                                "type", "cluster");
+        struct aws_call_opts o = op->opts;
+        o.retry_non_idempotent = true; /* associating the same policy again changes nothing */
         st = body ? aws_rest_call(op->s, AWS_SVC_EKS, &AWS_EKS_ASSOCIATE_ACCESS_POLICY, labels, 2,
-                                  NULL, body, &op->opts, NULL, err)
+                                  NULL, body, &o, NULL, err)
                   : aws_error_set(err, UC_NOMEM, "eks", "AssociateAccessPolicy", "no memory");
     }
 out:

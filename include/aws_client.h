@@ -125,12 +125,6 @@ uc_status aws_rest_call(struct aws_session *s, enum aws_service svc,
 
 /* ---- typed STS helpers -------------------------------------------------------------------- */
 
-struct aws_assume_role_params {
-    const char *role_arn;     /* required */
-    const char *session_name; /* NULL = "unicron-<epoch seconds>" */
-    const char *external_id;  /* optional */
-    int duration_seconds;     /* 0 = 3600 */
-};
 
 /* STS AssumeRole with the session's credentials. *out: new credentials (caller unrefs). */
 uc_status aws_sts_assume_role(struct aws_session *s, const struct aws_assume_role_params *p,

@@ -27,6 +27,23 @@ enum aws_retry_mode { AWS_RETRY_STANDARD = 0, AWS_RETRY_ADAPTIVE };
 #define AWS_DEFAULT_ACCOUNT_ROLE "OrganizationAccountAccessRole"
 #define AWS_DEFAULT_MAX_RETRIES 25
 
+/* One AssumeRole. Strings and arrays are borrowed; NULL / 0 = not sent. */
+struct aws_assume_role_params {
+    const char *role_arn;     /* required */
+    const char *session_name; /* NULL = "unicron-<epoch seconds>" */
+    const char *external_id;  /* optional */
+    int duration_seconds;     /* 0 = 3600 */
+    const char *policy;       /* session policy (JSON text) */
+    const char *const *policy_arns; /* managed session policies */
+    size_t n_policy_arns;
+    const char *const *tag_keys; /* session tags: tag_keys[i] = tag_values[i] */
+    const char *const *tag_values;
+    size_t n_tags;
+    const char *const *transitive_tag_keys; /* tags that pass on to chained sessions */
+    size_t n_transitive_tag_keys;
+    const char *source_identity;
+};
+
 /* All strings are borrowed by the config and copied by aws_client_new; NULL or "" = unset. */
 struct aws_config {
     const char *region;  /* else AWS_REGION, AWS_DEFAULT_REGION, the profile's region */
@@ -39,12 +56,10 @@ struct aws_config {
     const char *const *shared_credentials_files; /* else AWS_SHARED_CREDENTIALS_FILE, else
                                                     ~/.aws/credentials */
     size_t n_shared_credentials_files;
-    struct {
-        const char *role_arn; /* unset = no assume_role block */
-        const char *session_name;
-        const char *external_id;
-        int duration_seconds; /* 0 = 3600 */
-    } assume_role;
+    /* assume_role blocks, in order: the first is assumed with the base credentials, each next
+     * one with the session of the one before (a role chain). */
+    const struct aws_assume_role_params *assume_roles;
+    size_t n_assume_roles;
     struct {
         const char *role_arn; /* unset = no block */
         const char *web_identity_token_file;

@@ -35,9 +35,10 @@ uc_status aws_error_set(struct aws_error *e, uc_status st, const char *service,
                         const char *operation, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
 
-/* Replaces every occurrence of secret in e->message by "[REDACTED]", including a piece of it cut
- * off at the end of the message (at least 8 characters). Secrets shorter than 8 characters are
- * not searched for (they would match ordinary words). Accepts NULL for either. */
+/* Replaces every occurrence of secret in e->message, e->code and e->request_id (every text an
+ * answer can fill) by "[REDACTED]", including a piece of it cut off at the end of a field (at
+ * least 8 characters). Secrets shorter than 8 characters are not searched for (they would match
+ * ordinary words). Accepts NULL for either. */
 void aws_error_redact(struct aws_error *e, const char *secret);
 
 /* True when e->code equals code (case-sensitive). */

@@ -78,7 +78,8 @@ struct aws_http_response {
     char net_message[256];      /* transport's text for the failure */
 };
 
-/* Largest response body accepted (bigger answers fail with UC_RANGE). */
+/* Largest response body accepted, after decompression (bigger answers fail with UC_RANGE and a
+ * net_message saying "response body exceeds 16 MiB" or "decompressed body exceeds 16 MiB"). */
 #define AWS_HTTP_MAX_BODY (16u * 1024u * 1024u)
 
 void aws_http_response_init(struct aws_http_response *r);
@@ -90,7 +91,8 @@ void aws_http_response_reset(struct aws_http_response *r);
 
 /* The transport interface. send() must be callable from many threads at once. It returns UC_OK
  * when an HTTP response (any status) arrived, UC_TRANSPORT with resp->net / net_message set when
- * none did, UC_RANGE when the body exceeded the limit, UC_CANCELED when cancel fired. */
+ * none did, UC_RANGE when the body exceeded the limit (status and net_message set: which limit,
+ * on the wire or decompressed), UC_CANCELED when cancel fired. */
 struct aws_transport {
     uc_status (*send)(struct aws_transport *t, const struct aws_http_request *req,
                       const struct uc_cancel *cancel, struct aws_http_response *resp);

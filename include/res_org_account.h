@@ -17,6 +17,7 @@
 #include <stddef.h>
 
 #include "aws_client.h"
+#include "res_provider.h"
 
 /* ---- reading ------------------------------------------------------------------------------- */
 
@@ -54,9 +55,11 @@ uc_status res_org_account_tags(struct aws_session *s, const char *id, const stru
 /* ---- changing ------------------------------------------------------------------------------ */
 
 /* Sets the tags in want (an object of string values; borrowed): TagResource for missing or
- * different values; exact also removes every other key (UntagResource). Nothing when all match. */
+ * different values; exact also removes every other key (UntagResource) except the keys the
+ * provider's ignore_tags names (ignore may be NULL: none). Nothing when all match. */
 uc_status res_org_tag_account(struct aws_session *s, const char *id, const json_t *want, bool exact,
-                              const struct aws_call_opts *o, struct aws_error *err);
+                              const struct res_provider *ignore, const struct aws_call_opts *o,
+                              struct aws_error *err);
 
 /* MoveAccount to parent `to` from wherever it is now; nothing when it is there already. A repeat
  * after an answer of unknown outcome finds it moved. */

@@ -9,12 +9,23 @@
 #ifndef RES_PROVIDER_H
 #define RES_PROVIDER_H
 
+#include <jansson.h>
+#include <pthread.h>
+#include <stdbool.h>
+
 #include "aws_client.h"
 #include "aws_config.h"
 #include "res_resource.h"
 #include "tf_diag.h"
 #include "tf_schema.h"
 #include "tf_value.h"
+
+/* The account the credentials belong to, looked up once (res_provider_check_account). */
+struct res_account_guard {
+    pthread_mutex_t mu;
+    bool checked;     /* account holds the answer */
+    char account[16];
+};
 
 /* The configured provider. Built by res_provider_new, immutable afterwards and shared read-only
  * by every RPC thread. Resources read default_tags and account_access_role_name; the AWS side
@@ -27,6 +38,15 @@ struct res_provider {
     const char *account_access_role_name; /* never NULL ("OrganizationAccountAccessRole") */
     const char *terraform_version;        /* may be NULL */
     struct aws_client *client;            /* owned; built from aws at configure, thread-safe */
+    const char *const *allowed_account_ids; /* may be NULL (n 0) */
+    size_t n_allowed_account_ids;
+    const char *const *forbidden_account_ids; /* may be NULL (n 0) */
+    size_t n_forbidden_account_ids;
+    const char *const *ignore_tag_keys; /* ignore_tags { keys } */
+    size_t n_ignore_tag_keys;
+    const char *const *ignore_tag_prefixes; /* ignore_tags { key_prefixes } */
+    size_t n_ignore_tag_prefixes;
+    struct res_account_guard *guard; /* the one mutable part: owned, arena memory */
 };
 
 /* Default tags of a configured provider; NULL p (validate-only calls) gives NULL. Borrowed. */
@@ -44,6 +64,19 @@ void res_provider_validate(struct res_ctx *ctx, const struct tf_value *config);
  * to d. Caller owns the result; free with res_provider_free. */
 struct res_provider *res_provider_new(const struct tf_value *config, const char *terraform_version,
                                       struct tf_diags *d);
+
+/* Is key a tag the provider block's ignore_tags names (by key or prefix)? Such tags are left
+ * out of what a read reports and never removed by an update. NULL p gives false. */
+bool res_provider_tag_ignored(const struct res_provider *p, const char *key);
+/* Removes the ignored keys from tags (a JSON object of tags as AWS reported them), in place.
+ * NULL p or tags: nothing. */
+void res_provider_drop_ignored_tags(const struct res_provider *p, json_t *tags);
+
+/* allowed_account_ids / forbidden_account_ids: true when neither is set or the credentials'
+ * account (STS GetCallerIdentity, once per provider, bounded by the call's cancel token) is
+ * allowed; false after adding an error diagnostic naming the account. Thread-safe. Called by
+ * the core before every resource operation that makes AWS calls. */
+bool res_provider_check_account(const struct res_ctx *ctx);
 
 /* Accepts NULL. No call may still be using the provider. */
 void res_provider_free(struct res_provider *p);

@@ -56,6 +56,7 @@ struct res_tenant_op {
     const char *tenant;         /* the tenant name */
     const char *access_role;    /* the provider's account_access_role_name */
     const char *retired_parent; /* RES_TENANT_RETIRE: move here when set */
+    const struct res_provider *provider; /* ignore_tags: left out of reads, never removed */
 };
 
 /* What one access role must be in one environment. */

@@ -55,6 +55,10 @@ void res_validate_iam_principal_arn(const struct tf_value *v, const struct tf_pa
 /* IAM role ARN only (arn:...:iam::<12 digits>:role/[path/]name). */
 void res_validate_iam_role_arn(const struct tf_value *v, const struct tf_path *p,
                                const void *arg, struct tf_diags *d);
+/* IAM policy ARN: AWS managed (arn:aws:iam::aws:policy/...) or customer managed
+ * (arn:aws:iam::<12 digits>:policy/[path/]name). */
+void res_validate_iam_policy_arn(const struct tf_value *v, const struct tf_path *p,
+                                 const void *arg, struct tf_diags *d);
 /* Organizations parent: a root id (r-xxxx) or an OU id (ou-xxxx-xxxxxxxx). */
 void res_validate_parent_id(const struct tf_value *v, const struct tf_path *p, const void *arg,
                             struct tf_diags *d);
@@ -105,11 +109,12 @@ void res_validate_url(const struct tf_value *v, const struct tf_path *p, const v
 /* A whole number within the struct res_int_range passed as arg. */
 void res_validate_int_range(const struct tf_value *v, const struct tf_path *p, const void *arg,
                             struct tf_diags *d);
-/* A map of AWS tags: keys 1-128 characters, values at most 256, no "aws:" prefix, and no
- * "unicron:" prefix (those tags are the provider's own). */
+/* A map of AWS tags: keys 1-128 characters, values at most 256 (characters are Unicode code
+ * points, as AWS counts them), no NUL in a value, no "aws:" prefix, and no "unicron:" prefix
+ * (those tags are the provider's own). */
 void res_validate_tags(const struct tf_value *v, const struct tf_path *p, const void *arg,
                        struct tf_diags *d);
-/* A tag value on its own (cost_center, owner): 1-256 characters. */
+/* A tag value on its own (cost_center, owner): 1-256 characters, no NUL. */
 void res_validate_tag_value(const struct tf_value *v, const struct tf_path *p, const void *arg,
                             struct tf_diags *d);
 /* A map of Kubernetes labels (qualified-name keys, values of at most 63 characters). */

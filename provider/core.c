@@ -179,10 +179,12 @@ static void private_result(const struct res_ctx *ctx, struct host_bytes *out)
     out->len = ctx->private_out ? ctx->private_out_len : 0;
 }
 
+/* A configured provider whose credentials belong to an allowed account (provider block's
+ * allowed_account_ids / forbidden_account_ids), or an error diagnostic. */
 static bool need_provider(const struct res_ctx *ctx, const char *type, const char *op)
 {
     if (ctx->provider)
-        return true;
+        return res_provider_check_account(ctx);
     tf_diag_error(ctx->diags, NULL, "Provider not configured",
                   "%s of %s was requested before the provider was configured.", op, type);
     return false;

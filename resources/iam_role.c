@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "aws_answer.h"
 #include "res_paging.h"
 #include "uc_cancel.h"
 
@@ -395,13 +396,17 @@ uc_status res_iam_role_read(struct aws_session *s, const char *name, const struc
         return st;
     }
     json_t *role = json_object_get(out, "Role");
+    const char *arn = aws_answer_string(out, "iam", "GetRole", "Role.Arn", err);
+    const char *doc =
+        arn != NULL ? aws_answer_string(out, "iam", "GetRole", "Role.AssumeRolePolicyDocument", err)
+                    : NULL;
+    if (doc == NULL) {
+        json_decref(out);
+        return err->status;
+    }
     outst->exists = true;
-    snprintf(outst->arn, sizeof outst->arn, "%s",
-             json_string_value(json_object_get(role, "Arn")) ? json_string_value(
-                                                                   json_object_get(role, "Arn"))
-                                                             : "");
-    const char *doc = json_string_value(json_object_get(role, "AssumeRolePolicyDocument"));
-    outst->trust = doc != NULL ? json_loads(doc, 0, NULL) : NULL;
+    snprintf(outst->arn, sizeof outst->arn, "%s", arn);
+    outst->trust = json_loads(doc, 0, NULL);
     outst->tags = json_object();
     outst->attached = json_array();
     size_t i;
@@ -505,9 +510,12 @@ uc_status res_iam_role_ensure(struct aws_session *s, const struct res_iam_role_s
             fresh = true;
             if (created)
                 *created = true;
-            const char *a = json_string_value(json_object_get(json_object_get(out, "Role"),
-                                                              "Arn"));
-            snprintf(cur.arn, sizeof cur.arn, "%s", a ? a : "");
+            const char *a = aws_answer_string(out, "iam", "CreateRole", "Role.Arn", err);
+            if (a == NULL) {
+                st = err->status;
+                goto out;
+            }
+            snprintf(cur.arn, sizeof cur.arn, "%s", a);
         } else if (aws_error_is(err, "EntityAlreadyExists")) {
             aws_error_clear(err); /* created meanwhile (or by our own retried call): adopt */
             st = res_iam_role_read(s, spec->name, &co, &cur, err);

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "aws_answer.h"
 #include "aws_waiter.h"
 #include "res_paging.h"
 #include "uc_log.h"
@@ -54,8 +55,14 @@ static uc_status org_list(struct aws_session *s, const char *operation, json_t *
         }
         if ((st = org_call(s, operation, in, o, &out, err)) != UC_OK)
             break;
-        if (json_is_array(json_object_get(out, key)))
-            json_array_extend(all, json_object_get(out, key));
+        const json_t *page = aws_answer_require(out, JSON_ARRAY, "organizations", operation, key,
+                                                err);
+        if (page == NULL) {
+            json_decref(out);
+            st = err->status;
+            break;
+        }
+        json_array_extend(all, (json_t *)page);
         st = res_pager_end(&pg, json_object_get(out, "NextToken"), &more, err);
         json_decref(out);
         if (st != UC_OK)
@@ -89,11 +96,18 @@ uc_status res_org_describe_account(struct aws_session *s, const char *id,
         org_call(s, "DescribeAccount", json_pack("{s:s}", "AccountId", id), o, &out, err);
     *acct = NULL;
     if (st == UC_OK) {
-        *acct = json_incref(json_object_get(out, "Account"));
+        /* the state is read from State, or the older Status */
+        const char *state_path = aws_answer_find(out, "Account.State") == NULL &&
+                                         aws_answer_find(out, "Account.Status") != NULL
+                                     ? "Account.Status"
+                                     : "Account.State";
+        if (aws_answer_string(out, "organizations", "DescribeAccount", "Account.Id", err) &&
+            aws_answer_string(out, "organizations", "DescribeAccount", "Account.Arn", err) &&
+            aws_answer_string(out, "organizations", "DescribeAccount", state_path, err))
+            *acct = json_incref(json_object_get(out, "Account"));
+        else
+            st = err->status;
         json_decref(out);
-        if (*acct == NULL)
-            st = aws_error_set(err, UC_DECODE, "organizations", "DescribeAccount",
-                               "the answer has no Account");
     }
     return st;
 }
@@ -121,10 +135,11 @@ uc_status res_org_account_parent(struct aws_session *s, const char *id,
         org_list(s, "ListParents", json_pack("{s:s}", "ChildId", id), "Parents", o, &parents, err);
     if (st != UC_OK)
         return st;
-    const char *p = json_string_value(json_object_get(json_array_get(parents, 0), "Id"));
+    /* every account has exactly one parent */
+    const char *p = aws_answer_string(parents, "organizations", "ListParents", "[0].Id", err);
     snprintf(out, n, "%s", p ? p : "");
     json_decref(parents);
-    return UC_OK;
+    return p != NULL ? UC_OK : err->status;
 }
 
 uc_status res_org_parent_exists(struct aws_session *s, const char *id,
@@ -189,7 +204,8 @@ uc_status res_org_account_tags(struct aws_session *s, const char *id, const stru
 /* --- changing ------------------------------------------------------------------------------- */
 
 uc_status res_org_tag_account(struct aws_session *s, const char *id, const json_t *want, bool exact,
-                              const struct aws_call_opts *o, struct aws_error *err)
+                              const struct res_provider *ignore, const struct aws_call_opts *o,
+                              struct aws_error *err)
 {
     json_t *cur = NULL, *add = json_array(), *del = json_array();
     uc_status st = res_org_account_tags(s, id, o, &cur, err);
@@ -203,7 +219,7 @@ uc_status res_org_tag_account(struct aws_session *s, const char *id, const json_
             json_array_append_new(add, json_pack("{s:s,s:O}", "Key", k, "Value", v));
     }
     json_object_foreach(cur, k, v) {
-        if (exact && json_object_get(want, k) == NULL)
+        if (exact && json_object_get(want, k) == NULL && !res_provider_tag_ignored(ignore, k))
             json_array_append_new(del, json_string(k));
     }
     if (json_array_size(del) > 0 &&
@@ -305,11 +321,21 @@ static uc_status poll_create(void *ctx, const struct aws_call_opts *o, char *sta
                             json_pack("{s:s}", "CreateAccountRequestId", w->request), o, &out, err);
     if (st != UC_OK)
         return st;
+    static const char *const op = "DescribeCreateAccountStatus";
     json_t *cs = json_object_get(out, "CreateAccountStatus");
-    const char *state = json_string_value(json_object_get(cs, "State"));
-    const char *id = json_string_value(json_object_get(cs, "AccountId"));
+    const char *state =
+        aws_answer_string(out, "organizations", op, "CreateAccountStatus.State", err);
+    /* a request that SUCCEEDED names its account */
+    const char *id = state != NULL && strcmp(state, "SUCCEEDED") == 0
+                         ? aws_answer_string(out, "organizations", op,
+                                             "CreateAccountStatus.AccountId", err)
+                         : json_string_value(json_object_get(cs, "AccountId"));
     const char *why = json_string_value(json_object_get(cs, "FailureReason"));
-    snprintf(status, n, "%s", state ? state : "");
+    if (state == NULL || (strcmp(state, "SUCCEEDED") == 0 && id == NULL)) {
+        json_decref(out);
+        return err->status;
+    }
+    snprintf(status, n, "%s", state);
     if (id != NULL)
         snprintf(w->account, sizeof w->account, "%s", id);
     if (why != NULL)
@@ -333,9 +359,15 @@ static uc_status find_pending_request(struct aws_session *s, const char *account
     json_t *r;
     json_array_foreach(reqs, i, r) {
         const char *name = json_string_value(json_object_get(r, "AccountName"));
-        const char *id = json_string_value(json_object_get(r, "Id"));
-        if (name != NULL && id != NULL && strcmp(name, account_name) == 0)
-            snprintf(out, n, "%s", id);
+        if (name == NULL || strcmp(name, account_name) != 0)
+            continue;
+        const char *id = aws_answer_string(r, "organizations", "ListCreateAccountStatus",
+                                           "Id", err);
+        if (id == NULL) {
+            st = err->status;
+            break;
+        }
+        snprintf(out, n, "%s", id);
     }
     json_decref(reqs);
     return st;
@@ -357,19 +389,23 @@ static uc_status find_by_email(struct aws_session *s, const char *email,
         if (e != NULL && strcasecmp(e, email) == 0)
             hit = acct;
     }
+    uc_status st = UC_OK;
     if (hit != NULL) {
-        const char *id = json_string_value(json_object_get(hit, "Id"));
+        const char *id = aws_answer_string(hit, "organizations", "ListAccounts", "Id", err);
         const char *state = json_string_value(json_object_get(hit, "State"));
-        *found = true;
-        if (state != NULL && strcmp(state, "ACTIVE") != 0) {
-            snprintf(out->closed_id, sizeof out->closed_id, "%s", id ? id : "?");
+        if (id == NULL) {
+            st = err->status;
+        } else if (state != NULL && strcmp(state, "ACTIVE") != 0) {
+            *found = true;
+            snprintf(out->closed_id, sizeof out->closed_id, "%s", id);
             snprintf(out->closed_state, sizeof out->closed_state, "%s", state);
         } else {
-            snprintf(out->id, sizeof out->id, "%s", id ? id : "");
+            *found = true;
+            snprintf(out->id, sizeof out->id, "%s", id);
         }
     }
     json_decref(accounts);
-    return UC_OK;
+    return st;
 }
 
 /* CreateAccount once (no idempotency token: after an unknown outcome the caller looks again),
@@ -392,9 +428,14 @@ static uc_status start_create(struct aws_session *s, const struct res_org_accoun
     uc_status st = org_call(s, "CreateAccount", in, &once, &res, err);
     if (st != UC_OK)
         return st;
+    /* without the request id there is nothing to wait on: say so now, not at the timeout */
     const char *id =
-        json_string_value(json_object_get(json_object_get(res, "CreateAccountStatus"), "Id"));
-    snprintf(out->request, sizeof out->request, "%s", id ? id : "");
+        aws_answer_string(res, "organizations", "CreateAccount", "CreateAccountStatus.Id", err);
+    if (id == NULL) {
+        json_decref(res);
+        return err->status;
+    }
+    snprintf(out->request, sizeof out->request, "%s", id);
     json_decref(res);
     uc_logf(UC_LOG_INFO, LOG_MODULE, "account %s: CreateAccount request %s", spec->name,
             out->request);

@@ -9,18 +9,28 @@
 #include "res_validate.h"
 
 static const struct tf_attr timeouts_attrs[] = {
-    {"create", &tf_type_string, TF_OPTIONAL,
-     "How long a create may take, as a Go duration string (\"30m\", \"1h30m\").",
-     res_validate_duration, NULL, NULL},
-    {"update", &tf_type_string, TF_OPTIONAL,
-     "How long an update may take, as a Go duration string.", res_validate_duration, NULL, NULL},
-    {"delete", &tf_type_string, TF_OPTIONAL,
-     "How long a delete may take, as a Go duration string.", res_validate_duration, NULL, NULL},
+    {.name = "create",
+     .type = &tf_type_string,
+     .flags = TF_OPTIONAL,
+     .description = "How long a create may take, as a Go duration string (\"30m\", \"1h30m\").",
+     .validate = res_validate_duration},
+    {.name = "update",
+     .type = &tf_type_string,
+     .flags = TF_OPTIONAL,
+     .description = "How long an update may take, as a Go duration string.",
+     .validate = res_validate_duration},
+    {.name = "delete",
+     .type = &tf_type_string,
+     .flags = TF_OPTIONAL,
+     .description = "How long a delete may take, as a Go duration string.",
+     .validate = res_validate_duration},
 };
 
 const struct tf_block res_timeouts_block = {
-    timeouts_attrs, sizeof timeouts_attrs / sizeof timeouts_attrs[0], NULL, 0,
-    "Operation timeouts (Go duration strings such as \"30s\" or \"2h45m\").", false};
+    .attrs = timeouts_attrs,
+    .nattrs = sizeof timeouts_attrs / sizeof timeouts_attrs[0],
+    .description = "Operation timeouts (Go duration strings such as \"30s\" or \"2h45m\").",
+};
 
 bool res_is_set(const struct tf_value *v)
 {

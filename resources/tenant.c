@@ -27,96 +27,165 @@ static const char *const environment_names[] = {"dev", "staging", "prod", NULL};
 static const char *const tiers[] = {"critical", "standard", "economy", NULL};
 
 static const struct tf_attr environment_attrs[] = {
-    {"name", &tf_type_string, TF_REQUIRED, "Environment: dev, staging or prod.",
-     res_validate_enum, environment_names, NULL},
-    {"email", &tf_type_string, TF_OPTIONAL | TF_COMPUTED,
-     "Root e-mail of the account (default: email_template). Cannot change once the account "
-     "exists.",
-     res_validate_email, NULL, NULL},
-    {"parent_id", &tf_type_string, TF_OPTIONAL,
-     "OU or root for this account (default: the tenant's parent_id); moved in place.",
-     res_validate_parent_id, NULL, NULL},
-    {"tier", &tf_type_string, TF_OPTIONAL | TF_COMPUTED,
-     "Service tier: critical, standard (default) or economy.", res_validate_enum, tiers,
-     "\"standard\""},
-    {"account_id", &tf_type_string, TF_COMPUTED, "Id of the environment's AWS account.", NULL,
-     NULL, NULL},
-    {"account_arn", &tf_type_string, TF_COMPUTED, "ARN of the environment's AWS account.", NULL,
-     NULL, NULL},
-    {"state", &tf_type_string, TF_COMPUTED,
-     "Account state (ACTIVE, PENDING_CLOSURE, SUSPENDED, ...).", NULL, NULL, NULL},
-    {"access_role_arn", &tf_type_string, TF_COMPUTED,
-     "ARN of the role the provider assumes inside the account.", NULL, NULL, NULL},
+    {.name = "name",
+     .type = &tf_type_string,
+     .flags = TF_REQUIRED,
+     .description = "Environment: dev, staging or prod.",
+     .validate = res_validate_enum,
+     .validate_arg = environment_names},
+    {.name = "email",
+     .type = &tf_type_string,
+     .flags = TF_OPTIONAL | TF_COMPUTED,
+     .description = "Root e-mail of the account (default: email_template). Cannot change "
+                    "once the account exists.",
+     .validate = res_validate_email},
+    {.name = "parent_id",
+     .type = &tf_type_string,
+     .flags = TF_OPTIONAL,
+     .description = "OU or root for this account (default: the tenant's parent_id); moved in "
+                    "place.",
+     .validate = res_validate_parent_id},
+    {.name = "tier",
+     .type = &tf_type_string,
+     .flags = TF_OPTIONAL | TF_COMPUTED,
+     .description = "Service tier: critical, standard (default) or economy.",
+     .validate = res_validate_enum,
+     .validate_arg = tiers,
+     .default_json = "\"standard\""},
+    {.name = "account_id",
+     .type = &tf_type_string,
+     .flags = TF_COMPUTED,
+     .description = "Id of the environment's AWS account."},
+    {.name = "account_arn",
+     .type = &tf_type_string,
+     .flags = TF_COMPUTED,
+     .description = "ARN of the environment's AWS account."},
+    {.name = "state",
+     .type = &tf_type_string,
+     .flags = TF_COMPUTED,
+     .description = "Account state (ACTIVE, PENDING_CLOSURE, SUSPENDED, ...)."},
+    {.name = "access_role_arn",
+     .type = &tf_type_string,
+     .flags = TF_COMPUTED,
+     .description = "ARN of the role the provider assumes inside the account."},
 };
 static const struct tf_block environment_block = {
-    environment_attrs, sizeof environment_attrs / sizeof environment_attrs[0], NULL, 0,
-    "One AWS account of the tenant.", false};
+    .attrs = environment_attrs,
+    .nattrs = sizeof environment_attrs / sizeof environment_attrs[0],
+    .description = "One AWS account of the tenant.",
+};
 
 static const struct tf_attr access_attrs[] = {
-    {"role", &tf_type_string, TF_REQUIRED, "Access role: admin, developer or readonly.",
-     res_validate_enum, res_tenant_role_kinds, NULL},
-    {"principals", &tf_type_set_string, TF_REQUIRED,
-     "IAM principal ARNs (root, role or user) allowed to assume the role.",
-     res_validate_iam_principal_arn, NULL, NULL},
-    {"environments", &tf_type_set_string, TF_OPTIONAL,
-     "Environments the role exists in (default: all of the tenant's).", res_validate_enum,
-     environment_names, NULL},
+    {.name = "role",
+     .type = &tf_type_string,
+     .flags = TF_REQUIRED,
+     .description = "Access role: admin, developer or readonly.",
+     .validate = res_validate_enum,
+     .validate_arg = res_tenant_role_kinds},
+    {.name = "principals",
+     .type = &tf_type_set_string,
+     .flags = TF_REQUIRED,
+     .description = "IAM principal ARNs (root, role or user) allowed to assume the role.",
+     .validate = res_validate_iam_principal_arn},
+    {.name = "environments",
+     .type = &tf_type_set_string,
+     .flags = TF_OPTIONAL,
+     .description = "Environments the role exists in (default: all of the tenant's).",
+     .validate = res_validate_enum,
+     .validate_arg = environment_names},
 };
 static const struct tf_block access_block = {
-    access_attrs, sizeof access_attrs / sizeof access_attrs[0], NULL, 0,
-    "An IAM role inside the tenant's accounts and who may assume it.", false};
+    .attrs = access_attrs,
+    .nattrs = sizeof access_attrs / sizeof access_attrs[0],
+    .description = "An IAM role inside the tenant's accounts and who may assume it.",
+};
 
 static const struct tf_attr tenant_attrs[] = {
-    {"id", &tf_type_string, TF_COMPUTED, "The tenant name.", NULL, NULL, NULL},
-    {"name", &tf_type_string, TF_REQUIRED | TF_FORCE_NEW,
-     "Tenant slug: 2-32 lowercase letters, digits and hyphens, starting with a letter.",
-     res_validate_slug, NULL, NULL},
-    {"email_template", &tf_type_string, TF_OPTIONAL,
-     "Account e-mail with {tenant} and {environment} placeholders, e.g. "
-     "aws+{tenant}-{environment}@example.com.",
-     res_validate_email_template, NULL, NULL},
-    {"parent_id", &tf_type_string, TF_OPTIONAL,
-     "Organizational unit (ou-...) or root (r-...) of the accounts; moved in place.",
-     res_validate_parent_id, NULL, NULL},
-    {"retired_parent_id", &tf_type_string, TF_OPTIONAL,
-     "OU that accounts move to on destroy when close_on_deletion is false.",
-     res_validate_parent_id, NULL, NULL},
-    {"cost_center", &tf_type_string, TF_OPTIONAL,
-     "Cost center, tagged on every account (unicron:cost-center).", res_validate_tag_value, NULL,
-     NULL},
-    {"owner", &tf_type_string, TF_OPTIONAL, "Owning team or person (unicron:owner tag).",
-     res_validate_tag_value, NULL, NULL},
-    {"close_on_deletion", &tf_type_bool, TF_OPTIONAL | TF_COMPUTED,
-     "Close the accounts on destroy (default false: retire them and keep them in the "
-     "organization).",
-     NULL, NULL, "false"},
-    {"tags", &tf_type_map_string, TF_OPTIONAL, "Tags of the accounts.", res_validate_tags, NULL,
-     NULL},
-    {"tags_all", &tf_type_map_string, TF_COMPUTED,
-     "Provider default_tags, tags, and the unicron:* tags.", NULL, NULL, NULL},
-    {"account_ids", &tf_type_map_string, TF_COMPUTED, "Account id of each environment.", NULL,
-     NULL, NULL},
+    {.name = "id",
+     .type = &tf_type_string,
+     .flags = TF_COMPUTED,
+     .description = "The tenant name."},
+    {.name = "name",
+     .type = &tf_type_string,
+     .flags = TF_REQUIRED | TF_FORCE_NEW,
+     .description = "Tenant slug: 2-32 lowercase letters, digits and hyphens, starting with a "
+                    "letter.",
+     .validate = res_validate_slug},
+    {.name = "email_template",
+     .type = &tf_type_string,
+     .flags = TF_OPTIONAL,
+     .description = "Account e-mail with {tenant} and {environment} placeholders, e.g. "
+                    "aws+{tenant}-{environment}@example.com.",
+     .validate = res_validate_email_template},
+    {.name = "parent_id",
+     .type = &tf_type_string,
+     .flags = TF_OPTIONAL,
+     .description = "Organizational unit (ou-...) or root (r-...) of the accounts; moved in place.",
+     .validate = res_validate_parent_id},
+    {.name = "retired_parent_id",
+     .type = &tf_type_string,
+     .flags = TF_OPTIONAL,
+     .description = "OU that accounts move to on destroy when close_on_deletion is false.",
+     .validate = res_validate_parent_id},
+    {.name = "cost_center",
+     .type = &tf_type_string,
+     .flags = TF_OPTIONAL,
+     .description = "Cost center, tagged on every account (unicron:cost-center).",
+     .validate = res_validate_tag_value},
+    {.name = "owner",
+     .type = &tf_type_string,
+     .flags = TF_OPTIONAL,
+     .description = "Owning team or person (unicron:owner tag).",
+     .validate = res_validate_tag_value},
+    {.name = "close_on_deletion",
+     .type = &tf_type_bool,
+     .flags = TF_OPTIONAL | TF_COMPUTED,
+     .description = "Close the accounts on destroy (default false: retire them and keep "
+                    "them in the organization).",
+     .default_json = "false"},
+    {.name = "tags",
+     .type = &tf_type_map_string,
+     .flags = TF_OPTIONAL,
+     .description = "Tags of the accounts.",
+     .validate = res_validate_tags},
+    {.name = "tags_all",
+     .type = &tf_type_map_string,
+     .flags = TF_COMPUTED,
+     .description = "Provider default_tags, tags, and the unicron:* tags."},
+    {.name = "account_ids",
+     .type = &tf_type_map_string,
+     .flags = TF_COMPUTED,
+     .description = "Account id of each environment."},
 };
 
 static const struct tf_block_type tenant_blocks[] = {
-    {"environment", TF_NEST_LIST, &environment_block, 1, RES_TENANT_MAX_ENVS,
-     "One to three environments, each its own AWS account."},
-    {"access", TF_NEST_LIST, &access_block, 0, 0,
-     "IAM access roles created in the tenant's accounts."},
-    {"timeouts", TF_NEST_SINGLE, &res_timeouts_block, 0, 0, NULL},
+    {.name = "environment",
+     .nesting = TF_NEST_LIST,
+     .block = &environment_block,
+     .min_items = 1,
+     .max_items = RES_TENANT_MAX_ENVS,
+     .description = "One to three environments, each its own AWS account."},
+    {.name = "access",
+     .nesting = TF_NEST_LIST,
+     .block = &access_block,
+     .description = "IAM access roles created in the tenant's accounts."},
+    {.name = "timeouts",
+     .nesting = TF_NEST_SINGLE,
+     .block = &res_timeouts_block},
 };
 
 static const struct tf_block tenant_block = {
-    tenant_attrs,
-    sizeof tenant_attrs / sizeof tenant_attrs[0],
-    tenant_blocks,
-    sizeof tenant_blocks / sizeof tenant_blocks[0],
-    "A data team: up to three AWS accounts (dev, staging, prod) with OU placement, cost tags "
-    "and IAM access roles.",
-    false,
+    .attrs = tenant_attrs,
+    .nattrs = sizeof tenant_attrs / sizeof tenant_attrs[0],
+    .blocks = tenant_blocks,
+    .nblocks = sizeof tenant_blocks / sizeof tenant_blocks[0],
+    .description = "A data team: up to three AWS accounts (dev, staging, prod) with OU "
+                   "placement, cost tags and IAM access roles.",
 };
 
-static const struct tf_schema tenant_schema = {0, &tenant_block};
+static const struct tf_schema tenant_schema = {
+    .block = &tenant_block,
+};
 
 /* --- validation --------------------------------------------------------------------------- */
 
@@ -385,6 +454,14 @@ static void tenant_modify(struct uc_arena *a, const struct tf_value *prior,
         return;
     const struct tf_value *prior_envs = res_is_set(prior) ? tf_value_attr(prior, "environment")
                                                           : NULL;
+    /* Tag texts unknown at validate (another resource's output) are known now: the same checks
+     * (length in characters, no NUL), so a bad tag fails the plan instead of reaching AWS. */
+    static const char *const tag_attrs[] = {"tags", "cost_center", "owner"};
+    for (size_t i = 0; i < sizeof tag_attrs / sizeof tag_attrs[0]; i++) {
+        struct tf_path tp = tf_path_attr(NULL, tag_attrs[i]);
+        (i == 0 ? res_validate_tags : res_validate_tag_value)(tf_value_attr(config, tag_attrs[i]),
+                                                              &tp, NULL, d);
+    }
 
     struct tf_value *envs = tf_value_attr(p, "environment");
     const struct tf_value *cfg_envs = tf_value_attr(config, "environment");
@@ -533,6 +610,7 @@ static bool op_init(struct res_tenant_op *op, struct res_ctx *ctx, const struct 
     op->opts = res_call_opts(ctx, obj, timeout, dflt_ns, true);
     op->tenant = tf_value_str(tf_value_attr(obj, "name"));
     op->access_role = ctx->provider->account_access_role_name;
+    op->provider = ctx->provider;
     op->retired_parent = tf_value_str(tf_value_attr(obj, "retired_parent_id"));
     if (op->client == NULL || op->org == NULL || op->tenant == NULL) {
         tf_diag_error(ctx->diags, NULL, "Provider not ready",
@@ -694,6 +772,37 @@ static struct tf_value *finish_state(struct uc_arena *a, struct tf_value *v)
 
 /* --- create / read / update / delete / import ----------------------------------------------- */
 
+/* A list of environments longer than a tenant has (a hand-edited state, or one written by a
+ * later version) is refused with a diagnostic naming every account it holds beyond the limit,
+ * never truncated: an account dropped from the state is no longer managed, yet stays open (and
+ * billed) in the organization. `what` is the operation ("read", "delete", ...). */
+static bool envs_fit(struct res_ctx *ctx, const struct tf_value *envs, const char *what)
+{
+    size_t n = res_is_set(envs) ? envs->count : 0;
+    if (n <= RES_TENANT_MAX_ENVS)
+        return true;
+    struct uc_buf names;
+    uc_buf_init(&names);
+    for (size_t i = RES_TENANT_MAX_ENVS; i < n; i++) {
+        const char *name = tf_value_str(tf_value_attr(envs->elems[i], "name"));
+        const char *id = tf_value_str(tf_value_attr(envs->elems[i], "account_id"));
+        uc_buf_printf(&names, "%s%s (account %s)", i > RES_TENANT_MAX_ENVS ? ", " : "",
+                      name ? name : "?", id ? id : "none yet");
+    }
+    struct tf_path p = res_tenant_env_path(RES_TENANT_MAX_ENVS, NULL);
+    tf_diag_error(ctx->diags, &p, "More environments than a tenant has",
+                  "This unicron_tenant holds %zu environments; a tenant has at most %d (dev, "
+                  "staging, prod), so this provider cannot %s it without losing track of "
+                  "accounts. Beyond the limit: %s. Nothing was changed. If the state comes from "
+                  "a later provider version, use that version; if it was edited by hand, decide "
+                  "what happens to those accounts and remove them from the state with "
+                  "`terraform state pull` / `terraform state push`.",
+                  n, RES_TENANT_MAX_ENVS, what,
+                  names.err == UC_OK ? uc_buf_str(&names) : "(out of memory)");
+    uc_buf_release(&names);
+    return false;
+}
+
 static struct tf_value *tenant_create(struct res_ctx *ctx, const struct tf_value *planned,
                                       const struct tf_value *config)
 {
@@ -704,7 +813,8 @@ static struct tf_value *tenant_create(struct res_ctx *ctx, const struct tf_value
     size_t n = res_is_set(envs) ? envs->count : 0;
     struct tf_value *result = NULL;
     (void)config;
-    if (n > RES_TENANT_MAX_ENVS || !op_init(&op, ctx, planned, "create", RES_DEFAULT_TIMEOUT_NS))
+    if (!envs_fit(ctx, envs, "create") ||
+        !op_init(&op, ctx, planned, "create", RES_DEFAULT_TIMEOUT_NS))
         return NULL;
     if (!res_tenant_envs_init(ws, n, &op))
         goto oom;
@@ -911,8 +1021,8 @@ static struct tf_value *tenant_read(struct res_ctx *ctx, const struct tf_value *
     size_t n = res_is_set(envs) ? envs->count : 0;
     struct tf_value *result = NULL;
     size_t nlive = 0, nw = 0;
-    if (n > RES_TENANT_MAX_ENVS)
-        n = RES_TENANT_MAX_ENVS;
+    if (!envs_fit(ctx, envs, "read"))
+        return NULL; /* with an error: Terraform keeps the state it has */
     for (size_t i = 0; i < n; i++)
         nw += tf_value_str(tf_value_attr(envs->elems[i], "account_id")) != NULL;
     if (!op_init(&op, ctx, cur, "read", RES_READ_TIMEOUT_NS))
@@ -1032,7 +1142,7 @@ static struct tf_value *tenant_update(struct res_ctx *ctx, const struct tf_value
     size_t nw = 0;
     struct tf_value *result = NULL;
     (void)config;
-    if (n > RES_TENANT_MAX_ENVS || nold > RES_TENANT_MAX_ENVS ||
+    if (!envs_fit(ctx, old, "update") || !envs_fit(ctx, envs, "update") ||
         !op_init(&op, ctx, planned, "update", RES_DEFAULT_TIMEOUT_NS))
         return NULL;
     if (!res_tenant_envs_init(ws, n + nold, &op))
@@ -1101,8 +1211,8 @@ static bool tenant_delete(struct res_ctx *ctx, const struct tf_value *prior)
     const struct tf_value *envs = tf_value_attr(prior, "environment");
     size_t n = res_is_set(envs) ? envs->count : 0, nw = 0;
     bool ok = true;
-    if (n > RES_TENANT_MAX_ENVS)
-        n = RES_TENANT_MAX_ENVS;
+    if (!envs_fit(ctx, envs, "delete"))
+        return false;
     if (!op_init(&op, ctx, prior, "delete", RES_DEFAULT_TIMEOUT_NS))
         return false;
     if (!res_tenant_envs_init(ws, n, &op)) {

@@ -200,7 +200,8 @@ static void ensure_environment(struct res_tenant_env *w)
         }
         snprintf(w->parent_out, sizeof w->parent_out, "%s", w->parent);
     }
-    if (res_org_tag_account(op->org, w->account, w->tags, true, &op->opts, &err) != UC_OK) {
+    if (res_org_tag_account(op->org, w->account, w->tags, true, op->provider, &op->opts, &err) !=
+        UC_OK) {
         work_fail(w, "tier", &err);
         goto out;
     }
@@ -292,7 +293,8 @@ static void retire_environment(struct res_tenant_env *w, bool close)
     }
     json_t *tag = json_pack("{s:s}", RES_TAG_RETIRED, "true");
     uc_status st =
-        tag ? res_org_tag_account(op->org, w->account, tag, false, &op->opts, &err) : UC_NOMEM;
+        tag ? res_org_tag_account(op->org, w->account, tag, false, NULL, &op->opts, &err)
+            : UC_NOMEM;
     json_decref(tag);
     if (st != UC_OK) {
         work_fail(w, NULL, &err);
@@ -339,6 +341,7 @@ static void read_environment(struct res_tenant_env *w)
         work_fail(w, NULL, &err);
         goto out;
     }
+    res_provider_drop_ignored_tags(op->provider, w->tags_out);
     bool any = false;
     for (int k = 0; k < RES_TENANT_N_ROLES; k++)
         any |= w->read_role[k];

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "aws_answer.h"
 #include "res_aws_diag.h"
 #include "res_iam_role.h"
 #include "res_org_account.h"
@@ -224,15 +225,18 @@ struct tf_value *res_tenant_import(struct res_ctx *ctx, const char *id)
     op.opts = res_call_opts(ctx, NULL, "read", RES_READ_TIMEOUT_NS, true);
     op.tenant = id;
     op.access_role = ctx->provider->account_access_role_name;
+    op.provider = ctx->provider;
     if (all_tags == NULL || res_org_list_accounts(op.org, &op.opts, &accounts, &err) != UC_OK)
         goto aws_fail;
     size_t i;
     json_t *acct;
     json_array_foreach(accounts, i, acct) {
         const char *state = json_string_value(json_object_get(acct, "State"));
-        const char *aid = json_string_value(json_object_get(acct, "Id"));
+        const char *aid = aws_answer_string(acct, "organizations", "ListAccounts", "Id", &err);
         json_t *tags = NULL;
-        if (aid == NULL || (state != NULL && strcmp(state, "ACTIVE") != 0))
+        if (aid == NULL)
+            goto aws_fail;
+        if (state != NULL && strcmp(state, "ACTIVE") != 0)
             continue;
         if (res_org_account_tags(op.org, aid, &op.opts, &tags, &err) != UC_OK)
             goto aws_fail;

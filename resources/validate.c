@@ -352,6 +352,30 @@ static void check_role_arn(const char *s, size_t n, const struct tf_path *p, con
 }
 STRING_VALIDATOR(res_validate_iam_role_arn, check_role_arn)
 
+/* arn:<partition>:iam::aws:policy/[path/]name (AWS managed) or ...:iam::<12 digits>:policy/... */
+static void check_policy_arn(const char *s, size_t n, const struct tf_path *p, const void *arg,
+                             struct tf_diags *d)
+{
+    static const char *const managed[] = {"arn:aws:iam::aws:policy/",
+                                          "arn:aws-cn:iam::aws:policy/",
+                                          "arn:aws-us-gov:iam::aws:policy/"};
+    (void)arg;
+    for (size_t k = 0; k < 3; k++) {
+        size_t pl = strlen(managed[k]);
+        if (n > pl && strncmp(s, managed[k], pl) == 0 && iam_path_name_ok(s + pl, n - pl))
+            return;
+    }
+    size_t rl = 0;
+    const char *r = iam_arn_resource(s, n, &rl);
+    if (r != NULL && rl > 7 && strncmp(r, "policy/", 7) == 0 && iam_path_name_ok(r + 7, rl - 7))
+        return;
+    tf_diag_error(d, p, "Invalid IAM policy ARN",
+                  "\"%.*s\" is not an IAM policy ARN: expected arn:aws:iam::aws:policy/<name> or "
+                  "arn:aws:iam::<12-digit account>:policy/[path/]<name>.",
+                  (int)(n > QUOTE_MAX ? QUOTE_MAX : n), s);
+}
+STRING_VALIDATOR(res_validate_iam_policy_arn, check_policy_arn)
+
 /* --- Organizations ids ----------------------------------------------------------------------- */
 
 static bool lower_alnum_run(const char *s, size_t n, size_t min, size_t max)
@@ -885,6 +909,26 @@ void res_validate_int_range(const struct tf_value *v, const struct tf_path *p, c
 
 /* --- tags --------------------------------------------------------------------------------- */
 
+/* Characters (Unicode code points) of the UTF-8 text s[0..n), as AWS counts tag lengths: every
+ * byte that does not continue a sequence. The host accepts valid UTF-8 only. */
+static size_t utf8_chars(const char *s, size_t n)
+{
+    size_t c = 0;
+    for (size_t i = 0; i < n; i++)
+        c += ((unsigned char)s[i] & 0xC0) != 0x80;
+    return c;
+}
+
+/* A NUL inside a tag: AWS tags cannot hold one, and a C string would end there (the tag sent
+ * shorter than planned, drift forever). Refused on the attribute instead. */
+static bool has_nul(const char *s, size_t n)
+{
+    return memchr(s, '\0', n) != NULL;
+}
+
+#define NUL_DETAIL                                                                             \
+    "It contains a NUL character (U+0000), which AWS tags cannot hold; remove it."
+
 void res_validate_tags(const struct tf_value *v, const struct tf_path *p, const void *arg,
                        struct tf_diags *d)
 {
@@ -892,10 +936,11 @@ void res_validate_tags(const struct tf_value *v, const struct tf_path *p, const 
         return;
     for (size_t i = 0; i < v->count; i++) {
         const char *k = v->keys[i];
-        size_t kl = strlen(k);
+        size_t kc = utf8_chars(k, strlen(k));
         struct tf_path ep = tf_path_key(p, k);
-        if (kl == 0 || kl > 128)
-            tf_diag_error(d, &ep, "Invalid tag key", "Tag keys must be 1 to 128 characters.");
+        if (kc == 0 || kc > 128)
+            tf_diag_error(d, &ep, "Invalid tag key",
+                          "Tag keys must be 1 to 128 characters (this one has %zu).", kc);
         else if (strncasecmp(k, "aws:", 4) == 0)
             tf_diag_error(d, &ep, "Invalid tag key",
                           "Tag keys starting with \"aws:\" are reserved for AWS.");
@@ -904,19 +949,29 @@ void res_validate_tags(const struct tf_value *v, const struct tf_path *p, const 
                           "Tag keys starting with \"unicron:\" are set by the provider itself "
                           "(see tags_all); choose another key.");
         const struct tf_value *e = v->elems[i];
-        if (tf_value_is_known(e) && !tf_value_is_null(e) && e->str_len > 256)
+        if (!tf_value_is_known(e) || tf_value_is_null(e))
+            continue;
+        size_t vc = utf8_chars(e->str, e->str_len);
+        if (has_nul(e->str, e->str_len))
+            tf_diag_error(d, &ep, "Invalid tag value", NUL_DETAIL);
+        else if (vc > 256)
             tf_diag_error(d, &ep, "Invalid tag value", "Tag values must be at most 256 "
-                          "characters (this one has %zu).", e->str_len);
+                          "characters (this one has %zu).", vc);
     }
 }
 
 static void check_tag_value(const char *s, size_t n, const struct tf_path *p, const void *arg,
                             struct tf_diags *d)
 {
-    if (n >= 1 && n <= 256)
-        return;
-    tf_diag_error(d, p, "Invalid value",
-                  "The value becomes an AWS tag: it must be 1 to 256 characters long.");
+    (void)arg;
+    size_t c = utf8_chars(s, n);
+    if (has_nul(s, n))
+        tf_diag_error(d, p, "Invalid value", "The value becomes an AWS tag. " NUL_DETAIL);
+    else if (c < 1 || c > 256)
+        tf_diag_error(d, p, "Invalid value",
+                      "The value becomes an AWS tag: it must be 1 to 256 characters long (this "
+                      "one has %zu).",
+                      c);
 }
 STRING_VALIDATOR(res_validate_tag_value, check_tag_value)
 

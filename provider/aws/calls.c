@@ -12,19 +12,47 @@
 #include "aws_internal.h"
 
 
-static uc_status parse_json_body(const struct aws_http_response *resp, const char *service,
-                                 const char *op, json_t **out, struct aws_error *err)
+/* What a JSON-answering call decodes its 2xx body into (the aws_req decode hook). */
+struct json_answer {
+    const char *service, *op;
+    json_t **out; /* NULL: the caller wants no body */
+};
+
+static uc_status decode_json_answer(void *ctx, const struct aws_http_response *resp,
+                                    struct aws_error *err)
 {
-    if (!out)
+    struct json_answer *a = ctx;
+    if (!a->out)
         return UC_OK;
     if (resp->body.len == 0) {
-        *out = json_object();
-        return *out ? UC_OK : aws_error_set(err, UC_NOMEM, service, op, "out of memory");
+        *a->out = json_object();
+        return *a->out ? UC_OK : aws_error_set(err, UC_NOMEM, a->service, a->op, "out of memory");
     }
     json_error_t jerr;
-    *out = json_loadb(resp->body.data, resp->body.len, 0, &jerr);
-    if (!*out)
-        return aws_error_set(err, UC_DECODE, service, op, "response is not JSON: %s", jerr.text);
+    *a->out = json_loadb(resp->body.data, resp->body.len, 0, &jerr);
+    if (!*a->out)
+        return aws_error_set(err, UC_DECODE, a->service, a->op, "response is not JSON: %s",
+                             jerr.text);
+    return UC_OK;
+}
+
+/* The Query protocol's XML answer as JSON, and the RequestId it carries. */
+struct query_answer {
+    const char *service, *op;
+    json_t *j;
+};
+
+static uc_status decode_query_answer(void *ctx, const struct aws_http_response *resp,
+                                     struct aws_error *err)
+{
+    struct query_answer *a = ctx;
+    char rid[128];
+    uc_status st =
+        aws_query_xml_to_json(resp->body.data, resp->body.len, a->op, &a->j, rid, sizeof(rid));
+    if (st != UC_OK)
+        return aws_error_set(err, st, a->service, a->op, "response is not the expected XML");
+    if (rid[0])
+        snprintf(err->request_id, sizeof(err->request_id), "%s", rid);
     return UC_OK;
 }
 
@@ -67,11 +95,12 @@ uc_status aws_json_call(struct aws_session *s, enum aws_service svc, const char 
     struct aws_req r = rpc_post(svc, AWS_PROTO_JSON, operation, "application/x-amz-json-1.1",
                                 body, strlen(body), &s->cache);
     r.target = target;
+    struct json_answer ans = {"organizations", operation, out};
+    r.decode = decode_json_answer;
+    r.decode_ctx = &ans;
     struct aws_http_response resp;
     aws_http_response_init(&resp);
     uc_status st = aws_send(s->client, &r, o, &resp, err);
-    if (st == UC_OK)
-        st = parse_json_body(&resp, "organizations", operation, out, err);
     aws_http_response_release(&resp);
     free(body);
     return st;
@@ -104,18 +133,13 @@ uc_status aws_query_call_with(struct aws_client *c, struct aws_creds_cache *cc,
                                 "application/x-www-form-urlencoded; charset=utf-8", body.data,
                                 body.len, cc);
     r.unsigned_request = unsigned_request;
+    struct query_answer ans = {aws_service_name(svc), operation, NULL};
+    r.decode = decode_query_answer;
+    r.decode_ctx = &ans;
     st = aws_send(c, &r, o, &resp, err);
+    j = ans.j;
     if (st != UC_OK)
         goto out;
-    char rid[128];
-    st = aws_query_xml_to_json(resp.body.data, resp.body.len, operation, &j, rid, sizeof(rid));
-    if (st != UC_OK) {
-        st = aws_error_set(err, st, aws_service_name(svc), operation,
-                           "response is not the expected XML");
-        goto out;
-    }
-    if (err && rid[0])
-        snprintf(err->request_id, sizeof(err->request_id), "%s", rid);
     if (out) {
         *out = j;
         j = NULL;
@@ -291,9 +315,10 @@ uc_status aws_rest_call(struct aws_session *s, enum aws_service svc,
         .idempotent = idem,
         .creds = &s->cache,
     };
+    struct json_answer ans = {"eks", name, out};
+    r.decode = decode_json_answer;
+    r.decode_ctx = &ans;
     st = aws_send(s->client, &r, o, &resp, err);
-    if (st == UC_OK)
-        st = parse_json_body(&resp, "eks", name, out, err);
 out:
     json_decref(copy);
     free(payload);

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "aws_internal.h"
 
@@ -141,12 +142,19 @@ struct aws_client *aws_client_new(const struct aws_config *cfg, struct aws_error
             return NULL;
         }
     }
-    if (cfg->assume_role.role_arn && *cfg->assume_role.role_arn &&
-        cfg->assume_role.duration_seconds != 0 &&
-        (cfg->assume_role.duration_seconds < 900 || cfg->assume_role.duration_seconds > 43200)) {
-        aws_error_set(err, UC_INVALID, "config", "assume_role",
-                      "assume_role duration must be between 15 minutes and 12 hours");
-        return NULL;
+    for (size_t i = 0; i < cfg->n_assume_roles; i++) {
+        const struct aws_assume_role_params *ar = &cfg->assume_roles[i];
+        if (!ar->role_arn || !*ar->role_arn) {
+            aws_error_set(err, UC_INVALID, "config", "assume_role",
+                          "assume_role %zu has no role_arn", i + 1);
+            return NULL;
+        }
+        if (ar->duration_seconds != 0 &&
+            (ar->duration_seconds < 900 || ar->duration_seconds > 43200)) {
+            aws_error_set(err, UC_INVALID, "config", "assume_role",
+                          "assume_role duration must be between 15 minutes and 12 hours");
+            return NULL;
+        }
     }
     struct aws_client *c = calloc(1, sizeof(*c));
     if (!c) {
@@ -164,10 +172,6 @@ struct aws_client *aws_client_new(const struct aws_config *cfg, struct aws_error
     c->cred_files = dup_list(cfg->shared_credentials_files, cfg->n_shared_credentials_files,
                              &fail);
     c->n_cred_files = c->cred_files ? cfg->n_shared_credentials_files : 0;
-    c->ar_role_arn = aws_strdup_opt(cfg->assume_role.role_arn, &fail);
-    c->ar_session_name = aws_strdup_opt(cfg->assume_role.session_name, &fail);
-    c->ar_external_id = aws_strdup_opt(cfg->assume_role.external_id, &fail);
-    c->ar_duration = cfg->assume_role.duration_seconds;
     c->wi_role_arn = aws_strdup_opt(cfg->assume_role_with_web_identity.role_arn, &fail);
     c->wi_token_file = aws_strdup_opt(cfg->assume_role_with_web_identity.web_identity_token_file,
                                    &fail);
@@ -176,7 +180,9 @@ struct aws_client *aws_client_new(const struct aws_config *cfg, struct aws_error
         c->endpoints_cfg[s] = aws_strdup_opt(cfg->endpoints[s], &fail);
     c->account_role = aws_strdup_opt(role, &fail);
     c->max_attempts = (cfg->max_retries < 0 ? AWS_DEFAULT_MAX_RETRIES : cfg->max_retries) + 1;
+    c->attempts_explicit = cfg->max_retries >= 0;
     c->mode = mode;
+    c->mode_explicit = cfg->retry_mode && *cfg->retry_mode;
     c->account_role_wait_ms =
         cfg->account_role_wait_ms ? cfg->account_role_wait_ms : DEFAULT_ACCOUNT_ROLE_WAIT_MS;
     c->connect_timeout_ms =
@@ -197,20 +203,20 @@ struct aws_client *aws_client_new(const struct aws_config *cfg, struct aws_error
 
     c->base.client = c;
     struct aws_provider *chain = aws_provider_chain_new();
+    /* Each assume_role block assumes its role with the session of the one before. */
     struct aws_provider *top = chain;
-    if (chain && c->ar_role_arn) {
+    for (size_t i = 0; top && i < cfg->n_assume_roles; i++) {
         struct aws_creds_cache *src = malloc(sizeof(*src));
-        if (src) {
-            aws_creds_cache_init(src, chain);
-            top = aws_provider_assume_role_new(src, true, c->ar_role_arn, c->ar_session_name,
-                                               c->ar_external_id, c->ar_duration, 0);
-            if (!top) {
-                aws_creds_cache_release(src);
-                free(src);
-            }
-        } else {
-            aws_provider_free(chain);
+        if (!src) {
+            aws_provider_free(top);
             top = NULL;
+            break;
+        }
+        aws_creds_cache_init(src, top);
+        top = aws_provider_assume_role_new(src, true, &cfg->assume_roles[i], 0);
+        if (!top) {
+            aws_creds_cache_release(src);
+            free(src);
         }
     }
     aws_creds_cache_init(&c->base.cache, top);
@@ -264,9 +270,6 @@ void aws_client_free(struct aws_client *c)
     free(c->token);
     free_list(c->config_files, c->n_config_files);
     free_list(c->cred_files, c->n_cred_files);
-    free(c->ar_role_arn);
-    free(c->ar_session_name);
-    free(c->ar_external_id);
     free(c->wi_role_arn);
     free(c->wi_token_file);
     free(c->wi_session_name);
@@ -312,15 +315,54 @@ static uc_status load_files(struct aws_client *c, char **list, size_t n, const c
     return UC_OK;
 }
 
+/* AWS_MAX_ATTEMPTS / AWS_RETRY_MODE, else the profile's max_attempts / retry_mode, as the AWS
+ * SDKs read them; the provider block's max_retries / retry_mode win over both. "legacy" (an
+ * SDK mode older than "standard") is taken as "standard". */
+static uc_status resolve_retry(struct aws_client *c, const struct aws_profile *prof,
+                               struct aws_error *err)
+{
+    if (!c->attempts_explicit) {
+        const char *v = aws_env("AWS_MAX_ATTEMPTS"), *what = "AWS_MAX_ATTEMPTS";
+        if (!v) {
+            v = aws_profile_get(prof, "max_attempts");
+            what = "the profile's max_attempts";
+        }
+        if (v) {
+            char *end = NULL;
+            long n = strtol(v, &end, 10);
+            if (!end || *end || n < 1 || n > 101)
+                return aws_error_set(err, UC_INVALID, "config", "max_attempts",
+                                     "%s must be a whole number from 1 to 101, not \"%s\"", what,
+                                     v);
+            c->max_attempts = (int)n;
+        }
+    }
+    if (!c->mode_explicit) {
+        const char *v = aws_env("AWS_RETRY_MODE"), *what = "AWS_RETRY_MODE";
+        if (!v) {
+            v = aws_profile_get(prof, "retry_mode");
+            what = "the profile's retry_mode";
+        }
+        if (v && strcasecmp(v, "legacy") == 0)
+            v = "standard";
+        if (v && aws_retry_mode_parse(v, &c->mode) != UC_OK)
+            return aws_error_set(err, UC_INVALID, "config", "retry_mode",
+                                 "%s must be \"standard\", \"adaptive\" or \"legacy\", not "
+                                 "\"%s\"",
+                                 what, v);
+    }
+    return UC_OK;
+}
+
 uc_status aws_client_resolve_locked_once(struct aws_client *c, struct aws_error *err)
 {
     uc_status st = UC_OK;
     pthread_mutex_lock(&c->mu);
     if (c->resolved)
         goto out;
-    const char *prof = c->profile_cfg ? c->profile_cfg : aws_env("AWS_PROFILE");
-    c->profile_explicit = prof != NULL;
-    snprintf(c->profile, sizeof(c->profile), "%s", prof ? prof : "default");
+    const char *prof_name = c->profile_cfg ? c->profile_cfg : aws_env("AWS_PROFILE");
+    c->profile_explicit = prof_name != NULL;
+    snprintf(c->profile, sizeof(c->profile), "%s", prof_name ? prof_name : "default");
     aws_profiles_release(&c->profiles);
     st = load_files(c, c->config_files, c->n_config_files, "AWS_CONFIG_FILE", "~/.aws/config",
                     true, err);
@@ -329,13 +371,16 @@ uc_status aws_client_resolve_locked_once(struct aws_client *c, struct aws_error 
                         "~/.aws/credentials", false, err);
     if (st != UC_OK)
         goto out;
+    const struct aws_profile *prof = aws_profiles_find(&c->profiles, c->profile);
+    if ((st = resolve_retry(c, prof, err)) != UC_OK)
+        goto out;
     const char *region = c->region_cfg;
     if (!region)
         region = aws_env("AWS_REGION");
     if (!region)
         region = aws_env("AWS_DEFAULT_REGION");
     if (!region)
-        region = aws_profile_get(aws_profiles_find(&c->profiles, c->profile), "region");
+        region = aws_profile_get(prof, "region");
     if (!region) {
         st = aws_error_set(err, UC_INVALID, "config", "region",
                            "no AWS region: set region in the provider block, AWS_REGION, or the "
@@ -404,7 +449,8 @@ static uc_status account_fetch(struct aws_provider *p, struct aws_client *c,
         snprintf(arn, sizeof(arn), "arn:%s:iam::%s:role/%s", c->partition, ap->account_id,
                  c->account_role);
         snprintf(session, sizeof(session), "unicron-%s", ap->account_id);
-        ap->inner = aws_provider_assume_role_new(&c->base.cache, false, arn, session, NULL, 0,
+        struct aws_assume_role_params params = {.role_arn = arn, .session_name = session};
+        ap->inner = aws_provider_assume_role_new(&c->base.cache, false, &params,
                                                  c->account_role_wait_ms);
         if (!ap->inner)
             return aws_error_set(err, UC_NOMEM, "sts", "AssumeRole", "out of memory");

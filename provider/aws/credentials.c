@@ -1,6 +1,6 @@
 /* credentials.c - credential values, the refreshing cache, and the providers that need no
- * process or metadata endpoint: static keys, environment, shared profiles (role_arn chains,
- * credential_source), STS assume-role and web identity, and the default chain that picks one.
+ * process or metadata endpoint: static keys, STS assume-role and web identity. Which provider
+ * a profile describes is credentials_profile.c's; the default chain is credentials_chain.c's.
  *
  * Secrets pass through here: nothing in this file may log a key, token or file content.
  * Providers run lazily, on the first call that needs credentials, never at client creation.
@@ -72,72 +72,7 @@ void aws_credentials_unref(struct aws_credentials *c)
     free(c);
 }
 
-/* ---- time and JSON helpers ------------------------------------------------------------------ */
-
-static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    unsigned yoe = (unsigned)(y - era * 400);
-    unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-    unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + (int64_t)doe - 719468;
-}
-
-static bool digits(const char *s, int n, int *out)
-{
-    int v = 0;
-    for (int i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return false;
-        v = v * 10 + (s[i] - '0');
-    }
-    *out = v;
-    return true;
-}
-
-uc_status aws_parse_iso8601_ms(const char *s, int64_t *out)
-{
-    int y, mo, d, h, mi, se;
-    if (!s || strlen(s) < 19 || !digits(s, 4, &y) || s[4] != '-' || !digits(s + 5, 2, &mo) ||
-        s[7] != '-' || !digits(s + 8, 2, &d) || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') ||
-        !digits(s + 11, 2, &h) || s[13] != ':' || !digits(s + 14, 2, &mi) || s[16] != ':' ||
-        !digits(s + 17, 2, &se))
-        return UC_DECODE;
-    if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60)
-        return UC_DECODE;
-    const char *p = s + 19;
-    int64_t ms = 0;
-    if (*p == '.') {
-        p++;
-        int64_t scale = 100;
-        if (*p < '0' || *p > '9')
-            return UC_DECODE;
-        while (*p >= '0' && *p <= '9') {
-            ms += (*p - '0') * scale;
-            scale /= 10;
-            p++;
-        }
-    }
-    int64_t off = 0;
-    if (*p == 'Z' || *p == 'z') {
-        p++;
-    } else if (*p == '+' || *p == '-') {
-        int oh, om;
-        if (!digits(p + 1, 2, &oh) || p[3] != ':' || !digits(p + 4, 2, &om))
-            return UC_DECODE;
-        off = (oh * 3600 + om * 60) * (*p == '+' ? 1 : -1);
-        p += 6;
-    } else if (*p) {
-        return UC_DECODE;
-    }
-    if (*p)
-        return UC_DECODE;
-    int64_t secs = days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 +
-                   se - off;
-    *out = secs * 1000 + ms;
-    return UC_OK;
-}
+/* ---- JSON helper --------------------------------------------------------------------------- */
 
 uc_status aws_creds_from_json(const json_t *j, const char *source, struct aws_credentials **out,
                               struct aws_error *err)
@@ -357,18 +292,79 @@ struct assume_provider {
     struct aws_provider base;
     struct aws_creds_cache *source;
     bool own_source;
-    char *role_arn, *session_name, *external_id;
-    int duration;
+    struct aws_assume_role_params params; /* every string and array owned (params_copy) */
     uint64_t denied_wait_ms;
 };
+
+static void strv_free(const char *const *v, size_t n)
+{
+    for (size_t i = 0; v && i < n; i++)
+        free((char *)v[i]);
+    free((void *)v);
+}
+
+/* A copy of n strings; NULL for n == 0; sets *fail when out of memory. */
+static const char *const *strv_dup(const char *const *v, size_t n, bool *fail)
+{
+    if (!n)
+        return NULL;
+    char **out = calloc(n, sizeof(*out));
+    if (!out) {
+        *fail = true;
+        return NULL;
+    }
+    for (size_t i = 0; i < n; i++) {
+        out[i] = strdup(v[i] ? v[i] : "");
+        if (!out[i])
+            *fail = true;
+    }
+    return (const char *const *)out;
+}
+
+static void params_release(struct aws_assume_role_params *p)
+{
+    free((char *)p->role_arn);
+    free((char *)p->session_name);
+    free((char *)p->external_id);
+    free((char *)p->policy);
+    free((char *)p->source_identity);
+    strv_free(p->policy_arns, p->n_policy_arns);
+    strv_free(p->tag_keys, p->n_tags);
+    strv_free(p->tag_values, p->n_tags);
+    strv_free(p->transitive_tag_keys, p->n_transitive_tag_keys);
+    memset(p, 0, sizeof(*p));
+}
+
+/* Deep copy of src into dst (zeroed by the caller); false when out of memory (dst is then
+ * released). */
+static bool params_copy(struct aws_assume_role_params *dst,
+                        const struct aws_assume_role_params *src)
+{
+    bool fail = false;
+    dst->role_arn = aws_strdup_opt(src->role_arn, &fail);
+    dst->session_name = aws_strdup_opt(src->session_name, &fail);
+    dst->external_id = aws_strdup_opt(src->external_id, &fail);
+    dst->duration_seconds = src->duration_seconds;
+    dst->policy = aws_strdup_opt(src->policy, &fail);
+    dst->source_identity = aws_strdup_opt(src->source_identity, &fail);
+    dst->policy_arns = strv_dup(src->policy_arns, src->n_policy_arns, &fail);
+    dst->n_policy_arns = src->n_policy_arns;
+    dst->tag_keys = strv_dup(src->tag_keys, src->n_tags, &fail);
+    dst->tag_values = strv_dup(src->tag_values, src->n_tags, &fail);
+    dst->n_tags = src->n_tags;
+    dst->transitive_tag_keys =
+        strv_dup(src->transitive_tag_keys, src->n_transitive_tag_keys, &fail);
+    dst->n_transitive_tag_keys = src->n_transitive_tag_keys;
+    if (fail)
+        params_release(dst);
+    return !fail;
+}
 
 static uc_status assume_fetch(struct aws_provider *p, struct aws_client *c,
                               const struct aws_call_opts *o, struct aws_credentials **out,
                               struct aws_error *err)
 {
     struct assume_provider *a = (struct assume_provider *)p;
-    struct aws_assume_role_params ap = {a->role_arn, a->session_name, a->external_id,
-                                        a->duration};
     /* A provider that waits at all (a cross-account session) waits as long as this call asks. */
     uint64_t wait_ms = a->denied_wait_ms;
     if (wait_ms > 0 && o && o->access_denied_wait_ms > 0)
@@ -377,7 +373,7 @@ static uc_status assume_fetch(struct aws_provider *p, struct aws_client *c,
     for (unsigned n = 1;; n++) {
         /* Throttling, 5xx and network errors are retried inside this call by aws_send, with
          * their own budget; only AccessDenied comes back here to be waited for. */
-        uc_status st = aws_sts_assume_role_with(c, a->source, &ap, NULL, o, out, err);
+        uc_status st = aws_sts_assume_role_with(c, a->source, &a->params, NULL, o, out, err);
         bool denied = st == UC_REMOTE && err &&
                       (aws_error_is(err, "AccessDenied") ||
                        aws_error_is(err, "AccessDeniedException"));
@@ -394,11 +390,11 @@ static uc_status assume_fetch(struct aws_provider *p, struct aws_client *c,
         if (o && o->deadline_ms && now + delay >= o->deadline_ms)
             return st;
         uc_log(UC_LOG_DEBUG, LOG_MODULE, "AssumeRole AccessDenied, waiting for the role",
-               "role_arn", a->role_arn, NULL);
+               "role_arn", a->params.role_arn, NULL);
         if (aws_clock_sleep_ms(&c->clock, o ? o->cancel : NULL, delay) == UC_CANCELED)
             return aws_error_set(err, UC_CANCELED, "sts", "AssumeRole",
                                  "canceled while waiting for role %s to become assumable",
-                                 a->role_arn);
+                                 a->params.role_arn);
     }
 }
 
@@ -409,36 +405,27 @@ static void assume_destroy(struct aws_provider *p)
         aws_creds_cache_release(a->source);
         free(a->source);
     }
-    free(a->role_arn);
-    free(a->session_name);
-    free(a->external_id);
+    params_release(&a->params);
     free(a);
 }
 
 struct aws_provider *aws_provider_assume_role_new(struct aws_creds_cache *source, bool own_source,
-                                                  const char *role_arn, const char *session_name,
-                                                  const char *external_id, int duration_seconds,
+                                                  const struct aws_assume_role_params *params,
                                                   uint64_t access_denied_wait_ms)
 {
     struct assume_provider *a = calloc(1, sizeof(*a));
     if (!a)
         return NULL;
-    bool fail = false;
     a->base.name = "assume-role";
     a->base.fetch = assume_fetch;
     a->base.destroy = assume_destroy;
     a->source = source;
-    a->own_source = own_source;
-    a->role_arn = aws_strdup_opt(role_arn, &fail);
-    a->session_name = aws_strdup_opt(session_name, &fail);
-    a->external_id = aws_strdup_opt(external_id, &fail);
-    a->duration = duration_seconds;
     a->denied_wait_ms = access_denied_wait_ms;
-    if (fail || !a->role_arn) {
-        a->own_source = false; /* on failure the caller keeps its source */
-        assume_destroy(&a->base);
+    if (!params || !params->role_arn || !*params->role_arn || !params_copy(&a->params, params)) {
+        free(a); /* on failure the caller keeps its source */
         return NULL;
     }
+    a->own_source = own_source;
     return &a->base;
 }
 
@@ -449,7 +436,7 @@ struct webid_provider {
     char *role_arn, *token_file, *session_name;
 };
 
-static uc_status read_small_file(const char *path, size_t max, char **out)
+uc_status aws_read_small_file(const char *path, size_t max, char **out)
 {
     *out = NULL;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -499,12 +486,12 @@ static uc_status webid_fetch(struct aws_provider *p, struct aws_client *c,
     struct webid_provider *w = (struct webid_provider *)p;
     char *token = NULL;
     /* Read the token each time: Kubernetes rotates projected tokens. */
-    uc_status st = read_small_file(w->token_file, 20000, &token);
+    uc_status st = aws_read_small_file(w->token_file, 20000, &token);
     if (st != UC_OK)
         return aws_error_set(err, st == UC_NOTFOUND ? UC_IO : st, "credentials", "web-identity",
                              "cannot read web identity token file %s: %s", w->token_file,
                              uc_status_text(st));
-    struct aws_assume_role_params ap = {w->role_arn, w->session_name, NULL, 0};
+    struct aws_assume_role_params ap = {.role_arn = w->role_arn, .session_name = w->session_name};
     st = aws_sts_assume_role_with(c, NULL, &ap, token, o, out, err);
     memset(token, 0, strlen(token));
     free(token);
@@ -540,295 +527,4 @@ struct aws_provider *aws_provider_web_identity_new(const char *role_arn, const c
         return NULL;
     }
     return &w->base;
-}
-
-/* ---- the default chain -------------------------------------------------------------------- */
-
-struct chain_provider {
-    struct aws_provider base;
-    struct aws_provider *chosen; /* fetch runs under the cache's mutex: no lock of its own */
-};
-
-static struct aws_creds_cache *cache_new(struct aws_provider *p)
-{
-    if (!p)
-        return NULL;
-    struct aws_creds_cache *cc = malloc(sizeof(*cc));
-    if (!cc) {
-        aws_provider_free(p);
-        return NULL;
-    }
-    aws_creds_cache_init(cc, p);
-    return cc;
-}
-
-static uc_status nomem(struct aws_error *err)
-{
-    return aws_error_set(err, UC_NOMEM, "credentials", "resolve", "out of memory");
-}
-
-/* Environment keys as a static provider; UC_NOTFOUND when unset. */
-static uc_status env_provider(struct aws_provider **out, struct aws_error *err)
-{
-    const char *ak = aws_env("AWS_ACCESS_KEY_ID");
-    const char *sk = aws_env("AWS_SECRET_ACCESS_KEY");
-    const char *tok = aws_env("AWS_SESSION_TOKEN");
-    if (!tok)
-        tok = aws_env("AWS_SECURITY_TOKEN");
-    if (!ak && !sk)
-        return UC_NOTFOUND;
-    if (!ak || !sk)
-        return aws_error_set(err, UC_INVALID, "credentials", "environment",
-                             "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY must both be set");
-    *out = aws_provider_static_new(ak, sk, tok, "environment");
-    return *out ? UC_OK : nomem(err);
-}
-
-#define MAX_PROFILE_DEPTH 8
-
-/* The provider a named profile describes (aws-apis.md §10.2): role_arn (with
- * web_identity_token_file, source_profile or credential_source), static keys, then
- * credential_process. UC_NOTFOUND when the profile does not exist or holds no credentials. */
-static uc_status profile_provider(struct aws_client *c, const char *name, int depth,
-                                  struct aws_provider **out, struct aws_error *err)
-{
-    *out = NULL;
-    const struct aws_profile *p = aws_profiles_find(&c->profiles, name);
-    if (!p)
-        return UC_NOTFOUND;
-    if (depth > MAX_PROFILE_DEPTH)
-        return aws_error_set(err, UC_INVALID, "credentials", "profile",
-                             "profile %s: source_profile chain is too long or has a loop", name);
-    char src[64];
-    snprintf(src, sizeof(src), "profile:%s", name);
-    const char *ak = aws_profile_get(p, "aws_access_key_id");
-    const char *sk = aws_profile_get(p, "aws_secret_access_key");
-    const char *tok = aws_profile_get(p, "aws_session_token");
-    const char *role = aws_profile_get(p, "role_arn");
-    if (role) {
-        const char *wif = aws_profile_get(p, "web_identity_token_file");
-        const char *session = aws_profile_get(p, "role_session_name");
-        if (wif) {
-            *out = aws_provider_web_identity_new(role, wif, session);
-            return *out ? UC_OK : nomem(err);
-        }
-        const char *sp = aws_profile_get(p, "source_profile");
-        const char *cs = aws_profile_get(p, "credential_source");
-        struct aws_provider *source = NULL;
-        uc_status st = UC_OK;
-        if (sp && cs)
-            return aws_error_set(err, UC_INVALID, "credentials", "profile",
-                                 "profile %s sets both source_profile and credential_source",
-                                 name);
-        if (sp) {
-            if (strcmp(sp, name) == 0) {
-                /* A profile may name itself: its own static keys are the source. */
-                if (!ak || !sk)
-                    return aws_error_set(err, UC_INVALID, "credentials", "profile",
-                                         "profile %s is its own source_profile but has no keys",
-                                         name);
-                source = aws_provider_static_new(ak, sk, tok, src);
-            } else {
-                st = profile_provider(c, sp, depth + 1, &source, err);
-                if (st == UC_NOTFOUND)
-                    return aws_error_set(err, UC_INVALID, "credentials", "profile",
-                                         "profile %s: source_profile %s not found or without "
-                                         "credentials",
-                                         name, sp);
-                if (st != UC_OK)
-                    return st;
-            }
-        } else if (cs) {
-            if (strcasecmp(cs, "Environment") == 0) {
-                st = env_provider(&source, err);
-                if (st == UC_NOTFOUND)
-                    return aws_error_set(err, UC_INVALID, "credentials", "profile",
-                                         "profile %s: credential_source Environment but no "
-                                         "AWS_ACCESS_KEY_ID in the environment",
-                                         name);
-                if (st != UC_OK)
-                    return st;
-            } else if (strcasecmp(cs, "Ec2InstanceMetadata") == 0) {
-                source = aws_provider_imds_new();
-            } else if (strcasecmp(cs, "EcsContainer") == 0) {
-                source = aws_provider_container_new();
-            } else {
-                return aws_error_set(err, UC_INVALID, "credentials", "profile",
-                                     "profile %s: unknown credential_source %s", name, cs);
-            }
-        } else {
-            return aws_error_set(err, UC_INVALID, "credentials", "profile",
-                                 "profile %s has role_arn but neither source_profile nor "
-                                 "credential_source",
-                                 name);
-        }
-        if (!source)
-            return nomem(err);
-        struct aws_creds_cache *sc = cache_new(source);
-        if (!sc)
-            return nomem(err);
-        const char *dur = aws_profile_get(p, "duration_seconds");
-        int d = 0;
-        if (dur) {
-            char *end = NULL;
-            long v = strtol(dur, &end, 10);
-            if (!end || *end || v < 900 || v > 43200) {
-                aws_creds_cache_release(sc);
-                free(sc);
-                return aws_error_set(err, UC_INVALID, "credentials", "profile",
-                                     "profile %s: duration_seconds must be 900..43200", name);
-            }
-            d = (int)v;
-        }
-        *out = aws_provider_assume_role_new(sc, true, role, session,
-                                            aws_profile_get(p, "external_id"), d, 0);
-        if (!*out) {
-            aws_creds_cache_release(sc);
-            free(sc);
-            return nomem(err);
-        }
-        return UC_OK;
-    }
-    if (ak || sk) {
-        if (!ak || !sk)
-            return aws_error_set(err, UC_INVALID, "credentials", "profile",
-                                 "profile %s has only one of aws_access_key_id and "
-                                 "aws_secret_access_key",
-                                 name);
-        *out = aws_provider_static_new(ak, sk, tok, src);
-        return *out ? UC_OK : nomem(err);
-    }
-    const char *proc = aws_profile_get(p, "credential_process");
-    if (proc) {
-        *out = aws_provider_process_new(proc, name);
-        return *out ? UC_OK : nomem(err);
-    }
-    if (aws_profile_get(p, "sso_session") || aws_profile_get(p, "sso_start_url"))
-        return aws_error_set(err, UC_UNSUPPORTED, "credentials", "profile",
-                             "profile %s uses AWS SSO, which unicron does not support; use "
-                             "credential_process (e.g. aws configure export-credentials)",
-                             name);
-    return UC_NOTFOUND;
-}
-
-/* Builds the candidate at position i of the chain; UC_NOTFOUND = not configured, skip. */
-static uc_status chain_candidate(struct aws_client *c, int i, struct aws_provider **out,
-                                 struct aws_error *err)
-{
-    *out = NULL;
-    switch (i) {
-    case 0: /* provider arguments */
-        if (!c->access_key && !c->secret_key)
-            return UC_NOTFOUND;
-        if (!c->access_key || !c->secret_key)
-            return aws_error_set(err, UC_INVALID, "credentials", "static",
-                                 "access_key and secret_key must both be set");
-        *out = aws_provider_static_new(c->access_key, c->secret_key, c->token, "static");
-        return *out ? UC_OK : nomem(err);
-    case 1: { /* provider assume_role_with_web_identity block */
-        if (!c->wi_role_arn)
-            return UC_NOTFOUND;
-        const char *file = c->wi_token_file ? c->wi_token_file
-                                            : aws_env("AWS_WEB_IDENTITY_TOKEN_FILE");
-        if (!file)
-            return aws_error_set(err, UC_INVALID, "credentials", "web-identity",
-                                 "assume_role_with_web_identity needs web_identity_token_file");
-        *out = aws_provider_web_identity_new(c->wi_role_arn, file, c->wi_session_name);
-        return *out ? UC_OK : nomem(err);
-    }
-    case 2: /* environment, unless a profile is named */
-        if (c->profile_explicit)
-            return UC_NOTFOUND;
-        return env_provider(out, err);
-    case 3: { /* shared files */
-        uc_status st = profile_provider(c, c->profile, 0, out, err);
-        if (st == UC_NOTFOUND && c->profile_explicit)
-            return aws_error_set(err, UC_INVALID, "credentials", "profile",
-                                 "profile \"%s\" not found in the shared config/credentials "
-                                 "files or has no credentials",
-                                 c->profile);
-        return st;
-    }
-    case 4: { /* web identity from the environment */
-        const char *file = aws_env("AWS_WEB_IDENTITY_TOKEN_FILE");
-        const char *role = aws_env("AWS_ROLE_ARN");
-        if (!file || !role)
-            return UC_NOTFOUND;
-        *out = aws_provider_web_identity_new(role, file, aws_env("AWS_ROLE_SESSION_NAME"));
-        return *out ? UC_OK : nomem(err);
-    }
-    case 5: /* container */
-        if (!aws_env("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI") &&
-            !aws_env("AWS_CONTAINER_CREDENTIALS_FULL_URI"))
-            return UC_NOTFOUND;
-        *out = aws_provider_container_new();
-        return *out ? UC_OK : nomem(err);
-    case 6: { /* EC2 instance metadata */
-        const char *off = aws_env("AWS_EC2_METADATA_DISABLED");
-        if (off && strcasecmp(off, "true") == 0)
-            return UC_NOTFOUND;
-        *out = aws_provider_imds_new();
-        return *out ? UC_OK : nomem(err);
-    }
-    default:
-        return UC_NOTFOUND;
-    }
-}
-
-#define CHAIN_LEN 7
-
-static uc_status chain_fetch(struct aws_provider *p, struct aws_client *c,
-                             const struct aws_call_opts *o, struct aws_credentials **out,
-                             struct aws_error *err)
-{
-    struct chain_provider *ch = (struct chain_provider *)p;
-    uc_status st = aws_client_resolve_locked_once(c, err);
-    if (st != UC_OK)
-        return st;
-    if (ch->chosen)
-        return ch->chosen->fetch(ch->chosen, c, o, out, err);
-    for (int i = 0; i < CHAIN_LEN; i++) {
-        struct aws_provider *cand = NULL;
-        st = chain_candidate(c, i, &cand, err);
-        if (st == UC_NOTFOUND)
-            continue;
-        if (st != UC_OK)
-            return st;
-        st = cand->fetch(cand, c, o, out, err);
-        if (st == UC_NOTFOUND) {
-            aws_provider_free(cand);
-            continue;
-        }
-        if (st != UC_OK) {
-            aws_provider_free(cand);
-            return st;
-        }
-        ch->chosen = cand;
-        uc_log(UC_LOG_DEBUG, LOG_MODULE, "credential source chosen", "source", cand->name,
-               NULL);
-        return UC_OK;
-    }
-    aws_error_clear(err);
-    return aws_error_set(err, UC_NOTFOUND, "credentials", "resolve",
-                         "no valid credential sources found: set access_key/secret_key, "
-                         "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, a profile in the shared "
-                         "files, web identity, or run on ECS/EKS/EC2");
-}
-
-static void chain_destroy(struct aws_provider *p)
-{
-    struct chain_provider *ch = (struct chain_provider *)p;
-    aws_provider_free(ch->chosen);
-    free(ch);
-}
-
-struct aws_provider *aws_provider_chain_new(void)
-{
-    struct chain_provider *ch = calloc(1, sizeof(*ch));
-    if (!ch)
-        return NULL;
-    ch->base.name = "chain";
-    ch->base.fetch = chain_fetch;
-    ch->base.destroy = chain_destroy;
-    return &ch->base;
 }

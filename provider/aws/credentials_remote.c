@@ -183,9 +183,9 @@ struct aws_provider *aws_provider_process_new(const char *command, const char *p
 
 /* ---- plain HTTP through the transport ------------------------------------------------------ */
 
-static uc_status http_simple(struct aws_client *c, const char *method, const char *url,
-                             const struct aws_headers *extra, uint64_t timeout_ms,
-                             const struct aws_call_opts *o, struct aws_http_response *resp)
+uc_status aws_http_plain(struct aws_client *c, const char *method, const char *url,
+                         const struct aws_headers *extra, const char *body, uint64_t timeout_ms,
+                         const struct aws_call_opts *o, struct aws_http_response *resp)
 {
     struct aws_http_request rq = {.method = method, .url = url};
     struct aws_url u;
@@ -198,7 +198,10 @@ static uc_status http_simple(struct aws_client *c, const char *method, const cha
         st = aws_headers_add(&rq.headers, extra->items[i].name, extra->items[i].value);
     rq.connect_timeout_ms = timeout_ms;
     rq.timeout_ms = timeout_ms;
-    if (st == UC_OK && strcmp(method, "PUT") == 0) {
+    if (st == UC_OK && body) {
+        rq.body = body;
+        rq.body_len = strlen(body);
+    } else if (st == UC_OK && strcmp(method, "PUT") == 0) {
         rq.body = "";
         rq.body_len = 0;
     }
@@ -306,7 +309,7 @@ static uc_status container_fetch(struct aws_provider *p, struct aws_client *c,
     aws_headers_add(&h, "Accept", "application/json");
     for (int attempt = 0; attempt < 3; attempt++) {
         aws_http_response_reset(&resp);
-        st = http_simple(c, "GET", url, &h, 5000, o, &resp);
+        st = aws_http_plain(c, "GET", url, &h, NULL, 5000, o, &resp);
         if (st == UC_CANCELED)
             break;
         if (st == UC_OK && resp.status < 500)
@@ -384,7 +387,7 @@ static uc_status imds_fetch(struct aws_provider *p, struct aws_client *c,
     /* 1. session token */
     snprintf(url, sizeof(url), "%s/latest/api/token", base);
     aws_headers_add(&h, "X-aws-ec2-metadata-token-ttl-seconds", "21600");
-    st = http_simple(c, "PUT", url, &h, IMDS_TIMEOUT_MS, o, &resp);
+    st = aws_http_plain(c, "PUT", url, &h, NULL, IMDS_TIMEOUT_MS, o, &resp);
     aws_headers_release(&h);
     aws_headers_init(&h);
     if (st == UC_CANCELED)
@@ -412,7 +415,7 @@ static uc_status imds_fetch(struct aws_provider *p, struct aws_client *c,
     /* 2. role name */
     snprintf(url, sizeof(url), "%s/latest/meta-data/iam/security-credentials/", base);
     aws_http_response_reset(&resp);
-    st = http_simple(c, "GET", url, &h, IMDS_TIMEOUT_MS, o, &resp);
+    st = aws_http_plain(c, "GET", url, &h, NULL, IMDS_TIMEOUT_MS, o, &resp);
     if (st != UC_OK || resp.status == 404) {
         st = st == UC_CANCELED ? st : UC_NOTFOUND; /* no instance profile */
         goto out;
@@ -441,7 +444,7 @@ static uc_status imds_fetch(struct aws_provider *p, struct aws_client *c,
     /* 3. credentials */
     snprintf(url, sizeof(url), "%s/latest/meta-data/iam/security-credentials/%s", base, role);
     aws_http_response_reset(&resp);
-    st = http_simple(c, "GET", url, &h, IMDS_TIMEOUT_MS, o, &resp);
+    st = aws_http_plain(c, "GET", url, &h, NULL, IMDS_TIMEOUT_MS, o, &resp);
     if (st != UC_OK || resp.status != 200) {
         st = aws_error_set(err, st == UC_OK ? UC_REMOTE : st, "credentials", "imds",
                            "IMDS credentials request failed (HTTP %ld)", resp.status);

@@ -1,5 +1,7 @@
 /* endpoint.c - where each service lives: partition defaults, global services, STS regional or
- * legacy endpoints, and the endpoints {} / AWS_ENDPOINT_URL[_<SERVICE>] overrides.
+ * legacy endpoints, and the configured overrides in the AWS SDKs' order: endpoints {},
+ * AWS_ENDPOINT_URL_<SERVICE>, AWS_ENDPOINT_URL, the profile's services section, the profile's
+ * endpoint_url (the last four off with AWS_IGNORE_CONFIGURED_ENDPOINT_URLS).
  *
  * Runs once per client on the first call (it reads the environment). It must not do network
  * I/O. Against a custom endpoint requests are signed with the configured region (aws-apis §1).
@@ -20,6 +22,41 @@ const char *aws_partition_of(const char *region)
 }
 
 static const char *const env_suffix[AWS_SVC_COUNT] = {"ORGANIZATIONS", "STS", "IAM", "EKS"};
+
+static bool truthy(const char *v)
+{
+    return v && strcasecmp(v, "true") == 0;
+}
+
+const char *aws_endpoint_configured(struct aws_client *c, const char *env_suffix_name,
+                                    const char *services_key, const char **what)
+{
+    const struct aws_profile *prof = aws_profiles_find(&c->profiles, c->profile);
+    if (truthy(aws_env("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")) ||
+        truthy(aws_profile_get(prof, "ignore_configured_endpoint_urls")))
+        return NULL;
+    static __thread char envname[64];
+    snprintf(envname, sizeof(envname), "AWS_ENDPOINT_URL_%s", env_suffix_name);
+    const char *url = aws_env(envname);
+    *what = envname;
+    if (!url) {
+        url = aws_env("AWS_ENDPOINT_URL");
+        *what = "AWS_ENDPOINT_URL";
+    }
+    const char *section = aws_profile_get(prof, "services");
+    if (!url && section) {
+        char key[96];
+        snprintf(key, sizeof(key), "%s.endpoint_url", services_key);
+        url = aws_profile_get(
+            aws_profiles_find_section(&c->profiles, AWS_INI_SERVICES, section), key);
+        *what = "the profile's services section";
+    }
+    if (!url) {
+        url = aws_profile_get(prof, "endpoint_url");
+        *what = "the profile's endpoint_url";
+    }
+    return url;
+}
 
 static bool sts_legacy_global(const char *region)
 {
@@ -63,22 +100,13 @@ uc_status aws_endpoints_resolve(struct aws_client *c, struct aws_error *err)
     const char *part = aws_partition_of(region);
     bool cn = strcmp(part, "aws-cn") == 0, gov = strcmp(part, "aws-us-gov") == 0;
     const char *suffix = cn ? "amazonaws.com.cn" : "amazonaws.com";
-    const char *global_url = aws_env("AWS_ENDPOINT_URL");
     for (int s = 0; s < AWS_SVC_COUNT; s++) {
         struct aws_endpoint *ep = &c->ep[s];
         memset(ep, 0, sizeof(*ep));
-        char envname[64];
-        snprintf(envname, sizeof(envname), "AWS_ENDPOINT_URL_%s", env_suffix[s]);
         const char *custom = c->endpoints_cfg[s];
         const char *what = "endpoints block";
-        if (!custom) {
-            custom = aws_env(envname);
-            what = envname;
-        }
-        if (!custom) {
-            custom = global_url;
-            what = "AWS_ENDPOINT_URL";
-        }
+        if (!custom)
+            custom = aws_endpoint_configured(c, env_suffix[s], aws_service_name(s), &what);
         if (custom) {
             uc_status st = set_custom(ep, custom, region, what, err);
             if (st != UC_OK)

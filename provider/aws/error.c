@@ -47,6 +47,37 @@ static size_t secret_prefix_at(const char *m, const char *secret, size_t sl)
     return n;
 }
 
+/* Redacts secret (sl >= REDACT_MIN characters) in the NUL-terminated field f of cap bytes. */
+static void redact_field(char *f, size_t cap, const char *secret, size_t sl)
+{
+    char out[sizeof(((struct aws_error *)0)->message)];
+    if (cap > sizeof(out))
+        cap = sizeof(out);
+    size_t o = 0;
+    bool changed = false;
+    const char *m = f;
+    while (*m) {
+        size_t n = secret_prefix_at(m, secret, sl);
+        /* the whole secret, or a piece of it that runs to the end of the field */
+        if (n == sl || (n >= REDACT_MIN && m[n] == '\0')) {
+            int w = snprintf(out + o, cap - o, "%s", REDACTED);
+            o += w > 0 ? (size_t)w : 0;
+            if (o >= cap)
+                o = cap - 1;
+            m += n;
+            changed = true;
+            continue;
+        }
+        if (o + 1 < cap)
+            out[o++] = *m;
+        m++;
+    }
+    out[o] = '\0';
+    if (changed)
+        memcpy(f, out, o + 1);
+    memset(out, 0, sizeof(out));
+}
+
 void aws_error_redact(struct aws_error *e, const char *secret)
 {
     if (!e || !secret)
@@ -54,30 +85,9 @@ void aws_error_redact(struct aws_error *e, const char *secret)
     size_t sl = strlen(secret);
     if (sl < REDACT_MIN)
         return;
-    char out[sizeof(e->message)];
-    size_t o = 0;
-    bool changed = false;
-    const char *m = e->message;
-    while (*m) {
-        size_t n = secret_prefix_at(m, secret, sl);
-        /* the whole secret, or a piece of it that runs to the end of the message */
-        if (n == sl || (n >= REDACT_MIN && m[n] == '\0')) {
-            int w = snprintf(out + o, sizeof(out) - o, "%s", REDACTED);
-            o += w > 0 ? (size_t)w : 0;
-            if (o >= sizeof(out))
-                o = sizeof(out) - 1;
-            m += n;
-            changed = true;
-            continue;
-        }
-        if (o + 1 < sizeof(out))
-            out[o++] = *m;
-        m++;
-    }
-    out[o] = '\0';
-    if (changed)
-        memcpy(e->message, out, o + 1);
-    memset(out, 0, sizeof(out));
+    redact_field(e->message, sizeof(e->message), secret, sl);
+    redact_field(e->code, sizeof(e->code), secret, sl);
+    redact_field(e->request_id, sizeof(e->request_id), secret, sl);
 }
 
 bool aws_error_is(const struct aws_error *e, const char *code)

@@ -204,6 +204,28 @@ out:
     return st;
 }
 
+/* The answer outgrew AWS_HTTP_MAX_BODY (on_body refused it): say which limit, and whether it was
+ * the body on the wire or what it decompresses to (a gzip bomb is small on the wire). */
+static void too_large(const struct aws_curl *api, CURL *h, struct aws_http_response *resp)
+{
+    long code = 0;
+    curl_off_t wire = 0;
+    api->easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
+    api->easy_getinfo(h, CURLINFO_SIZE_DOWNLOAD_T, &wire);
+    resp->status = code;
+    resp->net = AWS_NET_NONE;
+    const char *enc = aws_headers_get(&resp->headers, "Content-Encoding");
+    unsigned mib = AWS_HTTP_MAX_BODY / (1024u * 1024u);
+    if (enc && *enc && strcasecmp(enc, "identity") != 0)
+        snprintf(resp->net_message, sizeof(resp->net_message),
+                 "decompressed body exceeds %u MiB (Content-Encoding: %.40s, %lld bytes on the "
+                 "wire so far); refused",
+                 mib, enc, (long long)wire);
+    else
+        snprintf(resp->net_message, sizeof(resp->net_message),
+                 "response body exceeds %u MiB; refused", mib);
+}
+
 static uc_status curl_send(struct aws_transport *tp, const struct aws_http_request *req,
                            const struct uc_cancel *cancel, struct aws_http_response *resp)
 {
@@ -296,6 +318,7 @@ static uc_status curl_send(struct aws_transport *tp, const struct aws_http_reque
     } else if (rc == CURLE_ABORTED_BY_CALLBACK) {
         st = UC_CANCELED;
     } else if (rc == CURLE_WRITE_ERROR && resp->body.err == UC_RANGE) {
+        too_large(api, h, resp);
         st = UC_RANGE;
     } else {
         resp->status = 0;

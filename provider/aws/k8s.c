@@ -155,6 +155,26 @@ static uc_status get_token(struct aws_k8s *k, bool force, const struct aws_call_
     return st;
 }
 
+/* A 2xx answer's JSON body ({} when empty), decoded inside aws_send (the aws_req hook). */
+struct json_answer {
+    const char *op;
+    json_t *j;
+};
+
+static uc_status decode_answer(void *ctx, const struct aws_http_response *resp,
+                               struct aws_error *err)
+{
+    struct json_answer *a = ctx;
+    json_error_t jerr;
+    a->j = resp->body.len ? json_loadb(resp->body.data, resp->body.len, 0, &jerr) : json_object();
+    if (a->j)
+        return UC_OK;
+    if (!resp->body.len)
+        return aws_error_set(err, UC_NOMEM, "kubernetes", a->op, "out of memory");
+    return aws_error_set(err, UC_DECODE, "kubernetes", a->op, "response is not JSON: %s",
+                         jerr.text);
+}
+
 uc_status aws_k8s_request(struct aws_k8s *k, const char *method, const char *path,
                           const char *query, const json_t *body, const char *content_type,
                           const struct aws_call_opts *o, long *http_status, json_t **out,
@@ -204,26 +224,25 @@ uc_status aws_k8s_request(struct aws_k8s *k, const char *method, const char *pat
             .ca_pem_len = k->ca_len,
             .service_name = "kubernetes",
         };
+        struct json_answer ans = {opname, NULL};
+        r.decode = decode_answer;
+        r.decode_ctx = &ans;
         st = aws_send(aws_session_client(k->session), &r, o, &resp, err);
+        if (st == UC_OK) {
+            if (out)
+                *out = ans.j;
+            else
+                json_decref(ans.j);
+        }
         if (st == UC_REMOTE && resp.status == 401 && pass == 0)
             continue; /* token expired or revoked: one fresh token */
         break;
     }
     if (http_status)
         *http_status = resp.status;
-    if (st == UC_OK || (st == UC_REMOTE && resp.body.len)) {
-        json_t *j = NULL;
-        if (resp.body.len) {
-            json_error_t jerr;
-            j = json_loadb(resp.body.data, resp.body.len, 0, &jerr);
-            if (!j && st == UC_OK) {
-                st = aws_error_set(err, UC_DECODE, "kubernetes", opname,
-                                   "response is not JSON: %s", jerr.text);
-                goto out;
-            }
-        } else {
-            j = json_object();
-        }
+    if (st == UC_REMOTE && resp.body.len) {
+        /* A Status object for the caller (reason, details); err already says what failed. */
+        json_t *j = json_loadb(resp.body.data, resp.body.len, 0, NULL);
         if (out)
             *out = j;
         else

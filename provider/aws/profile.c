@@ -1,4 +1,6 @@
-/* profile.c - the AWS shared config and credentials files (INI): parse, merge, look up.
+/* profile.c - the AWS shared config and credentials files (INI): parse, merge, look up
+ * profiles and the config file's [sso-session x] and [services x] sections, with their nested
+ * sub-properties ("eks =" then indented "endpoint_url = ...", stored as "eks.endpoint_url").
  *
  * Reads only the files it is asked to read, bounded to 1 MiB each; malformed lines are skipped,
  * never fatal. It does not interpret keys (credentials.c does) and never logs values: these
@@ -16,6 +18,12 @@
 #include "aws_internal.h"
 
 #define MAX_FILE (1024 * 1024)
+#define MAX_KEY 256
+
+static bool is_ws(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r';
+}
 
 void aws_profiles_init(struct aws_profiles *ps)
 {
@@ -42,12 +50,33 @@ void aws_profiles_release(struct aws_profiles *ps)
     aws_profiles_init(ps);
 }
 
-const struct aws_profile *aws_profiles_find(const struct aws_profiles *ps, const char *name)
+const struct aws_profile *aws_profiles_find_section(const struct aws_profiles *ps,
+                                                   enum aws_ini_section kind, const char *name)
 {
     for (size_t i = 0; ps && name && i < ps->n; i++)
-        if (strcmp(ps->p[i].name, name) == 0)
+        if (ps->p[i].kind == kind && strcmp(ps->p[i].name, name) == 0)
             return &ps->p[i];
     return NULL;
+}
+
+const struct aws_profile *aws_profiles_find(const struct aws_profiles *ps, const char *name)
+{
+    return aws_profiles_find_section(ps, AWS_INI_PROFILE, name);
+}
+
+/* "[<word> <name>]" of a config file: the name after the word, or NULL. */
+static const char *section_named(const char *word, const char *name, size_t *n)
+{
+    size_t wl = strlen(word);
+    if (*n <= wl + 1 || strncmp(name, word, wl) != 0 || !is_ws(name[wl]))
+        return NULL;
+    name += wl + 1;
+    *n -= wl + 1;
+    while (*n > 0 && is_ws(*name)) {
+        name++;
+        (*n)--;
+    }
+    return name;
 }
 
 const char *aws_profile_get(const struct aws_profile *p, const char *key)
@@ -58,10 +87,12 @@ const char *aws_profile_get(const struct aws_profile *p, const char *key)
     return NULL;
 }
 
-static struct aws_profile *get_or_add(struct aws_profiles *ps, const char *name, size_t nl)
+static struct aws_profile *get_or_add(struct aws_profiles *ps, enum aws_ini_section kind,
+                                      const char *name, size_t nl)
 {
     for (size_t i = 0; i < ps->n; i++)
-        if (strlen(ps->p[i].name) == nl && memcmp(ps->p[i].name, name, nl) == 0)
+        if (ps->p[i].kind == kind && strlen(ps->p[i].name) == nl &&
+            memcmp(ps->p[i].name, name, nl) == 0)
             return &ps->p[i];
     if (ps->n == ps->cap) {
         size_t nc = ps->cap ? ps->cap * 2 : 8;
@@ -73,6 +104,7 @@ static struct aws_profile *get_or_add(struct aws_profiles *ps, const char *name,
     }
     struct aws_profile *p = &ps->p[ps->n];
     memset(p, 0, sizeof(*p));
+    p->kind = kind;
     p->name = strndup(name, nl);
     if (!p->name)
         return NULL;
@@ -112,15 +144,12 @@ static uc_status set_kv(struct aws_profile *p, const char *k, size_t kl, const c
     return UC_OK;
 }
 
-static bool is_ws(char c)
-{
-    return c == ' ' || c == '\t' || c == '\r';
-}
-
 uc_status aws_profiles_parse(struct aws_profiles *ps, const char *text, size_t len,
                              bool is_config)
 {
     struct aws_profile *cur = NULL;
+    char parent[MAX_KEY]; /* the key whose nested sub-properties follow, when parent_len > 0 */
+    size_t parent_len = 0;
     size_t pos = 0;
     while (pos < len) {
         const char *line = text + pos;
@@ -147,27 +176,31 @@ uc_status aws_profiles_parse(struct aws_profiles *ps, const char *text, size_t l
                 t--;
             const char *name = line + s;
             size_t n = t - s;
+            enum aws_ini_section kind = AWS_INI_PROFILE;
             if (is_config) {
-                if (n > 8 && strncmp(name, "profile", 7) == 0 && is_ws(name[7])) {
-                    name += 8;
-                    n -= 8;
-                    while (n > 0 && is_ws(*name)) {
-                        name++;
-                        n--;
-                    }
+                const char *sub;
+                if ((sub = section_named("profile", name, &n)) != NULL) {
+                    name = sub;
+                } else if ((sub = section_named("sso-session", name, &n)) != NULL) {
+                    name = sub;
+                    kind = AWS_INI_SSO_SESSION;
+                } else if ((sub = section_named("services", name, &n)) != NULL) {
+                    name = sub;
+                    kind = AWS_INI_SERVICES;
                 } else if (!(n == 7 && strncmp(name, "default", 7) == 0)) {
-                    continue; /* sso-session, services, ... */
+                    continue; /* an unknown kind of section */
                 }
             }
             if (n == 0)
                 continue;
-            cur = get_or_add(ps, name, n);
+            cur = get_or_add(ps, kind, name, n);
             if (!cur)
                 return UC_NOMEM;
+            parent_len = 0;
             continue;
         }
-        if (!cur || indented)
-            continue; /* outside a profile, or a nested sub-property */
+        if (!cur || (indented && parent_len == 0))
+            continue; /* outside a section, or indented with no parent key */
         const char *eq = memchr(line + b, '=', e - b);
         if (!eq)
             continue;
@@ -189,7 +222,27 @@ uc_status aws_profiles_parse(struct aws_profiles *ps, const char *text, size_t l
             ve--;
         if (ke == b)
             continue;
-        uc_status st = set_kv(cur, line + b, ke - b, line + vs, ve - vs);
+        if (!indented && ve == vs && ke - b < MAX_KEY) {
+            /* "eks =" with nothing after it opens nested sub-properties. */
+            parent_len = ke - b;
+            memcpy(parent, line + b, parent_len);
+            continue;
+        }
+        if (!indented)
+            parent_len = 0;
+        const char *key = line + b;
+        size_t kl = ke - b;
+        char nested[2 * MAX_KEY + 1];
+        if (indented) {
+            if (kl >= MAX_KEY)
+                continue;
+            memcpy(nested, parent, parent_len);
+            nested[parent_len] = '.';
+            memcpy(nested + parent_len + 1, key, kl);
+            key = nested;
+            kl += parent_len + 1;
+        }
+        uc_status st = set_kv(cur, key, kl, line + vs, ve - vs);
         if (st != UC_OK)
             return st;
     }

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "aws_answer.h"
 #include "aws_internal.h"
 
 uc_status aws_sts_assume_role_with(struct aws_client *c, struct aws_creds_cache *source,
@@ -35,6 +36,29 @@ uc_status aws_sts_assume_role_with(struct aws_client *c, struct aws_creds_cache 
         json_object_set_new(in, "ExternalId", json_string(p->external_id));
     if (web_identity_token)
         json_object_set_new(in, "WebIdentityToken", json_string(web_identity_token));
+    if (p->policy && *p->policy)
+        json_object_set_new(in, "Policy", json_string(p->policy));
+    if (p->source_identity && *p->source_identity)
+        json_object_set_new(in, "SourceIdentity", json_string(p->source_identity));
+    if (p->n_policy_arns) {
+        json_t *arns = json_array();
+        for (size_t i = 0; arns && i < p->n_policy_arns; i++)
+            json_array_append_new(arns, json_pack("{s:s}", "arn", p->policy_arns[i]));
+        json_object_set_new(in, "PolicyArns", arns);
+    }
+    if (p->n_tags) {
+        json_t *tags = json_array();
+        for (size_t i = 0; tags && i < p->n_tags; i++)
+            json_array_append_new(tags, json_pack("{s:s, s:s}", "Key", p->tag_keys[i], "Value",
+                                                  p->tag_values[i]));
+        json_object_set_new(in, "Tags", tags);
+    }
+    if (p->n_transitive_tag_keys) {
+        json_t *keys = json_array();
+        for (size_t i = 0; keys && i < p->n_transitive_tag_keys; i++)
+            json_array_append_new(keys, json_string(p->transitive_tag_keys[i]));
+        json_object_set_new(in, "TransitiveTagKeys", keys);
+    }
     st = aws_query_call_with(c, web_identity_token ? NULL : source, AWS_SVC_STS, op, in,
                              web_identity_token != NULL, o, &res, err);
     if (st != UC_OK) {
@@ -48,6 +72,16 @@ uc_status aws_sts_assume_role_with(struct aws_client *c, struct aws_creds_cache 
             }
         }
         goto out;
+    }
+    /* temporary credentials: all four members, or nothing usable */
+    static const char *const required[] = {"Credentials.AccessKeyId", "Credentials.SecretAccessKey",
+                                           "Credentials.SessionToken", "Credentials.Expiration",
+                                           NULL};
+    for (size_t i = 0; required[i]; i++) {
+        if (!aws_answer_string(res, "sts", op, required[i], err)) {
+            st = err ? err->status : UC_DECODE;
+            goto out;
+        }
     }
     json_t *cr = json_object_get(res, "Credentials");
     st = aws_creds_from_json(cr, web_identity_token ? "web-identity" : "assume-role", out, err);
@@ -78,12 +112,11 @@ uc_status aws_sts_get_caller_identity(struct aws_session *s, const struct aws_ca
     uc_status st = aws_query_call(s, AWS_SVC_STS, "GetCallerIdentity", NULL, o, &res, err);
     if (st != UC_OK)
         return st;
-    const char *acct = json_string_value(json_object_get(res, "Account"));
-    const char *arn = json_string_value(json_object_get(res, "Arn"));
+    const char *acct = aws_answer_string(res, "sts", "GetCallerIdentity", "Account", err);
+    const char *arn = acct ? aws_answer_string(res, "sts", "GetCallerIdentity", "Arn", err) : NULL;
     const char *uid = json_string_value(json_object_get(res, "UserId"));
     if (!acct || !arn) {
-        st = aws_error_set(err, UC_DECODE, "sts", "GetCallerIdentity",
-                           "response lacks Account or Arn");
+        st = err ? err->status : UC_DECODE;
     } else {
         snprintf(out->account, sizeof(out->account), "%s", acct);
         snprintf(out->arn, sizeof(out->arn), "%s", arn);

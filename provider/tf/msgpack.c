@@ -228,7 +228,9 @@ static const char *dec_key(struct mp_dec *d, const msgpack_object *o)
         return NULL;
     }
     if (memchr(p, '\0', n) || !utf8_valid((const unsigned char *)p, n)) {
-        dec_fail(d, UC_DECODE, "map key is not valid UTF-8 text");
+        dec_fail(d, UC_DECODE, memchr(p, '\0', n) ? "a map key contains a NUL character (U+0000), "
+                                                    "which no key (tag, label) may hold"
+                                                  : "map key is not valid UTF-8 text");
         return NULL;
     }
     const char *k = uc_arena_strndup(d->a, p, n);

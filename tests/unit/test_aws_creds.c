@@ -1,7 +1,8 @@
 /* test_aws_creds.c - the credential chain: order and every source (provider arguments,
  * environment, shared files with role_arn/source_profile/credential_source/credential_process,
- * web identity, container, IMDS), lazy resolution, refresh before expiry, and cross-account
- * sessions (caching, AccessDenied wait and its per-call bound, single flight across threads).
+ * web identity, container, IMDS), profile endpoint_url / services sections and retry settings
+ * (AWS_MAX_ATTEMPTS, AWS_RETRY_MODE, max_attempts, retry_mode), assume_role chains, lazy
+ * resolution, refresh before expiry, and cross-account sessions (caching, AccessDenied wait and its per-call bound, single flight across threads).
  * Uses temporary files, the environment, a fake transport (STS / container / IMDS answers) and
  * a fake clock.
  */
@@ -27,7 +28,8 @@ static const char *const aws_env_vars[] = {
     "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", "AWS_EC2_METADATA_DISABLED",
     "AWS_EC2_METADATA_SERVICE_ENDPOINT", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_STS",
     "AWS_ENDPOINT_URL_IAM", "AWS_ENDPOINT_URL_EKS", "AWS_ENDPOINT_URL_ORGANIZATIONS",
-    "AWS_STS_REGIONAL_ENDPOINTS", NULL,
+    "AWS_STS_REGIONAL_ENDPOINTS", "AWS_MAX_ATTEMPTS", "AWS_RETRY_MODE",
+    "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", NULL,
 };
 
 struct sts_fake {
@@ -451,7 +453,10 @@ static void test_web_identity(void **state)
     cfg.assume_role_with_web_identity.role_arn = "arn:aws:iam::123456789012:role/oidc";
     cfg.assume_role_with_web_identity.web_identity_token_file = tok;
     cfg.assume_role_with_web_identity.session_name = "tf";
-    cfg.assume_role.role_arn = "arn:aws:iam::999999999999:role/deploy";
+    const struct aws_assume_role_params deploy = {.role_arn =
+                                                      "arn:aws:iam::999999999999:role/deploy"};
+    cfg.assume_roles = &deploy;
+    cfg.n_assume_roles = 1;
     c = aws_client_new(&cfg, &err);
     expect_creds(c, UC_OK, "assume-role", "ASIAROLE1");
     assert_int_equal(e->sts.webid_calls, 2);
@@ -510,8 +515,10 @@ static void test_refresh_before_expiry(void **state)
     base_config(e, &cfg);
     cfg.access_key = "AKIDBASE";
     cfg.secret_key = "b";
-    cfg.assume_role.role_arn = "arn:aws:iam::123456789012:role/deploy";
-    cfg.assume_role.duration_seconds = 3600;
+    const struct aws_assume_role_params deploy = {
+        .role_arn = "arn:aws:iam::123456789012:role/deploy", .duration_seconds = 3600};
+    cfg.assume_roles = &deploy;
+    cfg.n_assume_roles = 1;
     struct aws_error err;
     struct aws_client *c = aws_client_new(&cfg, &err);
     expect_creds(c, UC_OK, "assume-role", "ASIAROLE1");
@@ -831,6 +838,152 @@ static void test_endpoint_env_overrides(void **state)
     assert_string_equal(err.operation, "endpoints");
 }
 
+static void test_assume_role_chain_with_session_policies_and_tags(void **state)
+{
+    struct env *e = *state;
+    struct aws_config cfg;
+    base_config(e, &cfg);
+    cfg.access_key = "AKIDBASE";
+    cfg.secret_key = "b";
+    static const char *const arns[] = {"arn:aws:iam::aws:policy/ReadOnlyAccess"};
+    static const char *const keys[] = {"team", "cost-center"};
+    static const char *const vals[] = {"data", "cc 12"};
+    static const char *const transitive[] = {"team"};
+    const struct aws_assume_role_params chain[] = {
+        {.role_arn = "arn:aws:iam::111111111111:role/hop", .session_name = "hop1"},
+        {.role_arn = "arn:aws:iam::222222222222:role/deploy",
+         .policy = "{\"Version\":\"2012-10-17\"}",
+         .policy_arns = arns,
+         .n_policy_arns = 1,
+         .tag_keys = keys,
+         .tag_values = vals,
+         .n_tags = 2,
+         .transitive_tag_keys = transitive,
+         .n_transitive_tag_keys = 1,
+         .source_identity = "alice"},
+    };
+    cfg.assume_roles = chain;
+    cfg.n_assume_roles = 2;
+    struct aws_error err;
+    struct aws_client *c = aws_client_new(&cfg, &err);
+    /* The second hop is assumed with the first hop's session, and carries its parameters. */
+    expect_creds(c, UC_OK, "assume-role", "ASIAROLE2");
+    assert_int_equal(e->sts.assume_calls, 2);
+    assert_non_null(strstr(e->sts.last_auth, "Credential=ASIAROLE1/"));
+    const char *b = e->sts.last_body;
+    assert_non_null(strstr(b, "RoleArn=arn%3Aaws%3Aiam%3A%3A222222222222%3Arole%2Fdeploy"));
+    assert_non_null(strstr(b, "Policy=%7B%22Version%22%3A%222012-10-17%22%7D"));
+    assert_non_null(
+        strstr(b, "PolicyArns.member.1.arn=arn%3Aaws%3Aiam%3A%3Aaws%3Apolicy%2FReadOnlyAccess"));
+    assert_non_null(strstr(b, "Tags.member.1.Key=team"));
+    assert_non_null(strstr(b, "Tags.member.1.Value=data"));
+    assert_non_null(strstr(b, "Tags.member.2.Key=cost-center"));
+    assert_non_null(strstr(b, "Tags.member.2.Value=cc%2012"));
+    assert_non_null(strstr(b, "TransitiveTagKeys.member.1=team"));
+    assert_non_null(strstr(b, "SourceIdentity=alice"));
+    aws_client_free(c);
+    /* A chain link without a role ARN is refused when the client is made. */
+    const struct aws_assume_role_params bad[] = {{.role_arn = NULL}};
+    cfg.assume_roles = bad;
+    cfg.n_assume_roles = 1;
+    assert_null(aws_client_new(&cfg, &err));
+    assert_string_equal(err.operation, "assume_role");
+}
+
+/* Assumes a role in a new account through c; returns the status and leaves the URL of the last
+ * STS request in e->sts.last_url. */
+static uc_status assume_once(struct aws_client *c, struct aws_error *err)
+{
+    struct aws_session *s = aws_client_account_session(c, "111122223333", err);
+    assert_non_null(s);
+    struct aws_credentials *cr = NULL;
+    uc_status st = aws_session_credentials(s, NULL, &cr, err);
+    aws_credentials_unref(cr);
+    return st;
+}
+
+static void test_profile_endpoints_and_retry_settings(void **state)
+{
+    struct env *e = *state;
+    write_file(e->config,
+               "[profile dev]\nregion = eu-west-1\naws_access_key_id = AKIDDEV\n"
+               "aws_secret_access_key = s\nservices = local\n"
+               "endpoint_url = http://127.0.0.1:7001\nmax_attempts = 2\n"
+               "[services local]\nsts =\n  endpoint_url = http://127.0.0.1:7002\n"
+               "iam =\n  endpoint_url = http://127.0.0.1:7003\n"
+               "[profile plain]\nregion = eu-west-1\naws_access_key_id = AKIDPLAIN\n"
+               "aws_secret_access_key = s\nendpoint_url = http://127.0.0.1:7001\n"
+               "retry_mode = sideways\n",
+               0600);
+    struct aws_config cfg;
+    base_config(e, &cfg);
+    cfg.region = NULL;
+    cfg.profile = "dev";
+    struct aws_error err;
+
+    /* The services section names STS's endpoint; the profile's max_attempts (2) bounds a
+     * throttled call. */
+    e->sts.script = "TTO";
+    struct aws_client *c = aws_client_new(&cfg, &err);
+    assert_int_equal(assume_once(c, &err), UC_REMOTE);
+    assert_string_equal(err.code, "Throttling");
+    assert_int_equal(e->sts.assume_calls, 2);
+    assert_string_equal(e->sts.last_url, "http://127.0.0.1:7002/");
+    aws_client_free(c);
+
+    /* AWS_MAX_ATTEMPTS wins over the profile; AWS_ENDPOINT_URL_STS over the services section. */
+    e->sts.script = "TTO";
+    e->sts.assume_calls = 0;
+    setenv("AWS_MAX_ATTEMPTS", "3", 1);
+    setenv("AWS_ENDPOINT_URL_STS", "http://127.0.0.1:7004", 1);
+    c = aws_client_new(&cfg, &err);
+    assert_int_equal(assume_once(c, &err), UC_OK);
+    assert_int_equal(e->sts.assume_calls, 3);
+    assert_string_equal(e->sts.last_url, "http://127.0.0.1:7004/");
+    aws_client_free(c);
+    unsetenv("AWS_ENDPOINT_URL_STS");
+
+    /* The provider block's max_retries wins over both. */
+    e->sts.script = "TTO";
+    e->sts.assume_calls = 0;
+    cfg.max_retries = 0;
+    c = aws_client_new(&cfg, &err);
+    assert_int_equal(assume_once(c, &err), UC_REMOTE);
+    assert_int_equal(e->sts.assume_calls, 1);
+    aws_client_free(c);
+    cfg.max_retries = -1;
+
+    /* A bad AWS_MAX_ATTEMPTS is an error that names it. */
+    setenv("AWS_MAX_ATTEMPTS", "0", 1);
+    c = aws_client_new(&cfg, &err);
+    assert_int_equal(assume_once(c, &err), UC_INVALID);
+    assert_non_null(strstr(err.message, "AWS_MAX_ATTEMPTS"));
+    aws_client_free(c);
+    unsetenv("AWS_MAX_ATTEMPTS");
+
+    /* AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: back to the real regional endpoint. */
+    setenv("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "true", 1);
+    c = aws_client_new(&cfg, &err);
+    assert_int_equal(assume_once(c, &err), UC_OK);
+    assert_string_equal(e->sts.last_url, "https://sts.eu-west-1.amazonaws.com/");
+    aws_client_free(c);
+    unsetenv("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS");
+
+    /* A profile without a services section: its endpoint_url serves every service; its bad
+     * retry_mode is an error naming where it came from, and AWS_RETRY_MODE overrides it. */
+    cfg.profile = "plain";
+    c = aws_client_new(&cfg, &err);
+    assert_int_equal(assume_once(c, &err), UC_INVALID);
+    assert_non_null(strstr(err.message, "retry_mode"));
+    assert_non_null(strstr(err.message, "sideways"));
+    aws_client_free(c);
+    setenv("AWS_RETRY_MODE", "adaptive", 1);
+    c = aws_client_new(&cfg, &err);
+    assert_int_equal(assume_once(c, &err), UC_OK);
+    assert_string_equal(e->sts.last_url, "http://127.0.0.1:7001/");
+    aws_client_free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -848,6 +1001,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_waiter_honours_cancel_and_deadline, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_endpoint_env_overrides, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_profile_endpoints_and_retry_settings, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_assume_role_chain_with_session_policies_and_tags,
+                                        setup, teardown),
     };
     return cmocka_run_group_tests_name("aws_creds", tests, NULL, NULL);
 }

@@ -131,7 +131,7 @@ static void test_implied_types(void **state)
                      TF_NUMBER);
 
     const struct tf_type *p = res_registry_provider_type();
-    assert_int_equal(p->members[tf_type_attr_index(p, "assume_role")]->kind, TF_OBJECT);
+    assert_int_equal(p->members[tf_type_attr_index(p, "assume_role")]->kind, TF_LIST);
     assert_int_equal(p->members[tf_type_attr_index(p, "default_tags")]->kind, TF_MAP);
 }
 
@@ -152,12 +152,17 @@ static const struct {
     {NULL, "secret_key", O | S}, {NULL, "token", O | S}, {NULL, "shared_config_files", O},
     {NULL, "shared_credentials_files", O}, {NULL, "assume_role.role_arn", R},
     {NULL, "assume_role.session_name", O}, {NULL, "assume_role.external_id", O},
-    {NULL, "assume_role.duration", O}, {NULL, "assume_role_with_web_identity.role_arn", R},
+    {NULL, "assume_role.duration", O}, {NULL, "assume_role.policy", O},
+    {NULL, "assume_role.policy_arns", O}, {NULL, "assume_role.tags", O},
+    {NULL, "assume_role.transitive_tag_keys", O}, {NULL, "assume_role.source_identity", O},
+    {NULL, "assume_role_with_web_identity.role_arn", R},
     {NULL, "assume_role_with_web_identity.web_identity_token_file", O},
     {NULL, "assume_role_with_web_identity.session_name", O}, {NULL, "endpoints.organizations", O},
     {NULL, "endpoints.sts", O}, {NULL, "endpoints.iam", O}, {NULL, "endpoints.eks", O},
     {NULL, "account_access_role_name", O}, {NULL, "max_retries", O}, {NULL, "retry_mode", O},
-    {NULL, "default_tags", O},
+    {NULL, "default_tags", O}, {NULL, "allowed_account_ids", O},
+    {NULL, "forbidden_account_ids", O}, {NULL, "ignore_tags.keys", O},
+    {NULL, "ignore_tags.key_prefixes", O},
 
     {"unicron_tenant", "id", C}, {"unicron_tenant", "name", R | F},
     {"unicron_tenant", "email_template", O}, {"unicron_tenant", "parent_id", O},
@@ -258,7 +263,7 @@ static void test_blocks_and_defaults(void **state)
     const struct tf_block_type *taint = tf_block_find_block(ng->block, "taint");
     assert_int_equal(taint->nesting, TF_NEST_LIST);
     assert_int_equal(tf_block_find_block(res_provider_schema.block, "assume_role")->nesting,
-                     TF_NEST_SINGLE);
+                     TF_NEST_LIST);
     assert_int_equal(tf_block_find_block(res_provider_schema.block, "endpoints")->nesting,
                      TF_NEST_SINGLE);
     /* timeouts holds exactly create / update / delete */
@@ -447,12 +452,31 @@ static const struct vcase vcases[] = {
     {"provider region", NULL, "{\"region\":\"europe\"}", "Invalid AWS region", "region"},
     {"provider half static credentials", NULL, "{\"access_key\":\"AKIA\"}", "Missing secret_key",
      "secret_key"},
-    {"provider assume_role arn", NULL, "{\"assume_role\":{\"role_arn\":\"admin\"}}",
-     "Invalid IAM role ARN", "assume_role.role_arn"},
+    {"provider assume_role arn", NULL, "{\"assume_role\":[{\"role_arn\":\"admin\"}]}",
+     "Invalid IAM role ARN", "assume_role[0].role_arn"},
+    {"provider assume_role policy arn", NULL,
+     "{\"assume_role\":[{\"role_arn\":\"arn:aws:iam::123456789012:role/x\"},"
+     "{\"role_arn\":\"arn:aws:iam::123456789012:role/y\",\"policy_arns\":[\"ReadOnly\"]}]}",
+     "Invalid IAM policy ARN", "assume_role[1].policy_arns"},
+    {"provider assume_role policy json", NULL,
+     "{\"assume_role\":[{\"role_arn\":\"arn:aws:iam::123456789012:role/x\","
+     "\"policy\":\"{not json\"}]}",
+     "JSON", "assume_role[0].policy"},
+    {"provider assume_role source identity", NULL,
+     "{\"assume_role\":[{\"role_arn\":\"arn:aws:iam::123456789012:role/x\","
+     "\"source_identity\":\"a b\"}]}",
+     "session name", "assume_role[0].source_identity"},
     {"provider assume_role duration", NULL,
-     "{\"assume_role\":{\"role_arn\":\"arn:aws:iam::123456789012:role/x\","
-     "\"duration\":\"13h\"}}",
-     "allowed are 15m to 12h", "assume_role.duration"},
+     "{\"assume_role\":[{\"role_arn\":\"arn:aws:iam::123456789012:role/x\","
+     "\"duration\":\"13h\"}]}",
+     "allowed are 15m to 12h", "assume_role[0].duration"},
+    {"provider account lists", NULL,
+     "{\"forbidden_account_ids\":[\"1\"]}", "Invalid AWS account id",
+     "forbidden_account_ids"},
+    {"provider account lists both", NULL,
+     "{\"allowed_account_ids\":[\"123456789012\"],\"forbidden_account_ids\":"
+     "[\"210987654321\"]}",
+     "allowed_account_ids or forbidden_account_ids, not both", "forbidden_account_ids"},
     {"provider endpoint url", NULL, "{\"endpoints\":{\"eks\":\"localhost:4566\"}}",
      "Invalid URL", "endpoints.eks"},
 };
@@ -513,8 +537,10 @@ static void test_provider_new(void **state)
     const char *json =
         "{\"region\":\"eu-west-1\",\"profile\":\"platform\",\"retry_mode\":\"adaptive\","
         "\"max_retries\":7,\"shared_config_files\":[\"/a\",\"/b\"],"
-        "\"assume_role\":{\"role_arn\":\"arn:aws:iam::123456789012:role/x\",\"duration\":"
-        "\"2h\"},\"endpoints\":{\"organizations\":\"http://127.0.0.1:1\",\"eks\":"
+        "\"assume_role\":[{\"role_arn\":\"arn:aws:iam::123456789012:role/x\",\"duration\":"
+        "\"2h\"},{\"role_arn\":\"arn:aws:iam::210987654321:role/y\",\"policy_arns\":"
+        "[\"arn:aws:iam::aws:policy/ReadOnlyAccess\"],\"tags\":{\"team\":\"data\"},"
+        "\"transitive_tag_keys\":[\"team\"],\"source_identity\":\"alice\"}],\"endpoints\":{\"organizations\":\"http://127.0.0.1:1\",\"eks\":"
         "\"http://127.0.0.1:2\"},\"default_tags\":{\"team\":\"platform\"}}";
     struct tf_value *cfg = NULL;
     assert_int_equal(tf_json_decode(a, json, strlen(json), res_registry_provider_type(), &cfg,
@@ -529,8 +555,18 @@ static void test_provider_new(void **state)
     assert_int_equal(p->aws.max_retries, 7);
     assert_int_equal(p->aws.n_shared_config_files, 2);
     assert_string_equal(p->aws.shared_config_files[1], "/b");
-    assert_string_equal(p->aws.assume_role.role_arn, "arn:aws:iam::123456789012:role/x");
-    assert_int_equal(p->aws.assume_role.duration_seconds, 7200);
+    assert_int_equal(p->aws.n_assume_roles, 2);
+    assert_string_equal(p->aws.assume_roles[0].role_arn, "arn:aws:iam::123456789012:role/x");
+    assert_int_equal(p->aws.assume_roles[0].duration_seconds, 7200);
+    const struct aws_assume_role_params *second = &p->aws.assume_roles[1];
+    assert_string_equal(second->role_arn, "arn:aws:iam::210987654321:role/y");
+    assert_int_equal(second->n_policy_arns, 1);
+    assert_string_equal(second->policy_arns[0], "arn:aws:iam::aws:policy/ReadOnlyAccess");
+    assert_int_equal(second->n_tags, 1);
+    assert_string_equal(second->tag_keys[0], "team");
+    assert_string_equal(second->tag_values[0], "data");
+    assert_int_equal(second->n_transitive_tag_keys, 1);
+    assert_string_equal(second->source_identity, "alice");
     assert_string_equal(p->aws.endpoints[AWS_SVC_ORGANIZATIONS], "http://127.0.0.1:1");
     assert_null(p->aws.endpoints[AWS_SVC_STS]);
     assert_string_equal(p->aws.endpoints[AWS_SVC_EKS], "http://127.0.0.1:2");

@@ -173,6 +173,67 @@ static void test_dropped_account_is_planned_as_new(void **state)
     assert_true(tf_value_equal(tf_value_attr(p, "tags_all"), tf_value_attr(prior, "tags_all")));
 }
 
+/* A state with more environments than a tenant has (hand-edited, or from a later version):
+ * read, update and delete refuse it with an error naming the accounts beyond the limit, before
+ * any AWS call, instead of dropping them from the state (they would stay open, untracked). */
+static void test_state_with_too_many_environments_loses_no_account(void **state)
+{
+    struct fixture *f = *state;
+    struct tf_diags d;
+    struct res_ctx ctx = ctx_for(f->a, &d, f->provider, f->r);
+    struct tf_value *prior = decode(
+        f->a, f->r,
+        "{\"id\":\"data\",\"name\":\"data\",\"close_on_deletion\":false,\"access\":[],"
+        "\"account_ids\":{\"dev\":\"111111111111\"},\"environment\":["
+        STATE_ENV("dev", "\"111111111111\"") "," STATE_ENV("staging", "\"222222222222\"") ","
+        STATE_ENV("prod", "\"333333333333\"") "," STATE_ENV("qa", "\"444444444444\"") ","
+        STATE_ENV("perf", "null") "]}");
+    assert_null(f->r->read(&ctx, prior));
+    assert_int_equal(d.count, 1);
+    assert_int_equal(d.items[0].severity, TF_SEV_ERROR);
+    assert_string_equal(d.items[0].summary, "More environments than a tenant has");
+    assert_non_null(strstr(d.items[0].detail, "holds 5 environments"));
+    assert_non_null(strstr(d.items[0].detail, "cannot read"));
+    assert_non_null(
+        strstr(d.items[0].detail, "qa (account 444444444444), perf (account none yet)"));
+
+    ctx = ctx_for(f->a, &d, f->provider, f->r);
+    assert_false(f->r->delete(&ctx, prior));
+    assert_int_equal(d.count, 1);
+    assert_non_null(strstr(d.items[0].detail, "444444444444"));
+
+    ctx = ctx_for(f->a, &d, f->provider, f->r);
+    assert_null(f->r->update(&ctx, prior, prior, prior));
+    assert_int_equal(d.count, 1);
+    assert_non_null(strstr(d.items[0].detail, "cannot update"));
+}
+
+/* A tag value unknown at validate and known at plan (another resource's output) gets the
+ * validate checks at plan: a NUL inside is an error on the tag, not a shorter tag sent to AWS. */
+static void test_plan_refuses_nul_in_a_tag_known_late(void **state)
+{
+    struct fixture *f = *state;
+    struct tf_diags d;
+    struct res_ctx ctx = ctx_for(f->a, &d, f->provider, f->r);
+    struct tf_value *cfg = decode(f->a, f->r,
+                                  "{\"name\":\"data\",\"email_template\":"
+                                  "\"aws+{tenant}-{environment}@example.com\",\"access\":[],"
+                                  "\"environment\":[{\"name\":\"dev\"}]}");
+    const char *keys[1] = {"team"};
+    struct tf_value *vals[1] = {tf_value_stringn(f->a, "a\0b", 3)};
+    cfg = tf_value_with_attr(f->a, cfg, "tags",
+                             tf_value_map(f->a, &tf_type_map_string, keys, vals, 1));
+    cfg = tf_value_with_attr(f->a, cfg, "owner", tf_value_stringn(f->a, "o\0", 2));
+    assert_non_null(cfg);
+    plan(&ctx, f->r, NULL, cfg);
+    assert_int_equal(d.count, 2);
+    assert_int_equal(d.items[0].severity, TF_SEV_ERROR);
+    assert_non_null(strstr(d.items[0].detail, "NUL"));
+    assert_string_equal(d.items[0].path.steps[0].name, "tags");
+    assert_string_equal(d.items[0].path.steps[1].name, "team");
+    assert_string_equal(d.items[1].path.steps[0].name, "owner");
+}
+
 static void test_destroy_warning_and_import_id(void **state)
 {
     struct fixture *f = *state;
@@ -467,6 +528,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_dropped_account_is_planned_as_new),
         cmocka_unit_test(test_destroy_warning_and_import_id),
+        cmocka_unit_test(test_state_with_too_many_environments_loses_no_account),
+        cmocka_unit_test(test_plan_refuses_nul_in_a_tag_known_late),
         cmocka_unit_test(test_lifecycle_against_localaws),
         cmocka_unit_test(test_role_settled_by_account_age),
         cmocka_unit_test(test_org_account_and_deleted_access_role_against_localaws),

@@ -11,6 +11,7 @@
 
 #include "res_eks_versions.h"
 #include "res_validate.h"
+#include "tf_msgpack.h"
 #include "uc_buf.h"
 
 static const char *const colors[] = {"red", "green", "BLUE", NULL};
@@ -346,6 +347,85 @@ static void test_tags_and_labels(void **state)
     uc_arena_free(a);
 }
 
+/* Tag keys and values are counted in characters (Unicode code points), as AWS counts them, not
+ * bytes; a NUL inside one is refused on the attribute (jansson would cut the text there and AWS
+ * tags cannot hold it), never sent as a shorter tag that shows as drift forever. */
+static void test_tags_count_characters_and_refuse_nul(void **state)
+{
+    (void)state;
+    struct uc_arena *a = uc_arena_new();
+    struct tf_diags d;
+    tf_diags_init(&d, a);
+    struct tf_path p = tf_path_attr(NULL, "tags");
+    struct uc_buf k128, k129, v256, v257;
+    uc_buf_init(&k128);
+    uc_buf_init(&k129);
+    uc_buf_init(&v256);
+    uc_buf_init(&v257);
+    for (int i = 0; i < 128; i++)
+        uc_buf_puts(&k128, "\xc3\xa9"); /* e-acute: 2 bytes, 1 character */
+    for (int i = 0; i < 129; i++)
+        uc_buf_puts(&k129, "\xc3\xa9");
+    for (int i = 0; i < 256; i++)
+        uc_buf_puts(&v256, "\xe2\x82\xac"); /* euro sign: 3 bytes, 1 character */
+    for (int i = 0; i < 257; i++)
+        uc_buf_puts(&v257, "\xe2\x82\xac");
+    const char *keys[4] = {uc_buf_str(&k128), "fits", uc_buf_str(&k129), "nul"};
+    struct tf_value *vals[4] = {tf_value_string(a, "x"), tf_value_string(a, uc_buf_str(&v256)),
+                                tf_value_string(a, "x"), tf_value_stringn(a, "a\0b", 3)};
+    res_validate_tags(tf_value_map(a, &tf_type_map_string, keys, vals, 4), &p, NULL, &d);
+    const char *text = all_text(a, &d);
+    assert_int_equal(d.count, 2);
+    assert_non_null(strstr(text, "1 to 128 characters (this one has 129)"));
+    assert_non_null(strstr(text, "NUL character"));
+    bool nul_on_its_key = false;
+    for (size_t i = 0; i < d.count; i++)
+        nul_on_its_key |= strstr(d.items[i].detail, "NUL") != NULL &&
+                          strcmp(d.items[i].path.steps[1].name, "nul") == 0;
+    assert_true(nul_on_its_key);
+
+    tf_diags_init(&d, a);
+    const char *k2[1] = {"long"};
+    struct tf_value *v2[1] = {tf_value_string(a, uc_buf_str(&v257))};
+    res_validate_tags(tf_value_map(a, &tf_type_map_string, k2, v2, 1), &p, NULL, &d);
+    assert_int_equal(d.count, 1);
+    assert_non_null(strstr(d.items[0].detail, "at most 256 characters (this one has 257)"));
+
+    /* cost_center / owner: the same counting, the same refusal of NUL */
+    tf_diags_init(&d, a);
+    res_validate_tag_value(tf_value_string(a, uc_buf_str(&v256)), &p, NULL, &d);
+    assert_int_equal(d.count, 0);
+    res_validate_tag_value(tf_value_string(a, uc_buf_str(&v257)), &p, NULL, &d);
+    assert_int_equal(d.count, 1);
+    assert_non_null(strstr(d.items[0].detail, "characters"));
+    tf_diags_init(&d, a);
+    res_validate_tag_value(tf_value_stringn(a, "CC\0-7", 5), &p, NULL, &d);
+    assert_int_equal(d.count, 1);
+    assert_non_null(strstr(d.items[0].detail, "NUL"));
+    uc_buf_release(&k128);
+    uc_buf_release(&k129);
+    uc_buf_release(&v256);
+    uc_buf_release(&v257);
+    uc_arena_free(a);
+}
+
+/* A NUL in a map key (tags = {"a\u0000b" = "x"}) stops at the decoder: the message says what is
+ * wrong with the key, not that Terraform sent invalid UTF-8. */
+static void test_nul_in_map_key_is_named(void **state)
+{
+    (void)state;
+    struct uc_arena *a = uc_arena_new();
+    static const unsigned char mp[] = {0x81, 0xa3, 'a', 0x00, 'b', 0xa1, 'x'}; /* {"a\0b":"x"} */
+    struct tf_value *v = NULL;
+    const char *err = NULL;
+    assert_int_equal(tf_msgpack_decode(a, mp, sizeof mp, &tf_type_map_string, &v, &err),
+                     UC_DECODE);
+    assert_non_null(err);
+    assert_non_null(strstr(err, "NUL character"));
+    assert_null(strstr(err, "UTF-8"));
+    uc_arena_free(a);
+}
+
 static void test_int_range(void **state)
 {
     (void)state;
@@ -436,6 +516,8 @@ int main(void)
         cmocka_unit_test(test_rows),
         cmocka_unit_test(test_collections),
         cmocka_unit_test(test_tags_and_labels),
+        cmocka_unit_test(test_tags_count_characters_and_refuse_nul),
+        cmocka_unit_test(test_nul_in_map_key_is_named),
         cmocka_unit_test(test_int_range),
         cmocka_unit_test(test_parse_duration),
         cmocka_unit_test(test_helpers),

@@ -17,7 +17,7 @@ import traceback
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from . import admin, certs, eks, iam, kube, organizations, sigv4, sts
+from . import admin, certs, eks, iam, kube, organizations, sigv4, sso, sts
 from . import protocols as P
 from .faults import Faults
 from .store import Store
@@ -45,6 +45,9 @@ class App:
         except ValueError as e:
             return _send(h, 413 if "large" in str(e) else 400, {"Content-Type": "text/plain"},
                          str(e).encode())
+        if path.startswith("/_localaws/sso/"):
+            self.faults.count_admin()
+            return _send(h, *self.sso_admin(method, path, body))
         if path.startswith("/_localaws/"):
             self.faults.count_admin()
             return _send(h, *self.admin(method, path, query, body))
@@ -52,6 +55,8 @@ class App:
             return _send(h, *self.kubernetes(h, method, path, query, headers, body))
         if self.cfg.latency_ms:
             time.sleep(self.cfg.latency_ms / 1000.0)
+        if sso.is_sso_request(method, path):
+            return _send(h, *self.sso(method, path, query, headers, body))
         return _send(h, *self.aws(method, path, query, headers, body))
 
     # ------------------------------------------------------------ admin surface
@@ -96,6 +101,32 @@ class App:
             if self.store.dirty:
                 self.store.save()
         return st, js, json.dumps(doc).encode()
+
+    def sso_admin(self, method, path, body):
+        js = {"Content-Type": "application/json"}
+        with self.store.lock:
+            if path == "/_localaws/sso/login" and method == "POST":
+                status, doc = sso.admin_login(self.store, body, time.time())
+            elif path == "/_localaws/sso/expire" and method == "POST":
+                status, doc = sso.admin_expire(self.store, time.time())
+            else:
+                status, doc = 404, {"message": "unknown admin path"}
+            if self.store.dirty:
+                self.store.save()
+        return status, js, json.dumps(doc).encode()
+
+    def sso(self, method, path, query, headers, body):
+        """The SSO portal and OIDC: unsigned, authorised by their own tokens."""
+        rid = P.new_request_id()
+        with self.store.lock:
+            try:
+                now = time.time()
+                self.store.tick(now)
+                return sso.handle(Ctx(self.store, None, None, now, rid, headers), method, path,
+                                  query, body)
+            finally:
+                if self.store.dirty:
+                    self.store.save()
 
     # ------------------------------------------------------------ Kubernetes API
     def kubernetes(self, h, method, path, query, headers, body):

@@ -21,7 +21,7 @@
 struct res_iam_role_spec {
     const char *name;         /* required: "unicron-admin" */
     const char *trust_policy; /* required: JSON text of the assume-role policy */
-    const char *policy_arn;   /* the one managed policy that must be attached; NULL = none */
+    const char *policy_arn;   /* a managed policy that must be attached; NULL = none */
     const char *const *more_policy_arns; /* more managed policies to attach (NULL-terminated);
                                             NULL = none */
     const json_t *tags;       /* object of string values set on the role (other keys are left
@@ -49,8 +49,8 @@ uc_status res_iam_role_read(struct aws_session *s, const char *name, const struc
 /* Makes the role match spec: CreateRole when missing (EntityAlreadyExists = adopt), otherwise
  * UpdateAssumeRolePolicy when the trust policy differs semantically, TagRole for tags that are
  * missing or different, AttachRolePolicy for each policy (policy_arn, more_policy_arns) not
- * attached. Other attached policies are left alone. arn (may be NULL) receives the role ARN. *created (may be NULL) says
- * whether this call created it. */
+ * attached. Other attached policies are left alone. arn (may be NULL) receives the role ARN.
+ * *created (may be NULL) says whether this call created it. */
 uc_status res_iam_role_ensure(struct aws_session *s, const struct res_iam_role_spec *spec,
                               const struct aws_call_opts *o, char *arn, size_t arn_len,
                               bool *created, struct aws_error *err);

@@ -25,6 +25,16 @@
 uc_status res_org_list_accounts(struct aws_session *s, const struct aws_call_opts *o,
                                 json_t **accounts, struct aws_error *err);
 
+/* Every page of the paginated Organizations list `operation` (ListAccounts,
+ * ListAccountsForParent, ListOrganizationalUnitsForParent, ListRoots, ...) for request (an
+ * object without NextToken; taken over, NULL = out of memory), its member `key` joined into
+ * *items (a new array). At most max_pages pages (0 or past the general cap = the general cap): a
+ * longer list is UC_RANGE in err and *items stays NULL. *pages (may be NULL) gets the pages asked
+ * for, failed or not. */
+uc_status res_org_list_upto(struct aws_session *s, const char *operation, json_t *request,
+                            const char *key, int max_pages, const struct aws_call_opts *o,
+                            json_t **items, int *pages, struct aws_error *err);
+
 /* DescribeAccount: *acct gets the Account object (new reference). A missing account is an error
  * for which aws_error_is_not_found(err) holds; *acct is NULL on every failure. */
 uc_status res_org_describe_account(struct aws_session *s, const char *id,

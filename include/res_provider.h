@@ -21,6 +21,8 @@
 #include "tf_value.h"
 
 /* The account the credentials belong to, looked up once (res_provider_check_account). */
+struct res_account_cache;
+
 struct res_account_guard {
     pthread_mutex_t mu;
     bool checked;     /* account holds the answer */
@@ -46,7 +48,9 @@ struct res_provider {
     size_t n_ignore_tag_keys;
     const char *const *ignore_tag_prefixes; /* ignore_tags { key_prefixes } */
     size_t n_ignore_tag_prefixes;
-    struct res_account_guard *guard; /* the one mutable part: owned, arena memory */
+    struct res_account_guard *guard; /* mutable (with accounts): owned, arena memory */
+    struct res_account_cache *accounts; /* reads shared by this process (res_account_cache.h):
+                                           owned, thread-safe */
 };
 
 /* Default tags of a configured provider; NULL p (validate-only calls) gives NULL. Borrowed. */

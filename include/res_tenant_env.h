@@ -17,6 +17,7 @@
 #include <stddef.h>
 
 #include "aws_client.h"
+#include "res_account_cache.h"
 #include "res_iam_role.h"
 #include "tf_diag.h"
 #include "tf_path.h"
@@ -57,6 +58,8 @@ struct res_tenant_op {
     const char *access_role;    /* the provider's account_access_role_name */
     const char *retired_parent; /* RES_TENANT_RETIRE: move here when set */
     const struct res_provider *provider; /* ignore_tags: left out of reads, never removed */
+    struct res_account_cache *accounts;  /* reads of accounts shared by the process; a write
+                                            step invalidates it (may be NULL) */
 };
 
 /* What one access role must be in one environment. */

@@ -1099,8 +1099,12 @@ static struct tf_value *read_cluster(struct res_ctx *ctx, const struct res_clust
             }
             const json_t *p0 = json_array_get(pol, 0);
             const char *parn0 = json_string_value(json_object_get(p0, "policyArn"));
-            if (json_array_size(pol) == 1 && parn0 != NULL) {
-                const char *slash = strrchr(parn0, '/');
+            const char *slash = parn0 ? strrchr(parn0, '/') : NULL;
+            /* EKS's own entries for capability roles are the add-on's, not configuration */
+            bool capability = slash != NULL && (strncmp(slash + 1, "AmazonEKSArgoCD", 15) == 0 ||
+                                                strcmp(slash + 1, "AmazonEKSACKPolicy") == 0 ||
+                                                strcmp(slash + 1, "AmazonEKSKROPolicy") == 0);
+            if (json_array_size(pol) == 1 && parn0 != NULL && !capability) {
                 const json_t *scope = json_object_get(p0, "accessScope");
                 const json_t *nss = json_object_get(scope, "namespaces");
                 struct tf_value *x = empty_object(a, et->elem);

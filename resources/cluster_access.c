@@ -13,15 +13,34 @@
 #include "res_paging.h"
 #include "tf_value.h"
 
-/* EKS cluster access policies (ListAccessPolicies, 2026). */
+/* EKS cluster access policies (ListAccessPolicies, 2026; the same names as tools/localaws). */
 const char *const res_access_policies[] = {
-    "AmazonEKSAdminPolicy",           "AmazonEKSAdminViewPolicy",
-    "AmazonEKSClusterAdminPolicy",    "AmazonEKSEditPolicy",
-    "AmazonEKSViewPolicy",            "AmazonEKSAutoNodePolicy",
-    "AmazonEKSBlockStoragePolicy",    "AmazonEKSComputePolicy",
-    "AmazonEKSLoadBalancingPolicy",   "AmazonEKSNetworkingPolicy",
-    "AmazonEKSClusterInsightsPolicy", "AmazonEKSHybridPolicy",
-    "AmazonEKSSecretReaderPolicy",    NULL};
+    "AmazonEKSAdminPolicy",
+    "AmazonEKSAdminViewPolicy",
+    "AmazonEKSClusterAdminPolicy",
+    "AmazonEKSEditPolicy",
+    "AmazonEKSViewPolicy",
+    "AmazonEKSSecretReaderPolicy",
+    "AmazonEKSAutoNodePolicy",
+    "AmazonEKSBlockStoragePolicy",
+    "AmazonEKSBlockStorageClusterPolicy",
+    "AmazonEKSComputePolicy",
+    "AmazonEKSComputeClusterPolicy",
+    "AmazonEKSLoadBalancingPolicy",
+    "AmazonEKSLoadBalancingClusterPolicy",
+    "AmazonEKSNetworkingPolicy",
+    "AmazonEKSNetworkingClusterPolicy",
+    "AmazonEKSHybridPolicy",
+    "AmazonEKSClusterInsightsSnapshotPolicy",
+    "AmazonEKSArgoCDClusterPolicy",
+    "AmazonEKSArgoCDPolicy",
+    "AmazonEKSACKPolicy",
+    "AmazonEKSKROPolicy",
+    "AmazonEMRJobPolicy",
+    "AmazonSagemakerHyperpodClusterPolicy",
+    "AmazonSagemakerHyperpodControllerPolicy",
+    "AmazonSagemakerHyperpodSystemNamespacePolicy",
+    NULL};
 
 #define POLICY_ARN_MID ":eks::aws:cluster-access-policy/"
 
@@ -48,7 +67,7 @@ void res_validate_access_policy(const struct tf_value *v, const struct tf_path *
     for (size_t i = 0; name != NULL && res_access_policies[i]; i++)
         if (strcmp(res_access_policies[i], name) == 0)
             return;
-    char list[512];
+    char list[1024];
     size_t o = 0;
     for (size_t i = 0; res_access_policies[i] && o + 40 < sizeof list; i++)
         o += (size_t)snprintf(list + o, sizeof list - o, "%s%s", i ? ", " : "",

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "aws_answer.h"
+#include "res_fanout.h"
 #include "res_paging.h"
 #include "uc_cancel.h"
 
@@ -377,13 +378,30 @@ static uc_status list_attached(struct aws_session *s, const char *name,
     return st;
 }
 
-uc_status res_iam_role_read(struct aws_session *s, const char *name, const struct aws_call_opts *o,
-                            struct res_iam_role_state *outst, struct aws_error *err)
+/* ListAttachedRolePolicies on a thread of its own, next to GetRole (res_fanout). */
+struct attached_read {
+    struct aws_session *s;
+    const char *name;
+    const struct aws_call_opts *o;
+    json_t *arns; /* the caller's array */
+    uc_status st;
+    struct aws_error err;
+};
+
+static void attached_main(void *arg)
+{
+    struct attached_read *r = arg;
+    aws_error_clear(&r->err);
+    r->st = list_attached(r->s, r->name, r->o, r->arns, &r->err);
+}
+
+/* GetRole into outst (exists, arn, trust, tags). A missing role is UC_OK with exists false. */
+static uc_status get_role(struct aws_session *s, const char *name, const struct aws_call_opts *o,
+                         struct res_iam_role_state *outst, struct aws_error *err)
 {
     json_t *in = json_pack("{s:s}", "RoleName", name);
     json_t *out = NULL;
     uc_status st;
-    res_iam_role_state_init(outst);
     if (in == NULL)
         return aws_error_set(err, UC_NOMEM, "iam", "GetRole", "no memory");
     st = aws_query_call(s, AWS_SVC_IAM, "GetRole", in, o, &out, err);
@@ -408,7 +426,6 @@ uc_status res_iam_role_read(struct aws_session *s, const char *name, const struc
     snprintf(outst->arn, sizeof outst->arn, "%s", arn);
     outst->trust = json_loads(doc, 0, NULL);
     outst->tags = json_object();
-    outst->attached = json_array();
     size_t i;
     json_t *t;
     json_array_foreach(as_list(json_object_get(role, "Tags")), i, t) {
@@ -418,19 +435,69 @@ uc_status res_iam_role_read(struct aws_session *s, const char *name, const struc
             json_object_set_new(outst->tags, k, json_string(v ? v : ""));
     }
     json_decref(out);
-    if (outst->tags == NULL || outst->attached == NULL) {
-        res_iam_role_state_release(outst);
+    if (outst->tags == NULL)
         return aws_error_set(err, UC_NOMEM, "iam", "GetRole", "no memory");
+    return UC_OK;
+}
+
+/* GetRole as a res_fanout task (on the calling thread). */
+struct get_read {
+    struct aws_session *s;
+    const char *name;
+    const struct aws_call_opts *o;
+    struct res_iam_role_state *outst;
+    uc_status st;
+    struct aws_error *err;
+};
+
+static void get_main(void *arg)
+{
+    struct get_read *g = arg;
+    g->st = get_role(g->s, g->name, g->o, g->outst, g->err);
+}
+
+/* GetRole + ListAttachedRolePolicies. together: both at once (a read of a role that is expected
+ * to exist costs the latency of one call); otherwise the list only after GetRole found the role
+ * (the lookup before a create costs one call when the role is missing). */
+static uc_status role_read(struct aws_session *s, const char *name, const struct aws_call_opts *o,
+                           bool together, struct res_iam_role_state *outst, struct aws_error *err)
+{
+    struct attached_read ar = {.s = s, .name = name, .o = o, .st = UC_OK};
+    struct get_read g = {.s = s, .name = name, .o = o, .outst = outst, .st = UC_OK, .err = err};
+    res_iam_role_state_init(outst);
+    aws_error_clear(&ar.err);
+    outst->attached = json_array();
+    if (outst->attached == NULL)
+        return aws_error_set(err, UC_NOMEM, "iam", "GetRole", "no memory");
+    ar.arns = outst->attached;
+    if (together) {
+        const struct res_fanout_task tasks[2] = {{get_main, &g}, {attached_main, &ar}};
+        res_fanout_run(tasks, 2);
+    } else {
+        get_main(&g);
+        if (g.st == UC_OK && outst->exists)
+            attached_main(&ar);
     }
-    st = list_attached(s, name, o, outst->attached, err);
-    if (st != UC_OK && aws_error_is_not_found(err)) { /* deleted between the two calls */
+    if (g.st != UC_OK || !outst->exists) {
+        res_iam_role_state_release(outst); /* missing (UC_OK) or failed */
+        return g.st;
+    }
+    if (ar.st != UC_OK && aws_error_is_not_found(&ar.err)) { /* deleted between the calls */
         res_iam_role_state_release(outst);
-        aws_error_clear(err);
         return UC_OK;
     }
-    if (st != UC_OK)
+    if (ar.st != UC_OK) {
+        *err = ar.err;
         res_iam_role_state_release(outst);
-    return st;
+        return ar.st;
+    }
+    return UC_OK;
+}
+
+uc_status res_iam_role_read(struct aws_session *s, const char *name, const struct aws_call_opts *o,
+                            struct res_iam_role_state *outst, struct aws_error *err)
+{
+    return role_read(s, name, o, true, outst, err);
 }
 
 /* Calls op, retrying NoSuchEntity while a just-created role propagates. */
@@ -490,7 +557,7 @@ uc_status res_iam_role_ensure(struct aws_session *s, const struct res_iam_role_s
         st = aws_error_set(err, UC_INVALID, "iam", "CreateRole", "the trust policy is not JSON");
         goto out;
     }
-    st = res_iam_role_read(s, spec->name, &co, &cur, err);
+    st = role_read(s, spec->name, &co, false, &cur, err);
     if (st != UC_OK)
         goto out;
     if (!cur.exists) {
@@ -518,7 +585,7 @@ uc_status res_iam_role_ensure(struct aws_session *s, const struct res_iam_role_s
             snprintf(cur.arn, sizeof cur.arn, "%s", a);
         } else if (aws_error_is(err, "EntityAlreadyExists")) {
             aws_error_clear(err); /* created meanwhile (or by our own retried call): adopt */
-            st = res_iam_role_read(s, spec->name, &co, &cur, err);
+            st = role_read(s, spec->name, &co, false, &cur, err);
             if (st != UC_OK)
                 goto out;
         } else {
@@ -594,9 +661,12 @@ uc_status res_iam_role_tag(struct aws_session *s, const char *name, const json_t
     struct aws_call_opts co = o ? *o : (struct aws_call_opts){0};
     json_t *in = NULL, *list = NULL;
     co.retry_non_idempotent = true;
-    uc_status st = res_iam_role_read(s, name, &co, &cur, err);
-    if (st != UC_OK)
+    res_iam_role_state_init(&cur);
+    uc_status st = get_role(s, name, &co, &cur, err); /* tags only: no policy list */
+    if (st != UC_OK) {
+        res_iam_role_state_release(&cur);
         return st;
+    }
     if (!cur.exists) {
         st = aws_error_set(err, UC_NOTFOUND, "iam", "TagRole", "role %s does not exist", name);
         snprintf(err->code, sizeof err->code, "NoSuchEntity");

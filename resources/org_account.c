@@ -36,16 +36,16 @@ static uc_status org_call(struct aws_session *s, const char *operation, json_t *
  * request without NextToken, taken over like org_call's input (NULL = out of memory). The token
  * is opaque and passed back as given, whatever its length; a token equal to the one just sent,
  * or more pages than ORG_LIST_MAX_PAGES, is an error (never a short or repeated list). */
-static uc_status org_list(struct aws_session *s, const char *operation, json_t *base,
-                          const char *key, const struct aws_call_opts *o, json_t **items,
-                          struct aws_error *err)
+static uc_status org_list_upto(struct aws_session *s, const char *operation, json_t *base,
+                               const char *key, int max_pages, const struct aws_call_opts *o,
+                               json_t **items, int *pages, struct aws_error *err)
 {
     json_t *all = base != NULL ? json_array() : NULL;
     struct res_pager pg;
     uc_status st = UC_OK;
     bool more = all != NULL;
     *items = NULL;
-    res_pager_init(&pg, "organizations", operation, "NextToken", ORG_LIST_MAX_PAGES);
+    res_pager_init(&pg, "organizations", operation, "NextToken", max_pages);
     while (more) {
         json_t *in = json_deep_copy(base);
         json_t *out = NULL;
@@ -68,6 +68,8 @@ static uc_status org_list(struct aws_session *s, const char *operation, json_t *
         if (st != UC_OK)
             break;
     }
+    if (pages != NULL)
+        *pages = pg.page;
     res_pager_release(&pg);
     json_decref(base);
     if (all == NULL && st == UC_OK)
@@ -79,12 +81,30 @@ static uc_status org_list(struct aws_session *s, const char *operation, json_t *
     return st;
 }
 
+static uc_status org_list(struct aws_session *s, const char *operation, json_t *base,
+                          const char *key, const struct aws_call_opts *o, json_t **items,
+                          struct aws_error *err)
+{
+    return org_list_upto(s, operation, base, key, ORG_LIST_MAX_PAGES, o, items, NULL, err);
+}
+
 /* --- reading -------------------------------------------------------------------------------- */
 
 uc_status res_org_list_accounts(struct aws_session *s, const struct aws_call_opts *o,
                                 json_t **accounts, struct aws_error *err)
 {
     return org_list(s, "ListAccounts", json_object(), "Accounts", o, accounts, err);
+}
+
+uc_status res_org_list_upto(struct aws_session *s, const char *operation, json_t *request,
+                            const char *key, int max_pages, const struct aws_call_opts *o,
+                            json_t **items, int *pages, struct aws_error *err)
+{
+    if (pages != NULL)
+        *pages = 0;
+    if (max_pages <= 0 || max_pages > ORG_LIST_MAX_PAGES)
+        max_pages = ORG_LIST_MAX_PAGES;
+    return org_list_upto(s, operation, request, key, max_pages, o, items, pages, err);
 }
 
 uc_status res_org_describe_account(struct aws_session *s, const char *id,

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "res_provider.h"
+#include "res_account_cache.h"
 #include "res_timeouts.h"
 #include "res_validate.h"
 
@@ -563,6 +564,11 @@ struct res_provider *res_provider_new(const struct tf_value *config, const char 
                       aerr.message[0] ? aerr.message : "The AWS client could not be created.");
         goto fail;
     }
+    p->accounts = res_account_cache_new();
+    if (p->accounts == NULL) {
+        aws_client_free(p->client);
+        goto oom;
+    }
     return p;
 
 oom:
@@ -578,6 +584,7 @@ void res_provider_free(struct res_provider *p)
         return;
     if (p->guard != NULL)
         pthread_mutex_destroy(&p->guard->mu);
+    res_account_cache_free(p->accounts);
     aws_client_free(p->client);
     /* The struct itself lives in its own arena. */
     uc_arena_free(p->arena);

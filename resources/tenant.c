@@ -611,6 +611,7 @@ static bool op_init(struct res_tenant_op *op, struct res_ctx *ctx, const struct 
     op->tenant = tf_value_str(tf_value_attr(obj, "name"));
     op->access_role = ctx->provider->account_access_role_name;
     op->provider = ctx->provider;
+    op->accounts = ctx->provider->accounts;
     op->retired_parent = tf_value_str(tf_value_attr(obj, "retired_parent_id"));
     if (op->client == NULL || op->org == NULL || op->tenant == NULL) {
         tf_diag_error(ctx->diags, NULL, "Provider not ready",

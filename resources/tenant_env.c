@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "res_aws_diag.h"
+#include "res_fanout.h"
 #include "res_org_account.h"
 
 const char *const res_tenant_role_kinds[RES_TENANT_N_ROLES + 1] = {"admin", "developer",
@@ -313,14 +314,85 @@ out:
     json_decref(acct);
 }
 
+/* One independent read of an environment on a res_fanout thread: the account's tags and
+ * parent, or its access roles (each role again on its own thread). Each writes only its own
+ * output member of the item and its own st / err; diagnostics are made after the join. */
+struct read_part {
+    struct res_tenant_env *w;
+    int kind;             /* read_role_main: the role */
+    struct aws_session *s; /* read_role_main: the account's session */
+    uc_status st;
+    struct aws_error err;
+};
+
+/* The account's tags, then its parent (from the walk without a call when it holds the account,
+ * else ListParents): two Organizations calls at most, as long as the roles' chain (AssumeRole,
+ * then GetRole), on one thread. */
+static void read_org_main(void *arg)
+{
+    struct read_part *p = arg;
+    struct res_tenant_env *w = p->w;
+    p->st = res_org_account_tags(w->op->org, w->account, &w->op->opts, &w->tags_out, &p->err);
+    if (p->st == UC_OK)
+        p->st = res_account_cache_parent(w->op->accounts, w->op->org, w->account, &w->op->opts,
+                                         w->parent_out, sizeof w->parent_out, &p->err);
+}
+
+static void read_role_main(void *arg)
+{
+    struct read_part *p = arg;
+    struct res_tenant_env *w = p->w;
+    p->st = res_iam_role_read(p->s, res_tenant_role_names[p->kind], &w->op->opts,
+                              &w->role_out[p->kind], &p->err);
+}
+
+/* The session (AssumeRole once per account and process), then every role read at once. */
+static void read_roles_main(void *arg)
+{
+    struct read_part *p = arg;
+    struct res_tenant_env *w = p->w;
+    struct read_part parts[RES_TENANT_N_ROLES];
+    struct res_fanout_task tasks[RES_TENANT_N_ROLES];
+    size_t m = 0;
+    struct aws_session *s = work_session(w, &p->err);
+    if (s == NULL) {
+        p->st = p->err.status != UC_OK ? p->err.status : UC_REMOTE;
+        return;
+    }
+    for (int k = 0; k < RES_TENANT_N_ROLES; k++) {
+        if (!w->read_role[k])
+            continue;
+        parts[m] = (struct read_part){.w = w, .kind = k, .s = s, .st = UC_OK};
+        aws_error_clear(&parts[m].err);
+        tasks[m] = (struct res_fanout_task){read_role_main, &parts[m]};
+        m++;
+    }
+    res_fanout_run(tasks, m);
+    for (size_t i = 0; i < m; i++) {
+        if (parts[i].st != UC_OK) {
+            p->st = parts[i].st;
+            p->err = parts[i].err;
+            return;
+        }
+    }
+}
+
+/* The account first (from the process's shared walk of the organization when there is one: its
+ * state says whether there is more to read, its age how long the access role may take), then at
+ * once its tags and parent (the parent from the walk too) and its access roles. A failure is
+ * reported in that order. */
 static void read_environment(struct res_tenant_env *w)
 {
     const struct res_tenant_op *op = w->op;
     struct aws_error err;
     json_t *acct = NULL;
+    struct read_part parts[2];
+    struct res_fanout_task tasks[2];
+    size_t m = 0;
     aws_error_clear(&err);
     snprintf(w->account, sizeof w->account, "%s", w->account_id);
-    if (res_org_describe_account(op->org, w->account, &op->opts, &acct, &err) != UC_OK) {
+    if (res_account_cache_describe(op->accounts, op->org, w->account, &op->opts, &acct, &err) !=
+        UC_OK) {
         if (aws_error_is_not_found(&err)) {
             w->gone = true;
             w->ok = true;
@@ -335,30 +407,28 @@ static void read_environment(struct res_tenant_env *w)
         w->ok = true;
         goto out;
     }
-    if (res_org_account_parent(op->org, w->account, &op->opts, w->parent_out, sizeof w->parent_out,
-                               &err) != UC_OK ||
-        res_org_account_tags(op->org, w->account, &op->opts, &w->tags_out, &err) != UC_OK) {
-        work_fail(w, NULL, &err);
-        goto out;
-    }
-    res_provider_drop_ignored_tags(op->provider, w->tags_out);
-    bool any = false;
+    bool any_role = false;
     for (int k = 0; k < RES_TENANT_N_ROLES; k++)
-        any |= w->read_role[k];
-    if (any) {
-        struct aws_session *s = work_session(w, &err);
-        if (s == NULL) {
-            work_fail(w, NULL, &err);
+        any_role |= w->read_role[k];
+    /* the roles' chain on this thread, the Organizations reads on another */
+    if (any_role) {
+        parts[m] = (struct read_part){.w = w, .st = UC_OK};
+        aws_error_clear(&parts[m].err);
+        tasks[m] = (struct res_fanout_task){read_roles_main, &parts[m]};
+        m++;
+    }
+    parts[m] = (struct read_part){.w = w, .st = UC_OK};
+    aws_error_clear(&parts[m].err);
+    tasks[m] = (struct res_fanout_task){read_org_main, &parts[m]};
+    m++;
+    res_fanout_run(tasks, m);
+    for (size_t i = m; i-- > 0;) { /* the Organizations reads' failure first, then the roles' */
+        if (parts[i].st != UC_OK) {
+            work_fail(w, NULL, &parts[i].err);
             goto out;
         }
-        for (int k = 0; k < RES_TENANT_N_ROLES; k++) {
-            if (w->read_role[k] && res_iam_role_read(s, res_tenant_role_names[k], &op->opts,
-                                                     &w->role_out[k], &err) != UC_OK) {
-                work_fail(w, NULL, &err);
-                goto out;
-            }
-        }
     }
+    res_provider_drop_ignored_tags(op->provider, w->tags_out);
     w->ok = true;
 out:
     json_decref(acct);
@@ -367,6 +437,11 @@ out:
 static void *work_main(void *arg)
 {
     struct res_tenant_env *w = arg;
+    /* A write step drops the process's shared account list before and after it writes, so no
+     * read of this process sees an account as it was before the write. */
+    bool writes = w->step != RES_TENANT_READ;
+    if (writes)
+        res_account_cache_invalidate(w->op->accounts);
     switch (w->step) {
     case RES_TENANT_ENSURE:
         ensure_environment(w);
@@ -381,6 +456,8 @@ static void *work_main(void *arg)
         read_environment(w);
         break;
     }
+    if (writes)
+        res_account_cache_invalidate(w->op->accounts);
     return NULL;
 }
 

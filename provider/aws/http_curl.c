@@ -16,6 +16,10 @@
 #include "aws_curl.h"
 #include "aws_http.h"
 
+/* Idle keep-alive connections kept across calls and threads (all hosts together): above the
+ * calls a wide refresh has in flight (-parallelism=10, a few calls each at once). */
+#define CURL_MAX_IDLE_CONNECTIONS 64L
+
 struct curl_transport {
     struct aws_transport base;
     pthread_mutex_t start_mu; /* guards api and share until started */
@@ -269,6 +273,9 @@ static uc_status curl_send(struct aws_transport *tp, const struct aws_http_reque
     hl = n;
     opt_ptr(api, h, CURLOPT_URL, req->url);
     opt_ptr(api, h, CURLOPT_SHARE, t->share);
+    /* The shared cache keeps this many idle connections; libcurl's default (5) closed one after
+     * nearly every call once more than five ran at once (a refresh runs dozens). */
+    opt_long(api, h, CURLOPT_MAXCONNECTS, CURL_MAX_IDLE_CONNECTIONS);
     opt_long(api, h, CURLOPT_NOSIGNAL, 1L);
     opt_ptr(api, h, CURLOPT_PROTOCOLS_STR, "http,https");
     opt_long(api, h, CURLOPT_FOLLOWLOCATION, 0L);

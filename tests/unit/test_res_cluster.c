@@ -102,7 +102,7 @@ static size_t errors(const struct tf_diags *d)
     return n;
 }
 
-/* --- pure -------------------------------------------------------------------------------------- */
+/* --- pure ------------------------------------------------------------------------------------ */
 
 static void test_kubeconfig_has_no_secret(void **state)
 {

@@ -1,8 +1,9 @@
 /* test_res_cluster_upgrade.c - the order of the calls a Kubernetes upgrade of unicron_cluster
  * makes (control plane one minor, then every node group to it, each update waited Successful
- * before the next call), skipping node groups already upgraded (a resumed upgrade), and
- * StopProvider ending the wait for an update promptly with an "Interrupted" diagnostic. On the
- * fake transport and fake clock (test_aws_fake.h): no server, no waiting.
+ * before the next call), skipping node groups already upgraded (a resumed upgrade), StopProvider
+ * ending the wait for an update promptly with an "Interrupted" diagnostic, and CreateCluster's
+ * deterministic clientRequestToken (the same for a repeated create; ResourceInUse adopts). On
+ * the fake transport and fake clock (test_aws_fake.h): no server, no waiting.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -177,11 +178,100 @@ static void test_stop_during_update_wait(void **state)
     uc_arena_free(a);
 }
 
+struct fake_create {
+    int creates, describes;
+    char tokens[4][80];
+    bool exists_after_create; /* describe finds the cluster once CreateCluster was called */
+    bool in_use;              /* CreateCluster answers ResourceInUse */
+};
+
+static uc_status create_handler(void *ctx, const struct fake_req *req,
+                                struct aws_http_response *resp)
+{
+    struct fake_create *e = ctx;
+    if (strcmp(req->method, "GET") == 0) {
+        e->describes++;
+        if (e->creates > 0 && e->exists_after_create)
+            answer(resp, 200, "{\"cluster\":{\"name\":\"c\",\"status\":\"CREATING\"}}");
+        else
+            answer(resp, 404, "{\"message\":\"No cluster found for name: c.\"}");
+        aws_headers_add(&resp->headers, "x-amzn-ErrorType",
+                        resp->status == 404 ? "ResourceNotFoundException" : "");
+        return UC_OK;
+    }
+    json_t *in = json_loads(req->body, 0, NULL);
+    const char *tok = json_string_value(json_object_get(in, "clientRequestToken"));
+    if (e->creates < 4)
+        snprintf(e->tokens[e->creates], sizeof e->tokens[0], "%s", tok ? tok : "");
+    e->creates++;
+    json_decref(in);
+    if (e->in_use) {
+        answer(resp, 409, "{\"message\":\"Cluster already exists with name: c\"}");
+        aws_headers_add(&resp->headers, "x-amzn-ErrorType", "ResourceInUseException");
+    } else {
+        answer(resp, 200, "{\"cluster\":{\"name\":\"c\",\"status\":\"CREATING\"}}");
+    }
+    return UC_OK;
+}
+
+static void test_create_token_and_adopt(void **state)
+{
+    struct fake_env *env = *state;
+    struct fake_create e;
+    struct aws_error err;
+    json_t *c = NULL;
+    memset(&e, 0, sizeof e);
+    fake_reset(&env->ft);
+    env->ft.handler = create_handler;
+    env->ft.ctx = &e;
+    struct res_cluster_op op = op_on(env, NULL);
+    for (int i = 0; i < 2; i++) {
+        json_t *body = json_pack("{s:s}", "name", "c");
+        assert_int_equal(res_cluster_create(&op, body, &c, &err), UC_OK);
+        assert_non_null(c);
+        json_decref(c);
+        json_decref(body);
+    }
+    assert_int_equal(e.creates, 2);
+    assert_int_equal(strlen(e.tokens[0]), 36); /* UUID-shaped */
+    assert_string_equal(e.tokens[0], e.tokens[1]);
+    /* another account or name: another token */
+    struct res_cluster_op op2 = op;
+    op2.account_id = "222222222222";
+    json_t *body = json_pack("{s:s}", "name", "c");
+    assert_int_equal(res_cluster_create(&op2, body, &c, &err), UC_OK);
+    json_decref(c);
+    json_decref(body);
+    assert_string_not_equal(e.tokens[2], e.tokens[0]);
+
+    /* the cluster exists already: adopted, no CreateCluster */
+    memset(&e, 0, sizeof e);
+    e.creates = 1;
+    e.exists_after_create = true;
+    body = json_pack("{s:s}", "name", "c");
+    assert_int_equal(res_cluster_create(&op, body, &c, &err), UC_OK);
+    assert_int_equal(e.creates, 1);
+    json_decref(c);
+    json_decref(body);
+
+    /* ResourceInUse (made meanwhile): adopted */
+    memset(&e, 0, sizeof e);
+    e.in_use = true;
+    e.exists_after_create = true;
+    body = json_pack("{s:s}", "name", "c");
+    assert_int_equal(res_cluster_create(&op, body, &c, &err), UC_OK);
+    assert_non_null(c);
+    assert_int_equal(e.creates, 1);
+    json_decref(c);
+    json_decref(body);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_upgrade_order),
         cmocka_unit_test(test_stop_during_update_wait),
+        cmocka_unit_test(test_create_token_and_adopt),
     };
     return cmocka_run_group_tests(tests, fake_env_setup, fake_env_teardown);
 }

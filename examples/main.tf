@@ -5,7 +5,7 @@
 resource "unicron_tenant" "data_science" {
   name           = "data-science"
   email_template = "aws+{tenant}-{environment}@example.com"
-  parent_id      = "r-ab12"  # the organization root (or an OU: ou-ab12-cdef5678)
+  parent_id      = "r-ab12" # the organization root (or an OU: ou-ab12-cdef5678)
   cost_center    = "CC-4711"
   owner          = "data-science-leads"
 
@@ -79,6 +79,13 @@ resource "unicron_cluster" "dev" {
       value  = "spark"
       effect = "NO_SCHEDULE"
     }
+  }
+
+  # The tenant's access roles get EKS access entries by themselves; others are listed here.
+  access_entry {
+    principal_arn = "arn:aws:iam::000000000000:role/spark-ci"
+    policy        = "AmazonEKSEditPolicy"
+    namespaces    = ["spark-jobs"]
   }
 
   timeouts {

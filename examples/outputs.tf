@@ -8,6 +8,11 @@ output "cluster_endpoint" {
   value       = unicron_cluster.dev.endpoint
 }
 
+output "kubeconfig" {
+  description = "kubeconfig of the dev cluster (aws eks get-token exec auth; no secret in it)."
+  value       = unicron_cluster.dev.kubeconfig
+}
+
 output "spark_operator_version" {
   description = "Chart version of the Spark operator."
   value       = unicron_addon.spark_operator.version

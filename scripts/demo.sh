@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # README's demo command: builds the provider, installs it into a local filesystem mirror so that
 # `terraform init` works offline, starts tools/localaws, applies examples/tenant (three AWS
-# accounts with tags and access roles), prints the outputs, and runs a drift check
-# (`terraform plan -detailed-exitcode`, which must find no changes). Leaves nothing running; the
-# working copy and the emulator's state file are kept so they can be inspected.
+# accounts with tags and access roles) and then examples/cluster (a second tenant with an EKS
+# cluster and two node groups, one SPOT), prints the outputs, and after each apply runs a drift
+# check (`terraform plan -detailed-exitcode`, which must find no changes). Leaves nothing
+# running; the working copies and the emulator's state file are kept so they can be inspected.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -15,9 +16,10 @@ cmake --build build -j"$(nproc 2>/dev/null || echo 2)" --target terraform-provid
 
 work=$(mktemp -d /tmp/unicron-demo.XXXXXX)
 mirror="$work/mirror/registry.terraform.io/unicron/unicron/$VERSION/linux_amd64"
-mkdir -p "$mirror" "$work/config"
+mkdir -p "$mirror" "$work/config" "$work/cluster"
 cp build/terraform-provider-unicron "$mirror/terraform-provider-unicron_v$VERSION"
 cp examples/tenant/*.tf "$work/config/"
+cp examples/cluster/*.tf "$work/cluster/"
 cat >"$work/terraformrc" <<EOT
 provider_installation {
   filesystem_mirror {
@@ -43,22 +45,30 @@ done
 grep -q "localaws ready on" "$work/localaws.log" || { cat "$work/localaws.log"; exit 1; }
 endpoint="http://127.0.0.1:$port"
 
-cd "$work/config"
-echo "== terraform init (offline, from the filesystem mirror in $work/mirror)"
-terraform init -input=false -no-color
-echo "== terraform apply (tools/localaws at $endpoint)"
-terraform apply -input=false -no-color -auto-approve -var "aws_endpoint=$endpoint"
-echo "== terraform output"
-terraform output -no-color
-echo "== drift check: terraform plan -detailed-exitcode"
-set +e
-terraform plan -input=false -no-color -detailed-exitcode -var "aws_endpoint=$endpoint"
-rc=$?
-set -e
-case $rc in
-  0) echo "drift check: no changes" ;;
-  2) echo "drift check: changes found (unexpected right after apply)" >&2; exit 1 ;;
-  *) echo "drift check: terraform plan failed" >&2; exit 1 ;;
-esac
+# demo_apply DIR NAME: init, apply, outputs and the drift check of one example.
+demo_apply() {
+  cd "$1"
+  echo "== $2: terraform init (offline, from the filesystem mirror in $work/mirror)"
+  terraform init -input=false -no-color
+  echo "== $2: terraform apply (tools/localaws at $endpoint)"
+  terraform apply -input=false -no-color -auto-approve -var "aws_endpoint=$endpoint"
+  echo "== $2: terraform output"
+  terraform output -no-color
+  echo "== $2: drift check: terraform plan -detailed-exitcode"
+  set +e
+  terraform plan -input=false -no-color -detailed-exitcode -var "aws_endpoint=$endpoint"
+  local rc=$?
+  set -e
+  case $rc in
+    0) echo "drift check: no changes" ;;
+    2) echo "drift check: changes found (unexpected right after apply)" >&2; exit 1 ;;
+    *) echo "drift check: terraform plan failed" >&2; exit 1 ;;
+  esac
+}
+
+demo_apply "$work/config" "examples/tenant"
+demo_apply "$work/cluster" "examples/cluster"
+terraform output -raw kubeconfig >"$work/cluster/kubeconfig"
 echo
-echo "demo working directory: $work/config (emulator state: $work/localaws-state.json)"
+echo "demo working directories: $work/config and $work/cluster (kubeconfig: $work/cluster/kubeconfig,"
+echo "exec auth through aws eks get-token; emulator state: $work/localaws-state.json)"

@@ -1,6 +1,7 @@
 """A small AWS API client for the end-to-end tests: the out-of-band changes an operator makes
-(tag, move or close an account, delete or edit an IAM role in a tenant account) and the reads
-that check what the provider did, sent to tools/localaws over real HTTP with SigV4.
+(tag, move or close an account, delete or edit an IAM role in a tenant account, change an EKS
+cluster's logging, delete a node group or an access entry) and the reads that check what the
+provider did, sent to tools/localaws over real HTTP with SigV4.
 
 Standard library only. Signs with the test-only signer tools/localaws/tests/sigv4_signer.py
 (loaded by path; it is independent of the emulator). Must never import the emulator's own code:
@@ -90,11 +91,16 @@ class AwsApi:
 
     # ------------------------------------------------------------------ transport
     def _raw(self, method, path, body=b"", headers=None, timeout=30):
+        st, _, b = self._raw_headers(method, path, body, headers, timeout)
+        return st, b
+
+    def _raw_headers(self, method, path, body=b"", headers=None, timeout=30):
+        """-> (status, {lower-case header: value}, body)."""
         conn = http.client.HTTPConnection(self.hostname, self.port, timeout=timeout)
         try:
             conn.request(method, path, body=body, headers=headers or {})
             r = conn.getresponse()
-            return r.status, r.read()
+            return r.status, {k.lower(): v for k, v in r.getheaders()}, r.read()
         finally:
             conn.close()
 
@@ -105,6 +111,31 @@ class AwsApi:
         h = signer.sign_headers("POST", "/", "", h, body, akid, secret, self.region, service,
                                 token)
         return self._raw("POST", "/", body, h)
+
+    def _signed_rest(self, service, method, path, query, body):
+        data = b"" if body is None else json.dumps(body).encode()
+        h = {"Host": self.host_port}
+        if body is not None:
+            h["Content-Type"] = "application/json"
+        akid, secret, token = self.creds
+        h = signer.sign_headers(method, path, query, h, data, akid, secret, self.region, service,
+                                token)
+        return self._raw_headers(method, path + ("?" + query if query else ""), data, h)
+
+    def eks(self, method, path, body=None, query=None, op=None):
+        """One EKS (restJson1) call. path: already percent-encoded once (see eks_path);
+        query: dict. The decoded answer, or AwsError (code from x-amzn-ErrorType / the body)."""
+        return self._with_retries(lambda: self._eks(method, path, body, query, op))
+
+    def _eks(self, method, path, body, query, op):
+        qs = urllib.parse.urlencode(sorted((query or {}).items()), quote_via=urllib.parse.quote)
+        st, hdrs, b = self._signed_rest("eks", method, path, qs, body)
+        doc = json.loads(b) if b.strip() else {}
+        if st >= 300:
+            code = hdrs.get("x-amzn-errortype") or doc.get("__type") or doc.get("code") or "?"
+            raise AwsError(op or "%s %s" % (method, path), st, _eks_code(str(code)),
+                           doc.get("message") or doc.get("Message") or "")
+        return doc
 
     def org(self, op, body=None):
         """One Organizations (awsJson1.1) call; the decoded answer, or AwsError."""
@@ -137,11 +168,22 @@ class AwsApi:
         return root
 
     # ------------------------------------------------------------------ admin surface
-    def admin(self, method, path):
-        st, b = self._raw(method, path)
+    def admin(self, method, path, body=None):
+        data = b"" if body is None else json.dumps(body).encode()
+        headers = {"Content-Type": "application/json"} if body is not None else {}
+        st, b = self._raw(method, path, data, headers)
         if st != 200:
             raise AwsError(path, st, "admin", b.decode(errors="replace"))
         return json.loads(b)
+
+    def hold(self, account, cluster, kind, name=None, hold=True):
+        """The emulator's hold knob: keeps kind/name of the cluster (and its updates) in its
+        transitional state until released (docs/localaws.md, admin surface)."""
+        body = {"account": account, "region": self.region, "cluster": cluster, "kind": kind,
+                "hold": hold}
+        if name is not None:
+            body["name"] = name
+        return self.admin("POST", "/_localaws/hold", body)
 
     def state(self):
         return self.admin("GET", "/_localaws/state")
@@ -224,6 +266,10 @@ class AwsApi:
         return {t["Key"]: t["Value"] for t in tags}
 
     # ------------------------------------------------------------------ STS
+    def caller_identity(self):
+        root = self.query("sts", "GetCallerIdentity")
+        return {"Account": _text(root, "Account"), "Arn": _text(root, "Arn")}
+
     def assume_role(self, role_arn, session_name="unicron-e2e"):
         root = self.query("sts", "AssumeRole", {"RoleArn": role_arn,
                                                 "RoleSessionName": session_name})
@@ -280,12 +326,202 @@ class AwsApi:
             self.query("iam", "DetachRolePolicy", {"RoleName": name, "PolicyArn": arn})
         self.query("iam", "DeleteRole", {"RoleName": name})
 
+    def create_role(self, name, trusted_service=None, trusted_aws=None):
+        """A role trusting a service ("eks.amazonaws.com") or an AWS principal; returns its
+        ARN."""
+        principal = {"Service": trusted_service} if trusted_service else {
+            "AWS": trusted_aws or "arn:aws:iam::%s:root" % MGMT_ACCOUNT}
+        doc = {"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Principal": principal, "Action": "sts:AssumeRole"}]}
+        root = self.query("iam", "CreateRole", {
+            "RoleName": name, "AssumeRolePolicyDocument": json.dumps(doc)})
+        return _text(root, "Role", "Arn")
+
+    def list_roles(self):
+        """Every role name of the account (all pages)."""
+        names, marker = [], None
+        while True:
+            p = {"Marker": marker} if marker else {}
+            root = self.query("iam", "ListRoles", p)
+            roles = _find(root, "Roles")
+            for m in (roles if roles is not None else []):
+                names.append(_text(m, "RoleName"))
+            if (_text(root, "IsTruncated") or "false") != "true":
+                return sorted(names)
+            marker = _text(root, "Marker")
+
+    def list_oidc_providers(self):
+        """ARNs of the account's IAM OIDC identity providers."""
+        root = self.query("iam", "ListOpenIDConnectProviders")
+        lst = _find(root, "OpenIDConnectProviderList")
+        return sorted(_text(m, "Arn") for m in (lst if lst is not None else []))
+
+    def get_oidc_provider(self, arn):
+        """{"Url", "ClientIDList", "ThumbprintList"} or None when it does not exist."""
+        try:
+            root = self.query("iam", "GetOpenIDConnectProvider",
+                              {"OpenIDConnectProviderArn": arn})
+        except AwsError as e:
+            if e.code == "NoSuchEntity":
+                return None
+            raise
+        def members(name):
+            el = _find(root, name)
+            return [m.text or "" for m in (el if el is not None else [])]
+        return {"Url": _text(root, "Url"), "ClientIDList": members("ClientIDList"),
+                "ThumbprintList": members("ThumbprintList")}
+
+    def delete_oidc_provider(self, arn):
+        self.query("iam", "DeleteOpenIDConnectProvider", {"OpenIDConnectProviderArn": arn})
+
+    # ------------------------------------------------------------------ EKS
+    def _eks_paged(self, path, key, query=None, op=None):
+        out, token = [], None
+        while True:
+            q = dict(query or {})
+            if token:
+                q["nextToken"] = token
+            doc = self.eks("GET", path, query=q, op=op)
+            out += doc.get(key, [])
+            token = doc.get("nextToken")
+            if not token:
+                return out
+
+    def list_clusters(self):
+        return self._eks_paged("/clusters", "clusters", op="ListClusters")
+
+    def describe_cluster(self, name):
+        """The cluster, or None when it does not exist."""
+        try:
+            return self.eks("GET", eks_path("clusters", name), op="DescribeCluster")["cluster"]
+        except AwsError as e:
+            if e.code == "ResourceNotFoundException":
+                return None
+            raise
+
+    def update_cluster_config(self, name, body):
+        return self.eks("POST", eks_path("clusters", name, "update-config"), body,
+                        op="UpdateClusterConfig")["update"]
+
+    def set_logging(self, name, types, enabled):
+        return self.update_cluster_config(name, {"logging": {"clusterLogging": [
+            {"types": list(types), "enabled": enabled}]}})
+
+    def list_updates(self, name, nodegroup=None):
+        q = {"nodegroupName": nodegroup} if nodegroup else {}
+        return self._eks_paged(eks_path("clusters", name, "updates"), "updateIds", q,
+                               op="ListUpdates")
+
+    def describe_update(self, name, update_id, nodegroup=None):
+        q = {"nodegroupName": nodegroup} if nodegroup else {}
+        return self.eks("GET", eks_path("clusters", name, "updates", update_id), query=q,
+                        op="DescribeUpdate")["update"]
+
+    def updates(self, name, nodegroup=None):
+        """Every update of the cluster (or of one node group), DescribeUpdate answers."""
+        return [self.describe_update(name, u, nodegroup)
+                for u in self.list_updates(name, nodegroup)]
+
+    def list_nodegroups(self, cluster):
+        return sorted(self._eks_paged(eks_path("clusters", cluster, "node-groups"), "nodegroups",
+                                      op="ListNodegroups"))
+
+    def describe_nodegroup(self, cluster, name):
+        """The node group, or None when it does not exist."""
+        try:
+            return self.eks("GET", eks_path("clusters", cluster, "node-groups", name),
+                            op="DescribeNodegroup")["nodegroup"]
+        except AwsError as e:
+            if e.code == "ResourceNotFoundException":
+                return None
+            raise
+
+    def delete_cluster(self, name):
+        return self.eks("DELETE", eks_path("clusters", name), op="DeleteCluster")["cluster"]
+
+    def wait_cluster_gone(self, name, wait_s=60.0):
+        deadline = time.monotonic() + wait_s
+        while self.describe_cluster(name) is not None:
+            if time.monotonic() > deadline:
+                raise AssertionError("cluster %s still exists" % name)
+            time.sleep(0.05)
+
+    def delete_nodegroup(self, cluster, name):
+        return self.eks("DELETE", eks_path("clusters", cluster, "node-groups", name),
+                        op="DeleteNodegroup")["nodegroup"]
+
+    def update_nodegroup_config(self, cluster, name, body):
+        return self.eks("POST", eks_path("clusters", cluster, "node-groups", name,
+                                         "update-config"), body,
+                        op="UpdateNodegroupConfig")["update"]
+
+    def wait_nodegroup(self, cluster, name, status, wait_s=60.0):
+        """Polls until the node group has status (or is gone, for status None)."""
+        deadline = time.monotonic() + wait_s
+        while True:
+            ng = self.describe_nodegroup(cluster, name)
+            got = ng["status"] if ng else None
+            if got == status:
+                return ng
+            if time.monotonic() > deadline:
+                raise AssertionError("node group %s is %s, not %s" % (name, got, status))
+            time.sleep(0.05)
+
+    def wait_cluster_update(self, cluster, update_id, nodegroup=None, wait_s=60.0):
+        deadline = time.monotonic() + wait_s
+        while True:
+            u = self.describe_update(cluster, update_id, nodegroup)
+            if u["status"] != "InProgress":
+                return u
+            if time.monotonic() > deadline:
+                raise AssertionError("update %s still in progress" % update_id)
+            time.sleep(0.05)
+
+    def list_access_entries(self, cluster):
+        return sorted(self._eks_paged(eks_path("clusters", cluster, "access-entries"),
+                                      "accessEntries", op="ListAccessEntries"))
+
+    def delete_access_entry(self, cluster, principal_arn):
+        self.eks("DELETE", eks_path("clusters", cluster, "access-entries", principal_arn),
+                 op="DeleteAccessEntry")
+
+    def associated_access_policies(self, cluster, principal_arn):
+        """[{"policyArn", "accessScope": {"type", "namespaces"}}] of one access entry."""
+        return self._eks_paged(eks_path("clusters", cluster, "access-entries", principal_arn,
+                                        "access-policies"), "associatedAccessPolicies",
+                               op="ListAssociatedAccessPolicies")
+
+    def eks_tags(self, arn):
+        return self.eks("GET", eks_path("tags", arn), op="ListTagsForResource").get("tags", {})
+
+    def eks_tag(self, arn, tags):
+        self.eks("POST", eks_path("tags", arn), {"tags": dict(tags)}, op="TagResource")
+
+    def cluster_versions(self, include_all=True):
+        """DescribeClusterVersions (every page): the clusterVersions list."""
+        q = {"clusterType": "eks"}
+        if include_all:
+            q["includeAll"] = "true"
+        return self._eks_paged("/cluster-versions", "clusterVersions", q,
+                               op="DescribeClusterVersions")
+
     def update_assume_role_policy(self, name, document):
         """document: a dict (sent as compact JSON) or a JSON string."""
         if not isinstance(document, str):
             document = json.dumps(document, separators=(",", ":"))
         self.query("iam", "UpdateAssumeRolePolicy", {"RoleName": name,
                                                      "PolicyDocument": document})
+
+
+def eks_path(*segments):
+    """A restJson1 path from raw segments, each percent-encoded once (an ARN's ':' and '/'
+    included), as the SDKs put them on the wire."""
+    return "/" + "/".join(urllib.parse.quote(seg, safe="") for seg in segments)
+
+
+def _eks_code(code):
+    """The error name of x-amzn-ErrorType ("Name:http://internal..."), or a __type."""
+    return code.split(":", 1)[0].rsplit("#", 1)[-1]
 
 
 def trust_principals(document):

@@ -34,6 +34,7 @@ ENV_NOT_FOR_USERS = {"TF_PLUGIN_MAGIC_COOKIE", "PLUGIN_PROTOCOL_VERSIONS", "PLUG
 EMBEDDED = {
     "tenant.md": os.path.join("examples", "tenant", "main.tf"),
     "addon.md": os.path.join("examples", "addon", "main.tf"),
+    "cluster.md": os.path.join("examples", "cluster", "main.tf"),
 }
 DATA_DOCS = os.path.join(harness.REPO, "docs", "data-sources")
 DATA_PAGES = ["addon_catalog.md"]

@@ -292,7 +292,8 @@ uc_status res_cluster_create(const struct res_cluster_op *op, json_t *body, json
                              struct aws_error *err)
 {
     char token[64];
-    uint64_t until = uc_clock_monotonic_ms() + PROPAGATION_WAIT_MS;
+    const struct aws_client *c = aws_session_client(op->s);
+    uint64_t until = aws_client_mono_ms(c) + PROPAGATION_WAIT_MS;
     uint64_t delay = 1000;
     struct aws_call_opts o = op->opts;
     *cluster = NULL;
@@ -324,11 +325,11 @@ uc_status res_cluster_create(const struct res_cluster_op *op, json_t *body, json
             }
             return st;
         }
-        uint64_t now = uc_clock_monotonic_ms();
+        uint64_t now = aws_client_mono_ms(c);
         if (!is_propagation(err) || now + delay >= until ||
             (o.deadline_ms && now + delay >= o.deadline_ms))
             return st;
-        if (uc_cancel_sleep_ms(o.cancel, delay) != UC_OK)
+        if (aws_client_sleep_ms(c, o.cancel, delay) != UC_OK)
             return aws_error_set(err, UC_CANCELED, "eks", "CreateCluster",
                                  "canceled while waiting for the cluster role to propagate");
         if (delay < 8000)

@@ -500,21 +500,23 @@ uc_status res_iam_role_read(struct aws_session *s, const char *name, const struc
     return role_read(s, name, o, true, outst, err);
 }
 
-/* Calls op, retrying NoSuchEntity while a just-created role propagates. */
+/* Calls op, retrying NoSuchEntity while a just-created role propagates. Reads and sleeps on the
+ * client's clock, the domain of o->deadline_ms. */
 static uc_status iam_call_propagating(struct aws_session *s, const char *op, const json_t *in,
                                       const struct aws_call_opts *o, bool wait_for_entity,
                                       struct aws_error *err)
 {
-    uint64_t until = uc_clock_monotonic_ms() + NOSUCHENTITY_WAIT_MS;
+    const struct aws_client *c = aws_session_client(s);
+    uint64_t until = aws_client_mono_ms(c) + NOSUCHENTITY_WAIT_MS;
     uint64_t delay = 500;
     for (;;) {
         uc_status st = aws_query_call(s, AWS_SVC_IAM, op, in, o, NULL, err);
         if (st == UC_OK || !wait_for_entity || !aws_error_is(err, "NoSuchEntity"))
             return st;
-        uint64_t now = uc_clock_monotonic_ms();
+        uint64_t now = aws_client_mono_ms(c);
         if (now >= until || (o != NULL && o->deadline_ms && now + delay >= o->deadline_ms))
             return st;
-        if (uc_cancel_sleep_ms(o ? o->cancel : NULL, delay) != UC_OK)
+        if (aws_client_sleep_ms(c, o ? o->cancel : NULL, delay) != UC_OK)
             return aws_error_set(err, UC_CANCELED, "iam", op, "canceled while waiting for the "
                                                              "new role to propagate");
         if (delay < 4000)

@@ -16,13 +16,10 @@
 
 #include <cmocka.h>
 #include <jansson.h>
-#include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "aws_client.h"
@@ -34,12 +31,12 @@
 #include "res_provider.h"
 #include "res_registry.h"
 #include "tf_json.h"
+#include "test_localaws.h"
 
 #ifndef UNICRON_SOURCE_DIR
 #define UNICRON_SOURCE_DIR "."
 #endif
 
-extern char **environ;
 
 static struct res_provider *provider_for(struct uc_arena *a, const char *url)
 {
@@ -180,57 +177,15 @@ static void test_version_policy(void **state)
 
 /* --- against tools/localaws ------------------------------------------------------------------ */
 
-static pid_t server_pid = -1;
-
 static bool start_localaws(char *url, size_t n)
 {
-    char script[1024];
-    int fds[2];
-    snprintf(script, sizeof script, "%s/tools/localaws/localaws.py", UNICRON_SOURCE_DIR);
-    if (access(script, R_OK) != 0 || pipe(fds) != 0)
-        return false;
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
-    posix_spawn_file_actions_addclose(&fa, fds[0]);
-    char *argv[] = {"python3",  script, "--port", "0", "--async-delay-ms", "50",
-                    "--role-propagation-ms", "50", "--today", "2026-12-03", NULL};
-    int rc = posix_spawnp(&server_pid, "python3", &fa, NULL, argv, environ);
-    posix_spawn_file_actions_destroy(&fa);
-    close(fds[1]);
-    if (rc != 0) {
-        server_pid = -1;
-        close(fds[0]);
-        return false;
-    }
-    char line[256];
-    size_t len = 0;
-    for (int waited = 0; waited < 100 && len < sizeof line - 1;) {
-        struct pollfd p = {fds[0], POLLIN, 0};
-        if (poll(&p, 1, 100) <= 0) {
-            waited++;
-            continue;
-        }
-        if (read(fds[0], line + len, 1) <= 0 || line[len] == '\n')
-            break;
-        len++;
-    }
-    line[len] = '\0';
-    close(fds[0]);
-    const char *pfx = "localaws ready on ";
-    if (strncmp(line, pfx, strlen(pfx)) != 0)
-        return false;
-    snprintf(url, n, "%s", line + strlen(pfx));
-    return true;
+    static const char *const extra[] = {"--role-propagation-ms", "50", "--today", "2026-12-03", NULL};
+    return test_localaws_start(url, n, extra);
 }
 
 static void stop_localaws(void)
 {
-    if (server_pid > 0) {
-        kill(server_pid, SIGTERM);
-        waitpid(server_pid, NULL, 0);
-        server_pid = -1;
-    }
+    test_localaws_stop();
 }
 
 /* The emulator's event history (admin surface), fetched with python3's urllib. */

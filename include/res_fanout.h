@@ -25,4 +25,14 @@ struct res_fanout_task {
  * The tasks array is borrowed and only read. */
 void res_fanout_run(const struct res_fanout_task *tasks, size_t n);
 
+/* The most threads one res_fanout_each starts. */
+#define RES_FANOUT_EACH_MAX 16
+
+/* Calls run on each of the n items of the array items (elements of size bytes): the first
+ * max_threads (at most RES_FANOUT_EACH_MAX; none when n is 1) on threads of their own, the rest
+ * and any whose thread cannot start on the calling thread, in order; returns when all are done.
+ * Each call may write only its own item. Never reads or joins a thread slot it did not start. */
+void res_fanout_each(void *items, size_t n, size_t size, void (*run)(void *item),
+                     size_t max_threads);
+
 #endif

@@ -5,7 +5,6 @@
  * It must not build Terraform values or read the configuration: cluster.c fills each struct
  * res_ng_work and turns the Nodegroup objects into state. Items share nothing writable.
  */
-#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -14,6 +13,7 @@
 #include "res_aws_diag.h"
 #include "res_cluster.h"
 #include "res_paging.h"
+#include "res_fanout.h"
 
 static struct tf_path ng_path(size_t index)
 {
@@ -266,6 +266,11 @@ static void *work_main(void *arg)
     return NULL;
 }
 
+static void work_run(void *item)
+{
+    (void)work_main(item);
+}
+
 bool res_ng_works_init(struct res_ng_work *ws, size_t n, const struct res_cluster_op *op)
 {
     if (n > 0)
@@ -282,17 +287,7 @@ bool res_ng_works_init(struct res_ng_work *ws, size_t n, const struct res_cluste
 
 void res_ng_works_run(struct res_ng_work *ws, size_t n, struct tf_diags *d)
 {
-    pthread_t th[RES_NG_MAX_THREADS];
-    bool started[RES_NG_MAX_THREADS] = {false};
-    size_t nthreads = n > 1 ? (n < RES_NG_MAX_THREADS ? n : RES_NG_MAX_THREADS) : 0;
-    for (size_t i = 0; i < nthreads; i++)
-        started[i] = pthread_create(&th[i], NULL, work_main, &ws[i]) == 0;
-    for (size_t i = 0; i < n; i++)
-        if (i >= nthreads || !started[i])
-            work_main(&ws[i]);
-    for (size_t i = 0; i < nthreads; i++)
-        if (started[i])
-            pthread_join(th[i], NULL);
+    res_fanout_each(ws, n, sizeof *ws, work_run, RES_NG_MAX_THREADS);
     for (size_t i = 0; i < n; i++)
         tf_diags_append(d, &ws[i].diags);
 }

@@ -7,7 +7,6 @@
  */
 #include "res_tenant_env.h"
 
-#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -461,6 +460,11 @@ static void *work_main(void *arg)
     return NULL;
 }
 
+static void work_run(void *item)
+{
+    (void)work_main(item);
+}
+
 /* Sets up n work items (zeroed, each with its own arena). False when out of memory. */
 bool res_tenant_envs_init(struct res_tenant_env *ws, size_t n, const struct res_tenant_op *op)
 {
@@ -482,17 +486,7 @@ bool res_tenant_envs_init(struct res_tenant_env *ws, size_t n, const struct res_
  * order. Only slots below RES_TENANT_MAX_THREADS are ever read or joined. */
 void res_tenant_envs_run(struct res_tenant_env *ws, size_t n, struct tf_diags *d)
 {
-    pthread_t th[RES_TENANT_MAX_THREADS];
-    bool started[RES_TENANT_MAX_THREADS] = {false};
-    size_t nthreads = n > 1 ? (n < RES_TENANT_MAX_THREADS ? n : RES_TENANT_MAX_THREADS) : 0;
-    for (size_t i = 0; i < nthreads; i++)
-        started[i] = pthread_create(&th[i], NULL, work_main, &ws[i]) == 0;
-    for (size_t i = 0; i < n; i++)
-        if (i >= nthreads || !started[i])
-            work_main(&ws[i]);
-    for (size_t i = 0; i < nthreads; i++)
-        if (started[i])
-            pthread_join(th[i], NULL);
+    res_fanout_each(ws, n, sizeof *ws, work_run, RES_TENANT_MAX_THREADS);
     for (size_t i = 0; i < n; i++)
         tf_diags_append(d, &ws[i].diags);
 }

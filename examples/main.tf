@@ -5,7 +5,7 @@
 resource "unicron_tenant" "data_science" {
   name           = "data-science"
   email_template = "aws+{tenant}-{environment}@example.com"
-  parent_id      = "r-ab12" # the organization root (or an OU: ou-ab12-cdef5678)
+  parent_id      = var.parent_id # an OU (ou-...) or the root (r-...); null: where CreateAccount puts them
   cost_center    = "CC-4711"
   owner          = "data-science-leads"
 
@@ -81,11 +81,15 @@ resource "unicron_cluster" "dev" {
     }
   }
 
-  # The tenant's access roles get EKS access entries by themselves; others are listed here.
-  access_entry {
-    principal_arn = "arn:aws:iam::000000000000:role/spark-ci"
-    policy        = "AmazonEKSEditPolicy"
-    namespaces    = ["spark-jobs"]
+  # The tenant's access roles get EKS access entries by themselves; others are listed here
+  # (each principal must exist: EKS refuses an entry for an unknown role).
+  dynamic "access_entry" {
+    for_each = toset(var.spark_job_submitters)
+    content {
+      principal_arn = access_entry.value
+      policy        = "AmazonEKSEditPolicy"
+      namespaces    = ["spark-jobs"]
+    }
   }
 
   timeouts {

@@ -1,11 +1,10 @@
 # The provider talks to tools/localaws here, so the demo needs no AWS account:
 #   python3 tools/localaws/localaws.py --port 4566
-# Against real AWS, drop `endpoints` and the static keys and use a profile or the usual
-# AWS_* environment variables instead.
+#   export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test   # localaws' management account
+# Credentials come from the usual AWS sources (here the environment), never from this file.
+# Against real AWS, drop `endpoints` and use a profile or the usual AWS_* variables.
 provider "unicron" {
-  region     = "us-east-1"
-  access_key = "test" # localaws' management account
-  secret_key = "test"
+  region = "us-east-1"
 
   endpoints {
     organizations = var.aws_endpoint

@@ -16,10 +16,11 @@ cmake --build build -j"$(nproc 2>/dev/null || echo 2)" --target terraform-provid
 
 work=$(mktemp -d /tmp/unicron-demo.XXXXXX)
 mirror="$work/mirror/registry.terraform.io/unicron/unicron/$VERSION/linux_amd64"
-mkdir -p "$mirror" "$work/config" "$work/cluster"
+mkdir -p "$mirror" "$work/config" "$work/cluster" "$work/platform"
 cp build/terraform-provider-unicron "$mirror/terraform-provider-unicron_v$VERSION"
 cp examples/tenant/*.tf "$work/config/"
 cp examples/cluster/*.tf "$work/cluster/"
+cp examples/*.tf "$work/platform/"
 cat >"$work/terraformrc" <<EOT
 provider_installation {
   filesystem_mirror {
@@ -69,6 +70,8 @@ demo_apply() {
 demo_apply "$work/config" "examples/tenant"
 demo_apply "$work/cluster" "examples/cluster"
 terraform output -raw kubeconfig >"$work/cluster/kubeconfig"
+demo_apply "$work/platform" "examples (the full tenant environment)"
 echo
-echo "demo working directories: $work/config and $work/cluster (kubeconfig: $work/cluster/kubeconfig,"
-echo "exec auth through aws eks get-token; emulator state: $work/localaws-state.json)"
+echo "demo working directories: $work/config, $work/cluster and $work/platform (kubeconfig:"
+echo "$work/cluster/kubeconfig, exec auth through aws eks get-token; emulator state:"
+echo "$work/localaws-state.json)"

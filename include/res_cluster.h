@@ -22,6 +22,8 @@
 #include "tf_schema.h"
 #include "uc_arena.h"
 
+struct res_provider; /* res_provider.h */
+
 #define RES_CLUSTER_TAG            "unicron:cluster"    /* cluster, roles, node groups, OIDC */
 #define RES_CLUSTER_TAG_TIER       "unicron:tier"       /* the cluster's tier */
 #define RES_CLUSTER_TAG_NODE_GROUP "unicron:node-group" /* a node group's Terraform name */
@@ -39,6 +41,7 @@ struct res_cluster_op {
     const char *name;      /* the EKS cluster name */
     char partition[16];    /* "aws" */
     char region[32];       /* the client's region */
+    const struct res_provider *provider; /* ignore_tags: never drift, never removed */
 };
 
 /* ---- control plane, roles, OIDC provider (cluster_eks.c) --------------------------------- */

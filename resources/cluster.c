@@ -588,6 +588,7 @@ static bool op_init(struct res_cluster_op *op, struct res_ctx *ctx, const struct
         return false;
     }
     op->client = ctx->provider->client;
+    op->provider = ctx->provider;
     if (aws_client_resolve(op->client, &err) != UC_OK) {
         res_aws_diag(ctx->diags, NULL, NULL, &err);
         return false;
@@ -877,7 +878,10 @@ static struct tf_value *cluster_to_state(struct res_ctx *ctx, const struct res_c
     else
         set_attr(a, &v, "enabled_log_types", list_of_strings(a, &tf_type_set_string, logs, true));
     json_decref(logs);
-    set_attr(a, &v, "tags_all", map_of_strings(a, tags ? tags : json_object()));
+    /* tags the provider's ignore_tags names are someone else's: never drift */
+    json_t *visible = tags != NULL ? json_deep_copy(tags) : json_object();
+    res_provider_drop_ignored_tags(ctx->provider, visible);
+    set_attr(a, &v, "tags_all", map_of_strings(a, visible));
     if (import && v != NULL) {
         /* the timeouts the cluster was applied with, from its role's unicron:timeouts tag */
         struct res_iam_role_state rs;
@@ -903,7 +907,8 @@ static struct tf_value *cluster_to_state(struct res_ctx *ctx, const struct res_c
         set_attr(a, &v, "tier", tf_value_string(a, "standard"));
     if (import)
         set_attr(a, &v, "tags",
-                 user_tags(a, tags, res_provider_default_tags(ctx->provider)));
+                 user_tags(a, visible, res_provider_default_tags(ctx->provider)));
+    json_decref(visible);
     const char *arn = json_string_value(json_object_get(c, "arn"));
     const char *endpoint = json_string_value(json_object_get(c, "endpoint"));
     const char *ca = json_string_value(

@@ -12,6 +12,7 @@
 #include "aws_waiter.h"
 #include "res_cluster.h"
 #include "res_iam_role.h"
+#include "res_provider.h"
 
 #define PROPAGATION_WAIT_MS (2 * 60 * 1000) /* IAM role propagation answers of CreateCluster */
 
@@ -360,7 +361,8 @@ uc_status res_cluster_set_tags(const struct res_cluster_op *op, const char *arn,
             json_object_set(add, k, v);
     }
     json_object_foreach(have, k, v) {
-        if (json_object_get(want, k) == NULL && (keep == NULL || strcmp(k, keep) != 0))
+        if (json_object_get(want, k) == NULL && (keep == NULL || strcmp(k, keep) != 0) &&
+            !res_provider_tag_ignored(op->provider, k))
             json_array_append_new(drop, json_string(k));
     }
     if (json_object_size(add) > 0) {

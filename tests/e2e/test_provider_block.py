@@ -8,8 +8,8 @@ expect them.
   the cache rewritten), and an ended session fails with the command that fixes it.
 - assume_role as a chain: two blocks, the second assumed with the first's session and carrying
   session tags, a session policy and a source identity.
-- ignore_tags: tags others put on unicron's accounts (Control Tower, scanners) are neither drift
-  nor removed by an update.
+- ignore_tags: tags others put on unicron's accounts and EKS clusters (Control Tower, scanners)
+  are neither drift nor removed by an update.
 - allowed_account_ids / forbidden_account_ids: credentials of the wrong account change nothing.
 
 Run: UNICRON_PROVIDER_BIN=build/terraform-provider-unicron python3 -m unittest discover \
@@ -23,6 +23,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import awsapi  # noqa: E402
+import test_cluster  # noqa: E402  (used as test_cluster.X so its tests are not collected twice)
 import test_tenant  # noqa: E402  (used as test_tenant.X so its tests are not collected twice)
 
 ROLE = "AWSReservedSSO_PlatformAdmin_0123456789abcdef"
@@ -232,3 +233,27 @@ class ProviderTagsAndAccountsTest(test_tenant.TenantTestCase):
         rc, out = self.tf(w, "plan")
         self.assertEqual(rc, 1, out)
         self.assertIn("Conflicting account lists", out)
+
+
+class ProviderIgnoreTagsClusterTest(test_cluster.ClusterTestCase):
+
+    def test_ignore_tags_on_the_eks_cluster(self):
+        c = test_cluster.Cluster(version="1.35", access_entries=[])
+        w, acct = self.create_cluster(c)
+        ignore = '  ignore_tags {\n    key_prefixes = ["scanner:"]\n  }\n'
+        w.write("main.tf", with_provider_lines(
+            test_cluster.render(self.la.url, test_cluster.tenant(), c), ignore))
+        inside = self.inside(acct)
+        arn = self.resource(w, "unicron_cluster.c")["arn"]
+        inside.eks_tag(arn, {"scanner:seen": "2026-12-03"})
+        rc, out = self.plan(w)
+        self.assertEqual(rc, 0, out)
+        c.tags = {"team": "data", "budget": "q4"}
+        w.write("main.tf", with_provider_lines(
+            test_cluster.render(self.la.url, test_cluster.tenant(), c), ignore))
+        self.apply(w, "0 added, 1 changed, 0 destroyed")
+        tags = inside.eks_tags(arn)
+        self.assertEqual(tags.get("budget"), "q4")
+        self.assertEqual(tags.get("scanner:seen"), "2026-12-03")
+        rc, out = self.plan(w)
+        self.assertEqual(rc, 0, out)

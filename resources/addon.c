@@ -18,6 +18,7 @@
 #include "res_provider.h"
 #include "res_registry.h"
 #include "res_schema.h"
+#include "uc_buf.h"
 #include "res_timeouts.h"
 #include "res_validate.h"
 #include "tf_json.h"
@@ -326,6 +327,20 @@ const char *res_addon_jstr(const json_t *o, const char *key)
 {
     const char *s = json_string_value(json_object_get(o, key));
     return s != NULL ? s : "";
+}
+
+const char *res_addon_issues_text(struct uc_arena *a, const json_t *obj)
+{
+    struct uc_buf b;
+    uc_buf_init(&b);
+    size_t i;
+    json_t *is;
+    json_array_foreach(json_object_get(json_object_get(obj, "health"), "issues"), i, is)
+        uc_buf_printf(&b, "%s%s: %s", i ? "; " : "", res_addon_jstr(is, "code"),
+                      res_addon_jstr(is, "message"));
+    const char *s = uc_arena_strdup(a, b.len ? uc_buf_str(&b) : "no health issues given");
+    uc_buf_release(&b);
+    return s;
 }
 
 static json_t *load_doc(const char *s)

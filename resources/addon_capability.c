@@ -61,20 +61,6 @@ static uc_status describe(struct res_addon_op *op, json_t **cap, struct aws_erro
     return UC_OK;
 }
 
-static const char *issues_text(struct uc_arena *a, const json_t *cap)
-{
-    struct uc_buf b;
-    uc_buf_init(&b);
-    size_t i;
-    json_t *is;
-    json_array_foreach(json_object_get(json_object_get(cap, "health"), "issues"), i, is)
-        uc_buf_printf(&b, "%s%s: %s", i ? "; " : "", res_addon_jstr(is, "code"),
-                      res_addon_jstr(is, "message"));
-    const char *s = uc_arena_strdup(a, b.len ? uc_buf_str(&b) : "no health issues given");
-    uc_buf_release(&b);
-    return s;
-}
-
 /* The user's form of the live Argo CD configuration: the keys the prior document had (all of
  * them when there is none: import), from the live capability. */
 static const char *live_configuration(struct res_addon_op *op, const json_t *cap, const char *prior)
@@ -151,7 +137,7 @@ static uc_status poll_cap(void *ud, const struct aws_call_opts *o, char *status,
         return UC_OK;
     }
     snprintf(status, n, "%s", res_addon_jstr(cap, "status"));
-    w->issues = issues_text(w->op->ctx->arena, cap);
+    w->issues = res_addon_issues_text(w->op->ctx->arena, cap);
     json_decref(cap);
     return UC_OK;
 }

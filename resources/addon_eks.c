@@ -160,21 +160,6 @@ static void observe(struct res_addon_op *op, const json_t *addon, struct res_add
     obs->role_arn = jstr(a, addon, "serviceAccountRoleArn");
 }
 
-/* The health issues of an add-on as one line. */
-static const char *issues_text(struct uc_arena *a, const json_t *addon)
-{
-    struct uc_buf b;
-    uc_buf_init(&b);
-    size_t i;
-    json_t *is;
-    json_array_foreach(json_object_get(json_object_get(addon, "health"), "issues"), i, is)
-        uc_buf_printf(&b, "%s%s: %s", i ? "; " : "", res_addon_jstr(is, "code"),
-                      res_addon_jstr(is, "message"));
-    const char *s = uc_arena_strdup(a, b.len ? uc_buf_str(&b) : "no health issues given");
-    uc_buf_release(&b);
-    return s;
-}
-
 /* --- waits -------------------------------------------------------------------------------- */
 
 struct addon_wait {
@@ -200,7 +185,7 @@ static uc_status poll_addon(void *ud, const struct aws_call_opts *o, char *statu
     }
     bool degraded = strcmp(res_addon_jstr(addon, "status"), "DEGRADED") == 0;
     snprintf(status, n, "%s", res_addon_jstr(addon, "status"));
-    w->issues = issues_text(w->op->ctx->arena, addon);
+    w->issues = res_addon_issues_text(w->op->ctx->arena, addon);
     json_decref(addon);
     if (!w->gone_ok && degraded) {
         bool active = false;

@@ -1,6 +1,6 @@
 /* catalog.c - the add-on catalog, as compiled-in data (Kubernetes versions: eks_versions.c).
  *
- * Facts come from ../shared/docs/reference/kubernetes-argocd.md §9 (EKS add-on names, Helm
+ * Facts come from the project's reference notes kubernetes-argocd.md §9 (EKS add-on names, Helm
  * coordinates and versions as of July/August 2026) and aws-apis.md §12 (EKS Capabilities).
  * Nothing here does I/O; versions of EKS add-ons are resolved at apply with
  * DescribeAddonVersions unless a pin below says otherwise. Keep the table sorted by name.

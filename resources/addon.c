@@ -522,8 +522,12 @@ static bool kind_apply(struct res_addon_op *op, const struct res_addon_spec *wan
     switch (op->comp->kind) {
     case RES_KIND_EKS:
         return res_addon_eks_apply(op, want, prior, obs);
-    case RES_KIND_CAPABILITY:
-        return res_addon_cap_apply(op, want, prior, obs);
+    case RES_KIND_CAPABILITY: {
+        res_addon_argocd_forget(op);
+        bool ok = res_addon_cap_apply(op, want, prior, obs);
+        res_addon_argocd_forget(op);
+        return ok;
+    }
     case RES_KIND_ARGOCD:
         return res_addon_argocd_apply(op, want, obs);
     }
@@ -645,7 +649,9 @@ static bool addon_delete(struct res_ctx *ctx, const struct tf_value *prior)
         ok = res_addon_eks_delete(&op, tf_value_get_bool(tf_value_attr(prior, "preserve"), false));
         break;
     case RES_KIND_CAPABILITY:
+        res_addon_argocd_forget(&op);
         ok = res_addon_cap_delete(&op);
+        res_addon_argocd_forget(&op);
         break;
     case RES_KIND_ARGOCD:
         ok = res_addon_argocd_delete(&op);

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds a release the way registry providers ship: from a clean copy of the tree, in a fresh
-# Release build with everything but glibc linked statically (CMake UNICRON_RELEASE_STATIC), into
+# Release build with everything but glibc linked statically (CMake UNICRON_RELEASE_STATIC) and
+# glibc linked from Debian 11 (2.31, scripts/glibc-sysroot.sh; the binary runs on 2.31+), into
 # dist/: the zip per platform, <name>_<version>_SHA256SUMS, <name>_<version>_manifest.json, a
 # detached signature of the SUMS file when UNICRON_GPG_KEY names a key, and a provider network
 # mirror (static JSON + the zip) under dist/mirror/. See docs/internals/release.md.

@@ -258,6 +258,54 @@ static const struct tf_value *group(const struct tf_value *v, const char *name)
     return NULL;
 }
 
+/* The plan: every node group carries the cluster's tags_all; a configured tag that ignore_tags
+ * names is left out of it (never written, never read back) with a warning on tags. */
+static void test_plan_tags_all_and_ignore_tags(void **state)
+{
+    (void)state;
+    struct uc_arena *a = uc_arena_new();
+    struct res_provider *p = provider_for(a, "http://127.0.0.1:9",
+                                          ",\"ignore_tags\":{\"keys\":[\"cost-scan\"],"
+                                          "\"key_prefixes\":[\"scanner:\"]}");
+    const struct res_resource *r = res_registry_find("unicron_cluster");
+    struct tf_diags d;
+    struct tf_plan_result pr;
+    assert_non_null(p);
+    struct res_ctx ctx = ctx_for(a, &d, p, r);
+    struct tf_value *cfg = decode(
+        a, r,
+        "{\"account_id\":\"123456789012\",\"name\":\"c1\",\"subnet_ids\":[\"subnet-0123abcd\","
+        "\"subnet-4567cdef\"],\"tags\":{\"team\":\"data\",\"scanner:x\":\"1\",\"cost-scan\":"
+        "\"y\"},\"access_entry\":[],\"node_group\":[{\"name\":\"a\",\"min_size\":1,"
+        "\"max_size\":2,\"taint\":[]},{\"name\":\"b\",\"min_size\":0,\"max_size\":2,"
+        "\"taint\":[]}]}");
+    struct tf_value *planned = plan(&ctx, r, NULL, cfg, &pr);
+    assert_int_equal(errors(&d), 0);
+    assert_int_equal(d.count, 2); /* one warning per ignored key, on tags */
+    for (size_t i = 0; i < d.count; i++) {
+        assert_int_equal(d.items[i].severity, TF_SEV_WARNING);
+        assert_non_null(strstr(d.items[i].summary, "ignore_tags"));
+    }
+    const struct tf_value *all = tf_value_attr(planned, "tags_all");
+    assert_int_equal(all->count, 4); /* managed-by, team, unicron:cluster, unicron:tier */
+    assert_string_equal(tf_value_str(tf_value_map_get(all, "team")), "data");
+    assert_string_equal(tf_value_str(tf_value_map_get(all, "managed-by")), "terraform");
+    assert_string_equal(tf_value_str(tf_value_map_get(all, "unicron:cluster")), "c1");
+    assert_null(tf_value_map_get(all, "scanner:x"));
+    assert_null(tf_value_map_get(all, "cost-scan"));
+    assert_true(tf_value_equal(tf_value_attr(group(planned, "a"), "tags_all"), all));
+    assert_true(tf_value_equal(tf_value_attr(group(planned, "b"), "tags_all"), all));
+    /* unknown tags: unknown tags_all everywhere */
+    ctx = ctx_for(a, &d, p, r);
+    struct tf_value *cfg2 = tf_value_with_attr(a, cfg, "tags",
+                                               tf_value_unknown(a, &tf_type_map_string));
+    planned = plan(&ctx, r, NULL, cfg2, &pr);
+    assert_false(tf_value_is_known(tf_value_attr(planned, "tags_all")));
+    assert_false(tf_value_is_known(tf_value_attr(group(planned, "a"), "tags_all")));
+    res_provider_free(p);
+    uc_arena_free(a);
+}
+
 static void test_lifecycle_against_localaws(void **state)
 {
     (void)state;
@@ -751,6 +799,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_kubeconfig_has_no_secret),
         cmocka_unit_test(test_version_policy),
+        cmocka_unit_test(test_plan_tags_all_and_ignore_tags),
         cmocka_unit_test(test_lifecycle_against_localaws),
         cmocka_unit_test(test_node_group_and_role_tags_against_localaws),
     };

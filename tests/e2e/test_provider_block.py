@@ -323,3 +323,15 @@ class ProviderIgnoreTagsClusterTest(test_cluster.ClusterTestCase):
         self.assertClusterNoChanges(w)
         state = self.resource(w, "unicron_cluster.c")
         self.assertEqual(state["node_group"][0]["tags_all"], c.tags_all())
+
+        # a key ignore_tags names in tags: a warning, never written, no inconsistent result
+        c.tags = {"team": "data", "budget": "q4", "scanner:mine": "x"}
+        write()
+        rc, out = self.tf(w, "apply", "-auto-approve")
+        self.assertEqual(rc, 0, out)
+        self.assertIn("Tag named by ignore_tags", out)
+        self.assertNotIn("scanner:mine", ng_tags())
+        self.assertNotIn("scanner:mine", self.inside(acct).eks_tags(
+            self.resource(w, "unicron_cluster.c")["arn"]))
+        rc, out = self.plan(w)
+        self.assertEqual(rc, 0, out)

@@ -441,7 +441,10 @@ static bool op_open(struct res_addon_op *op, struct res_ctx *ctx, const struct t
         return false;
     }
     struct aws_error err;
-    if (res_eks_cluster_open(ctx->provider->client, cluster_id, &op->o, &op->cl, &err) != UC_OK) {
+    /* a refresh shares DescribeCluster with the cluster's other add-ons; writes read it exact */
+    struct res_keyed_read *shared = what == NULL ? ctx->provider->eks_clusters : NULL;
+    if (res_eks_cluster_open(ctx->provider->client, shared, cluster_id, &op->o, &op->cl, &err) !=
+        UC_OK) {
         if (aws_error_is_not_found(&err) && (what == NULL || strcmp(what, "delete") == 0)) {
             *gone = true;
             return false;

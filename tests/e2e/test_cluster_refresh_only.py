@@ -6,7 +6,7 @@ attribute, and once accepted with `apply -refresh-only` the plan is clean again.
 
 Terraform 1.10-1.14 decide that exit code by comparing the refreshed state with the stored one
 with reflect.DeepEqual on the decoded values, precision of numbers included, so the provider must
-send numbers the way Terraform parses the state file (docs/internals/protocol.md, "Numbers").
+send numbers the way Terraform parses the state file (docs/internals/engine.md, msgpack).
 
 Run: UNICRON_PROVIDER_BIN=build/terraform-provider-unicron python3 -m unittest discover \
      -s tests/e2e -p 'test_cluster_refresh_only.py' -v
@@ -33,12 +33,21 @@ class RefreshOnlyExitCodeTest(test_cluster.ClusterTestCase):
         self.assertEqual(rc, 0, "plan -refresh-only -detailed-exitcode %s must exit 0:\n%s"
                          % (when, out))
 
-    def test_refresh_only_exit_code_follows_real_drift(self):
+    def create(self, protocol=None):
+        """Tenant, cluster and add-on applied; returns (workdir, cluster)."""
         self.start_localaws(async_delay_ms=5)
         c = test_cluster.Cluster(version="1.35")
         w = self.workdir({"main.tf": test_cluster.render(self.la.url, test_cluster.tenant(), c)
-                          + ADDON}, localaws=self.la)
+                          + ADDON}, localaws=self.la, protocol=protocol)
         self.apply(w, "3 added, 0 changed, 0 destroyed")
+        return w, c
+
+    def test_refresh_only_clean_over_protocol_5(self):
+        w, _ = self.create(protocol=5)
+        self.assertRefreshOnlyClean(w, "right after apply (protocol 5)")
+
+    def test_refresh_only_exit_code_follows_real_drift(self):
+        w, c = self.create()
         acct = self.account_ids(w)["dev"]
         inside = self.inside(acct)
         a = self.resource(w, test_cluster.ADDR)

@@ -2,7 +2,8 @@
  *
  * Builds the canonical request, the string to sign and the signature exactly as AWS's test suite
  * expects. It must not read the clock, the environment or the network, and must never log: its
- * inputs include secret keys.
+ * inputs include secret keys. Its one state: the last few signing keys derived (each depends only
+ * on the secret, the day, the region and the service), reused by later signatures in memory.
  */
 #include "aws_sigv4.h"
 
@@ -11,6 +12,8 @@
 #include <openssl/hmac.h>
 #include <openssl/params.h>
 #include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -112,6 +115,63 @@ static uc_status hmac(EVP_MAC_CTX *c, const void *key, size_t keylen, const char
         outlen != 32)
         return UC_CRYPTO;
     return UC_OK;
+}
+
+/* Signing keys derived lately: four HMACs per signature saved. A key is as good as the secret
+ * for its day, region and service, and the entry holds a copy of the secret to match on; both
+ * stay in this process's memory (where the credentials cache holds the secret anyway), are
+ * cleansed when the slot is reused, and are never logged. */
+#define SIGNING_KEY_SLOTS 8
+#define SIGNING_KEY_SECRET_MAX 128
+#define SIGNING_KEY_SCOPE_MAX 96
+
+struct signing_key {
+    bool used;
+    char scope[SIGNING_KEY_SCOPE_MAX]; /* day/region/service */
+    char secret[SIGNING_KEY_SECRET_MAX];
+    unsigned char key[32];
+};
+
+static pthread_mutex_t keys_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct signing_key keys[SIGNING_KEY_SLOTS];
+static size_t keys_next;
+
+/* The cache's scope text for these inputs; false when it does not fit (then not cached). */
+static bool key_scope(const char *secret, const char *amz_date, const char *region,
+                      const char *service, char out[SIGNING_KEY_SCOPE_MAX])
+{
+    if (strlen(secret) >= SIGNING_KEY_SECRET_MAX)
+        return false;
+    int n = snprintf(out, SIGNING_KEY_SCOPE_MAX, "%.8s/%s/%s", amz_date, region, service);
+    return n > 0 && n < SIGNING_KEY_SCOPE_MAX;
+}
+
+static bool key_lookup(const char *scope, const char *secret, unsigned char out[32])
+{
+    bool hit = false;
+    pthread_mutex_lock(&keys_mu);
+    for (size_t i = 0; i < SIGNING_KEY_SLOTS && !hit; i++) {
+        const struct signing_key *k = &keys[i];
+        if (k->used && strcmp(k->scope, scope) == 0 && strcmp(k->secret, secret) == 0) {
+            memcpy(out, k->key, 32);
+            hit = true;
+        }
+    }
+    pthread_mutex_unlock(&keys_mu);
+    return hit;
+}
+
+static void key_store(const char *scope, const char *secret, const unsigned char key[32])
+{
+    pthread_mutex_lock(&keys_mu);
+    struct signing_key *k = &keys[keys_next];
+    keys_next = (keys_next + 1) % SIGNING_KEY_SLOTS;
+    OPENSSL_cleanse(k, sizeof(*k));
+    snprintf(k->scope, sizeof(k->scope), "%s", scope);
+    snprintf(k->secret, sizeof(k->secret), "%s", secret);
+    memcpy(k->key, key, 32);
+    k->used = true;
+    pthread_mutex_unlock(&keys_mu);
 }
 
 /* Days since 1970-01-01 to a civil date (Howard Hinnant's algorithm). */
@@ -481,16 +541,24 @@ static uc_status sign_core(const struct aws_sigv4_params *p, const char *amz_dat
     uc_buf_printf(sts, "%s\n%s\n%s\n%s", ALGORITHM, amz_date, scope, creq_hash);
     if ((st = sts->err) != UC_OK)
         goto out;
-    uc_buf_puts(&secret, "AWS4");
-    uc_buf_puts(&secret, p->creds.secret_access_key);
-    if ((st = secret.err) != UC_OK)
-        goto out;
     mc = hmac_ctx_new();
-    if ((st = hmac(mc, secret.data, secret.len, amz_date, 8, k1)) != UC_OK ||
-        (st = hmac(mc, k1, 32, p->region, strlen(p->region), k2)) != UC_OK ||
-        (st = hmac(mc, k2, 32, p->service, strlen(p->service), k3)) != UC_OK ||
-        (st = hmac(mc, k3, 32, "aws4_request", 12, k4)) != UC_OK ||
-        (st = hmac(mc, k4, 32, sts->data, sts->len, sig)) != UC_OK)
+    char kscope[SIGNING_KEY_SCOPE_MAX];
+    bool cacheable = key_scope(p->creds.secret_access_key, amz_date, p->region, p->service,
+                               kscope);
+    if (!cacheable || !key_lookup(kscope, p->creds.secret_access_key, k4)) {
+        uc_buf_puts(&secret, "AWS4");
+        uc_buf_puts(&secret, p->creds.secret_access_key);
+        if ((st = secret.err) != UC_OK)
+            goto out;
+        if ((st = hmac(mc, secret.data, secret.len, amz_date, 8, k1)) != UC_OK ||
+            (st = hmac(mc, k1, 32, p->region, strlen(p->region), k2)) != UC_OK ||
+            (st = hmac(mc, k2, 32, p->service, strlen(p->service), k3)) != UC_OK ||
+            (st = hmac(mc, k3, 32, "aws4_request", 12, k4)) != UC_OK)
+            goto out;
+        if (cacheable)
+            key_store(kscope, p->creds.secret_access_key, k4);
+    }
+    if ((st = hmac(mc, k4, 32, sts->data, sts->len, sig)) != UC_OK)
         goto out;
     to_hex(sig, 32, r->signature);
 out:

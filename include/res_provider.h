@@ -22,6 +22,7 @@
 
 /* The account the credentials belong to, looked up once (res_provider_check_account). */
 struct res_account_cache;
+struct res_keyed_read;
 
 struct res_account_guard {
     pthread_mutex_t mu;
@@ -51,6 +52,12 @@ struct res_provider {
     struct res_account_guard *guard; /* mutable (with accounts): owned, arena memory */
     struct res_account_cache *accounts; /* reads shared by this process (res_account_cache.h):
                                            owned, thread-safe */
+    struct res_keyed_read *eks_clusters;   /* DescribeCluster by "<account>/<name>", for the
+                                              add-on reads (res_keyed_read.h): owned */
+    struct res_keyed_read *eks_catalogue;  /* AWS's catalogue, which no write of ours changes:
+                                              DescribeAddonVersions by "<add-on>@<version>",
+                                              DescribeClusterVersions by "versions@<version>":
+                                              owned */
 };
 
 /* Default tags of a configured provider; NULL p (validate-only calls) gives NULL. Borrowed. */
@@ -75,6 +82,13 @@ bool res_provider_tag_ignored(const struct res_provider *p, const char *key);
 /* Removes the ignored keys from tags (a JSON object of tags as AWS reported them), in place.
  * NULL p or tags: nothing. */
 void res_provider_drop_ignored_tags(const struct res_provider *p, json_t *tags);
+/* A planned tags_all without the keys ignore_tags names (as terraform-provider-aws plans it):
+ * such a key is someone else's, so unicron neither writes nor reads it, and a read could never
+ * give it back. Each key left out adds a warning on `tags` to d. Returns tags_all itself when
+ * nothing is left out (also when it is null or unknown), else a new map in arena a; NULL when
+ * out of memory. */
+struct tf_value *res_provider_plan_tags(struct uc_arena *a, const struct res_provider *p,
+                                        struct tf_value *tags_all, struct tf_diags *d);
 
 /* allowed_account_ids / forbidden_account_ids: true when neither is set or the credentials'
  * account (STS GetCallerIdentity, once per provider, bounded by the call's cancel token) is

@@ -7,7 +7,7 @@ PACKAGES=(
   build-essential cmake pkg-config ca-certificates openssl python3 unzip zip
   libgrpc-dev libprotobuf-c-dev protobuf-c-compiler
   libssl-dev libcurl4-openssl-dev libjansson-dev libmsgpack-dev libexpat1-dev libcmocka-dev
-  python3-boto3 python3-yaml gnupg
+  python3-boto3 python3-yaml gnupg debian-archive-keyring
   clang libclang-rt-14-dev clang-format
 )
 

@@ -171,21 +171,6 @@ class TerraformTest(harness.ProviderTestCase):
         self.assertIn("unicron_nothing", r.stdout + r.stderr)
 
 
-def make_cert(d, name):
-    """A self-signed EC client certificate like go-plugin's (openssl CLI)."""
-    key = os.path.join(d, name + ".key")
-    crt = os.path.join(d, name + ".crt")
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
-                    "ec_paramgen_curve:P-256", "-nodes", "-keyout", key, "-out", crt,
-                    "-days", "1", "-subj", "/O=HashiCorp/CN=localhost",
-                    "-addext", "subjectAltName=DNS:localhost",
-                    "-addext", "extendedKeyUsage=clientAuth,serverAuth",
-                    "-addext", "basicConstraints=critical,CA:TRUE",
-                    "-addext", "keyUsage=critical,digitalSignature,keyCertSign"],
-                   check=True, capture_output=True)
-    return crt, key
-
-
 class Provider:
     """The provider started by hand with the environment Terraform gives it."""
 
@@ -195,7 +180,7 @@ class Provider:
         env.update({"TF_PLUGIN_MAGIC_COOKIE": COOKIE, "PLUGIN_PROTOCOL_VERSIONS": "5,6",
                     "PLUGIN_UNIX_SOCKET_DIR": tmp})
         if tls:
-            self.client_crt, self.client_key = make_cert(tmp, "client")
+            self.client_crt, self.client_key = harness.client_cert(tmp, "client")
             with open(self.client_crt) as f:
                 env["PLUGIN_CLIENT_CERT"] = f.read()
         env.update(extra_env or {})
@@ -273,6 +258,34 @@ class ProcessTest(harness.ProviderTestCase):
         self.assertIn("plugin", r.stderr)
         self.assertIn("not meant", r.stderr)
 
+    def run_with(self, env_extra, args=()):
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("TF_", "PLUGIN_"))}
+        env.update({"TF_PLUGIN_MAGIC_COOKIE": COOKIE, "PLUGIN_PROTOCOL_VERSIONS": "5,6",
+                    "PLUGIN_UNIX_SOCKET_DIR": self.tmp, "TF_LOG_PROVIDER": "ERROR"})
+        env.update(env_extra)
+        return subprocess.run([harness.provider_binary()] + list(args), env=env,
+                              capture_output=True, text=True, timeout=30)
+
+    def test_bad_client_certificate_is_refused(self):
+        # The server key is made before main (a constructor's thread); a PLUGIN_CLIENT_CERT that
+        # is not a certificate still ends the process with a message, no handshake, no socket.
+        for bad in ("not a certificate",
+                    "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"):
+            r = self.run_with({"PLUGIN_CLIENT_CERT": bad})
+            self.assertEqual(r.returncode, 1, r.stderr)
+            self.assertEqual(r.stdout, "")
+            self.assertIn("PLUGIN_CLIENT_CERT is not a PEM certificate", r.stderr)
+            self.assertEqual(os.listdir(self.tmp), [])
+
+    def test_version_with_terraform_environment(self):
+        # --version under the launch environment (the certificate thread runs) prints the
+        # version and exits cleanly.
+        with open(harness.client_cert(self.tmp, "client")[0]) as f:
+            pem = f.read()
+        r = self.run_with({"PLUGIN_CLIENT_CERT": pem}, ["--version"])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertTrue(r.stdout.startswith("terraform-provider-unicron "), r.stdout)
+
     def test_handshake_line(self):
         p = self.start()
         self.assertEqual(p.fields[:3], ["1", "6", "unix"])
@@ -301,7 +314,7 @@ class ProcessTest(harness.ProviderTestCase):
             refused = True
         self.assertTrue(refused, "a client without a certificate was served")
         # A certificate that is not PLUGIN_CLIENT_CERT is refused too.
-        other_crt, other_key = make_cert(self.tmp, "other")
+        other_crt, other_key = harness.client_cert(self.tmp, "other")
         p.client_crt, p.client_key = other_crt, other_key
         refused = False
         try:

@@ -8,6 +8,7 @@
 #include "aws_sigv4.h"
 
 #include <openssl/core_names.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/params.h>
@@ -118,17 +119,16 @@ static uc_status hmac(EVP_MAC_CTX *c, const void *key, size_t keylen, const char
 }
 
 /* Signing keys derived lately: four HMACs per signature saved. A key is as good as the secret
- * for its day, region and service, and the entry holds a copy of the secret to match on; both
- * stay in this process's memory (where the credentials cache holds the secret anyway), are
- * cleansed when the slot is reused, and are never logged. */
+ * for its day, region and service; it stays in this process's memory, is cleansed when its slot
+ * is reused and is never logged. An entry is matched on the SHA-256 of the secret, so the cache
+ * holds no copy of any secret. */
 #define SIGNING_KEY_SLOTS 8
-#define SIGNING_KEY_SECRET_MAX 128
 #define SIGNING_KEY_SCOPE_MAX 96
 
 struct signing_key {
     bool used;
     char scope[SIGNING_KEY_SCOPE_MAX]; /* day/region/service */
-    char secret[SIGNING_KEY_SECRET_MAX];
+    unsigned char secret_id[32];       /* SHA-256 of the secret */
     unsigned char key[32];
 };
 
@@ -137,22 +137,27 @@ static struct signing_key keys[SIGNING_KEY_SLOTS];
 static size_t keys_next;
 
 /* The cache's scope text for these inputs; false when it does not fit (then not cached). */
-static bool key_scope(const char *secret, const char *amz_date, const char *region,
-                      const char *service, char out[SIGNING_KEY_SCOPE_MAX])
+static bool key_scope(const char *amz_date, const char *region, const char *service,
+                      char out[SIGNING_KEY_SCOPE_MAX])
 {
-    if (strlen(secret) >= SIGNING_KEY_SECRET_MAX)
-        return false;
     int n = snprintf(out, SIGNING_KEY_SCOPE_MAX, "%.8s/%s/%s", amz_date, region, service);
     return n > 0 && n < SIGNING_KEY_SCOPE_MAX;
 }
 
-static bool key_lookup(const char *scope, const char *secret, unsigned char out[32])
+/* The SHA-256 of secret into id; false when it cannot be computed (then nothing is cached). */
+static bool secret_id(const char *secret, unsigned char id[32])
+{
+    unsigned int n = 0;
+    return EVP_Digest(secret, strlen(secret), id, &n, sha256(), NULL) && n == 32;
+}
+
+static bool key_lookup(const char *scope, const unsigned char id[32], unsigned char out[32])
 {
     bool hit = false;
     pthread_mutex_lock(&keys_mu);
     for (size_t i = 0; i < SIGNING_KEY_SLOTS && !hit; i++) {
         const struct signing_key *k = &keys[i];
-        if (k->used && strcmp(k->scope, scope) == 0 && strcmp(k->secret, secret) == 0) {
+        if (k->used && strcmp(k->scope, scope) == 0 && CRYPTO_memcmp(k->secret_id, id, 32) == 0) {
             memcpy(out, k->key, 32);
             hit = true;
         }
@@ -161,14 +166,14 @@ static bool key_lookup(const char *scope, const char *secret, unsigned char out[
     return hit;
 }
 
-static void key_store(const char *scope, const char *secret, const unsigned char key[32])
+static void key_store(const char *scope, const unsigned char id[32], const unsigned char key[32])
 {
     pthread_mutex_lock(&keys_mu);
     struct signing_key *k = &keys[keys_next];
     keys_next = (keys_next + 1) % SIGNING_KEY_SLOTS;
     OPENSSL_cleanse(k, sizeof(*k));
     snprintf(k->scope, sizeof(k->scope), "%s", scope);
-    snprintf(k->secret, sizeof(k->secret), "%s", secret);
+    memcpy(k->secret_id, id, 32);
     memcpy(k->key, key, 32);
     k->used = true;
     pthread_mutex_unlock(&keys_mu);
@@ -543,9 +548,10 @@ static uc_status sign_core(const struct aws_sigv4_params *p, const char *amz_dat
         goto out;
     mc = hmac_ctx_new();
     char kscope[SIGNING_KEY_SCOPE_MAX];
-    bool cacheable = key_scope(p->creds.secret_access_key, amz_date, p->region, p->service,
-                               kscope);
-    if (!cacheable || !key_lookup(kscope, p->creds.secret_access_key, k4)) {
+    unsigned char sid[32];
+    bool cacheable = key_scope(amz_date, p->region, p->service, kscope) &&
+                     secret_id(p->creds.secret_access_key, sid);
+    if (!cacheable || !key_lookup(kscope, sid, k4)) {
         uc_buf_puts(&secret, "AWS4");
         uc_buf_puts(&secret, p->creds.secret_access_key);
         if ((st = secret.err) != UC_OK)
@@ -556,7 +562,7 @@ static uc_status sign_core(const struct aws_sigv4_params *p, const char *amz_dat
             (st = hmac(mc, k3, 32, "aws4_request", 12, k4)) != UC_OK)
             goto out;
         if (cacheable)
-            key_store(kscope, p->creds.secret_access_key, k4);
+            key_store(kscope, sid, k4);
     }
     if ((st = hmac(mc, k4, 32, sts->data, sts->len, sig)) != UC_OK)
         goto out;

@@ -12,15 +12,12 @@ Usage: python3 bench/cluster_bench.py [--clusters 10,50] [--latency-ms 20] [--pa
                                       [--repeats 1] [--bin PATH]
 Standard library only; needs `terraform` on PATH and the built provider. No network.
 """
-import argparse
 import os
 import sys
-import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "e2e"))
 import awsapi  # noqa: E402
-import harness  # noqa: E402
 import refresh_bench  # noqa: E402
 
 PRINCIPAL = "arn:aws:iam::%s:role/platform-admins" % awsapi.MGMT_ACCOUNT
@@ -102,26 +99,8 @@ def config(url, n):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--clusters", default="10,50")
-    ap.add_argument("--latency-ms", type=int, default=20)
-    ap.add_argument("--parallelism", type=int, default=10)
-    ap.add_argument("--create-parallelism", type=int, default=20)
-    ap.add_argument("--repeats", type=int, default=1)
-    ap.add_argument("--bin", default=os.environ.get("UNICRON_PROVIDER_BIN") or
-                    os.path.join(HERE, "..", "build", "terraform-provider-unicron"))
-    a = ap.parse_args()
-    binary = os.path.abspath(a.bin)
-    if not os.access(binary, os.X_OK):
-        raise SystemExit("provider not built: %s" % binary)
-    os.environ["UNICRON_PROVIDER_BIN"] = binary
-    print("cluster refresh bench: localaws --latency-ms %d, -parallelism=%d, %d CPUs, load %s; "
-          "binary %s" % (a.latency_ms, a.parallelism, os.cpu_count() or 0,
-                         " ".join("%.1f" % x for x in os.getloadavg()), binary), flush=True)
-    tmp = tempfile.mkdtemp(prefix="uc-cluster-bench-")
-    for n in (int(x) for x in a.clusters.split(",") if x.strip()):
-        refresh_bench.point(n, a, binary, tmp, config, "cluster (with its tenant and 3 add-ons)")
-
+    refresh_bench.run(__doc__, "cluster refresh bench", "clusters", "10,50", config,
+                      "cluster (with its tenant and 3 add-ons)")
 
 if __name__ == "__main__":
     main()

@@ -157,9 +157,11 @@ def point(n, a, binary, tmp, make_config=None, unit="tenant"):
             w.cleanup()
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--tenants", default="50,200,500")
+def run(doc, title, flag, default, make_config=None, unit="tenant"):
+    """The command line of a refresh benchmark: sizes from --<flag> (default), the options
+    below, then point() for each size."""
+    ap = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    ap.add_argument("--" + flag, default=default)
     ap.add_argument("--latency-ms", type=int, default=20)
     ap.add_argument("--parallelism", type=int, default=10)
     ap.add_argument("--create-parallelism", type=int, default=20)
@@ -171,13 +173,16 @@ def main():
     if not os.access(binary, os.X_OK):
         raise SystemExit("provider not built: %s" % binary)
     os.environ["UNICRON_PROVIDER_BIN"] = binary
-    print("refresh bench: localaws --latency-ms %d, -parallelism=%d, %d CPUs, load %s; "
-          "binary %s" % (a.latency_ms, a.parallelism, os.cpu_count() or 0,
-                         " ".join("%.1f" % x for x in os.getloadavg()), binary), flush=True)
+    print("%s: localaws --latency-ms %d, -parallelism=%d, %d CPUs, load %s; binary %s"
+          % (title, a.latency_ms, a.parallelism, os.cpu_count() or 0,
+             " ".join("%.1f" % x for x in os.getloadavg()), binary), flush=True)
     tmp = tempfile.mkdtemp(prefix="uc-refresh-bench-")
-    for n in (int(x) for x in a.tenants.split(",") if x.strip()):
-        point(n, a, binary, tmp)
+    for n in (int(x) for x in getattr(a, flag).split(",") if x.strip()):
+        point(n, a, binary, tmp, make_config, unit)
 
+
+def main():
+    run(__doc__, "refresh bench", "tenants", "50,200,500")
 
 if __name__ == "__main__":
     main()

@@ -403,6 +403,16 @@ class ReleaseTest(unittest.TestCase):
         self.assertNotEqual(arch["linux_arm64"]["hashes"], arch["linux_amd64"]["hashes"])
         self.assertEqual(read(os.path.join(base, arch["linux_arm64"]["url"]), "rb"),
                          read(self.arm64_zip, "rb"))
+        # Terraform computes the same h1: when it locks both platforms from the (packed) mirror,
+        # as docs/guides/getting-started.md tells users to.
+        main = ('terraform {\n  required_providers {\n    unicron = { source = "%s" }\n  }\n}\n'
+                % SOURCE)
+        w = self.workdir(self.fs_config(self.mirror), {"main.tf": main})
+        r = w.tf("providers", "lock", "-fs-mirror=" + self.mirror, "-platform=linux_amd64",
+                 "-platform=linux_arm64", "-no-color")
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertEqual(lock_hashes(w.path),
+                         set(arch["linux_amd64"]["hashes"] + arch["linux_arm64"]["hashes"]))
 
     def test_arm64_is_aarch64_needing_only_glibc(self):
         binary = self.arm64_bin()

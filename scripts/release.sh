@@ -97,11 +97,12 @@ curl_fetch_source() {
   CURL_SRC=$fetch/curl
 }
 
-# curl_build BUILD_DIR PREFIX [DESTDIR [CONFIGURE_ARGS...]]: configures, builds and installs the
-# library and headers of $CURL_SRC; CC and PKG_CONFIG_* from the environment (cross builds).
+# curl_build BUILD_DIR PREFIX DESTDIR [CONFIGURE_ARGS...]: configures, builds and installs the
+# library, headers and libcurl.pc of $CURL_SRC under DESTDIR (may be empty) + PREFIX; CC and
+# PKG_CONFIG_* from the environment (the linux_arm64 cross build sets them).
 curl_build() {
-  local cbuild=$1 prefix=$2 destdir=${3:-}
-  shift 3 || shift $#
+  local cbuild=$1 prefix=$2 destdir=$3
+  shift 3
   rm -rf "$cbuild"
   mkdir -p "$cbuild"
   (cd "$cbuild" && nice "$CURL_SRC/configure" --prefix="$prefix" "$@" \
@@ -125,7 +126,7 @@ CURL_PREFIX=$WORK/curl-$curl_version
 if [ ! -f "$CURL_PREFIX/lib/libcurl.a" ]; then
   curl_fetch_source
   log "building static libcurl from $CURL_SRC"
-  curl_build "$WORK/curl-build" "$CURL_PREFIX"
+  curl_build "$WORK/curl-build" "$CURL_PREFIX" ""
 fi
 
 # --- 3. the provider: fresh Release build, static ---------------------------------------------

@@ -1,4 +1,4 @@
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034,SC2154 # sourced: globals are shared with release.sh
 # release_arm64.sh - sourced by scripts/release.sh: the linux_arm64 build. Debian's cross compiler
 # (gcc-aarch64-linux-gnu) links against an arm64 Debian root that this file makes from Debian's
 # arm64 -dev packages with a private apt state (apt-get download + dpkg-deb -x), so the build
@@ -53,8 +53,9 @@ arm64_root() {
               -o "Dir::State::status=$apt/status" -o "Dir::Cache=$apt/cache"
               -o APT::Get::List-Cleanup=0 -o APT::Install-Recommends=0 -o Debug::NoLocking=1)
   if ! apt-get "${opts[@]}" update -qq >"$apt/update.log" 2>&1; then
-    [ -f "$ARM64_ROOT.stamp" ] ||
+    if [ ! -f "$ARM64_ROOT.stamp" ] || [ ! -d "$ARM64_ROOT" ]; then
       die "apt-get update of the arm64 package lists failed (network?): $apt/update.log"
+    fi
     log "linux_arm64: apt-get update failed, reusing the arm64 root of the last run"
     return 0
   fi
@@ -140,7 +141,7 @@ arm64_release() {
   got=$("$(arm64_qemu)" -L "$root" "$bin" --version) ||
     die "the arm64 binary does not run under $(arm64_qemu)"
   [ "$got" = "$NAME $VERSION" ] || die "arm64 --version printed '$got', expected '$NAME $VERSION'"
-  log "linux_arm64 binary: $(stat -c %s "$bin") bytes; NEEDED: $(echo $needed);" \
+  log "linux_arm64 binary: $(stat -c %s "$bin") bytes; NEEDED: ${needed//$'\n'/ };" \
     "needs glibc >= ${floor#GLIBC_}"
 
   # Licences: the Debian copyright file of the package each linked archive came from (the

@@ -5,8 +5,11 @@
 #   bench/run.sh refresh [OPTS]     refresh scaling (bench/refresh_bench.py): N = 50,200,500 tenants
 #                                   against localaws --latency-ms 20, -parallelism=10: wall time,
 #                                   AWS calls per tenant, ratio to the latency bound, peak RSS
+#   bench/run.sh clusters [OPTS]    cluster refresh (bench/cluster_bench.py): N = 10,50 clusters with
+#                                   two node groups and three add-ons each (one of each kind), same
+#                                   figures per cluster
 #   bench/run.sh drift [OPTS]       the drift runner over 200 tenants (bench/drift_bench.py)
-#   bench/run.sh all [BIN]          plugin host and refresh scaling
+#   bench/run.sh all [BIN]          plugin host, tenant refresh scaling and cluster refresh
 # BIN defaults to build/terraform-provider-unicron.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
@@ -14,6 +17,10 @@ case "${1:-}" in
 refresh)
     shift
     exec python3 "$here/refresh_bench.py" "$@"
+    ;;
+clusters)
+    shift
+    exec python3 "$here/cluster_bench.py" "$@"
     ;;
 drift)
     shift
@@ -23,10 +30,12 @@ all)
     shift
     if [ $# -gt 0 ]; then
         python3 "$here/host_bench.py" --bin "$1"
-        exec python3 "$here/refresh_bench.py" --bin "$1"
+        python3 "$here/refresh_bench.py" --bin "$1"
+        exec python3 "$here/cluster_bench.py" --bin "$1"
     fi
     python3 "$here/host_bench.py"
-    exec python3 "$here/refresh_bench.py"
+    python3 "$here/refresh_bench.py"
+    exec python3 "$here/cluster_bench.py"
     ;;
 esac
 if [ $# -gt 0 ]; then

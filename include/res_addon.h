@@ -67,6 +67,9 @@ bool res_addon_argocd_apply(struct res_addon_op *op, const struct res_addon_spec
                             struct res_addon_obs *obs);
 bool res_addon_argocd_read(struct res_addon_op *op, struct res_addon_obs *obs);
 bool res_addon_argocd_delete(struct res_addon_op *op);
+/* Drops this process's shared answer to "where does the cluster's Argo CD run" (the argocd
+ * components' refresh shares it); the capability kind calls it around its writes. */
+void res_addon_argocd_forget(const struct res_addon_op *op);
 
 /* ---- shared helpers (addon.c) ------------------------------------------------------------ */
 

@@ -16,6 +16,7 @@
 
 #include "aws_client.h"
 #include "aws_k8s.h"
+#include "res_keyed_read.h"
 
 /* One cluster as DescribeCluster answered. */
 struct res_eks_cluster {
@@ -37,11 +38,14 @@ bool res_eks_parse_cluster_id(const char *id, char *account, size_t account_len,
 int res_eks_minor(const char *version);
 
 /* Session into the account (the access role counts as settled: a cluster exists there) and
- * DescribeCluster. A missing cluster is an error for which aws_error_is_not_found(err) holds.
- * out is filled on UC_OK only and must be released. */
-uc_status res_eks_cluster_open(struct aws_client *c, const char *cluster_id,
-                               const struct aws_call_opts *o, struct res_eks_cluster *out,
-                               struct aws_error *err);
+ * DescribeCluster. With shared (a read path: refresh), the answer is the one this process's
+ * other reads of cluster_id got (res_keyed_read.h; writes to the cluster invalidate it); NULL
+ * makes the exact call (write paths, which look at the status). A missing cluster is an error
+ * for which aws_error_is_not_found(err) holds. out is filled on UC_OK only and must be
+ * released. */
+uc_status res_eks_cluster_open(struct aws_client *c, struct res_keyed_read *shared,
+                               const char *cluster_id, const struct aws_call_opts *o,
+                               struct res_eks_cluster *out, struct aws_error *err);
 
 /* Frees what cl holds (cl itself is the caller's). Accepts NULL and a zeroed struct. */
 void res_eks_cluster_release(struct res_eks_cluster *cl);

@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "aws_client.h"
+#include "res_keyed_read.h"
 #include "tf_diag.h"
 #include "tf_path.h"
 
@@ -77,16 +78,18 @@ struct res_eks_version_status {
 };
 
 /* DescribeClusterVersions for 1.<minor> (includeAll, so an unsupported version is listed too)
- * with session s. UC_OK with out->listed false when EKS does not name it. */
-uc_status res_eks_describe_version(struct aws_session *s, const char *version,
-                                   const struct aws_call_opts *o,
+ * with session s; with shared (res_keyed_read.h, may be NULL) one answer per version serves
+ * this process's clusters. UC_OK with out->listed false when EKS does not name it. */
+uc_status res_eks_describe_version(struct aws_session *s, struct res_keyed_read *shared,
+                                   const char *version, const struct aws_call_opts *o,
                                    struct res_eks_version_status *out, struct aws_error *err);
 
 /* The apply / refresh check: EKS's answer (st UC_OK) decides; when the call failed the table does
  * and a warning says so. creating: an unlisted or unsupported version is an error (EKS would
  * refuse it); on refresh (creating false) it is a warning only. Returns false when an error was
  * added. */
-bool res_eks_version_check_live(struct aws_session *s, const char *version, bool creating,
+bool res_eks_version_check_live(struct aws_session *s, struct res_keyed_read *shared,
+                                const char *version, bool creating,
                                 const struct aws_call_opts *o, const struct tf_path *path,
                                 struct tf_diags *d);
 

@@ -22,6 +22,7 @@
 
 /* The account the credentials belong to, looked up once (res_provider_check_account). */
 struct res_account_cache;
+struct res_keyed_read;
 
 struct res_account_guard {
     pthread_mutex_t mu;
@@ -51,6 +52,12 @@ struct res_provider {
     struct res_account_guard *guard; /* mutable (with accounts): owned, arena memory */
     struct res_account_cache *accounts; /* reads shared by this process (res_account_cache.h):
                                            owned, thread-safe */
+    struct res_keyed_read *eks_clusters;   /* DescribeCluster by "<account>/<name>", for the
+                                              add-on reads (res_keyed_read.h): owned */
+    struct res_keyed_read *eks_catalogue;  /* AWS's catalogue, which no write of ours changes:
+                                              DescribeAddonVersions by "<add-on>@<version>",
+                                              DescribeClusterVersions by "versions@<version>":
+                                              owned */
 };
 
 /* Default tags of a configured provider; NULL p (validate-only calls) gives NULL. Borrowed. */

@@ -441,7 +441,10 @@ static bool op_open(struct res_addon_op *op, struct res_ctx *ctx, const struct t
         return false;
     }
     struct aws_error err;
-    if (res_eks_cluster_open(ctx->provider->client, cluster_id, &op->o, &op->cl, &err) != UC_OK) {
+    /* a refresh shares DescribeCluster with the cluster's other add-ons; writes read it exact */
+    struct res_keyed_read *shared = what == NULL ? ctx->provider->eks_clusters : NULL;
+    if (res_eks_cluster_open(ctx->provider->client, shared, cluster_id, &op->o, &op->cl, &err) !=
+        UC_OK) {
         if (aws_error_is_not_found(&err) && (what == NULL || strcmp(what, "delete") == 0)) {
             *gone = true;
             return false;
@@ -519,8 +522,12 @@ static bool kind_apply(struct res_addon_op *op, const struct res_addon_spec *wan
     switch (op->comp->kind) {
     case RES_KIND_EKS:
         return res_addon_eks_apply(op, want, prior, obs);
-    case RES_KIND_CAPABILITY:
-        return res_addon_cap_apply(op, want, prior, obs);
+    case RES_KIND_CAPABILITY: {
+        res_addon_argocd_forget(op);
+        bool ok = res_addon_cap_apply(op, want, prior, obs);
+        res_addon_argocd_forget(op);
+        return ok;
+    }
     case RES_KIND_ARGOCD:
         return res_addon_argocd_apply(op, want, obs);
     }
@@ -642,7 +649,9 @@ static bool addon_delete(struct res_ctx *ctx, const struct tf_value *prior)
         ok = res_addon_eks_delete(&op, tf_value_get_bool(tf_value_attr(prior, "preserve"), false));
         break;
     case RES_KIND_CAPABILITY:
+        res_addon_argocd_forget(&op);
         ok = res_addon_cap_delete(&op);
+        res_addon_argocd_forget(&op);
         break;
     case RES_KIND_ARGOCD:
         ok = res_addon_argocd_delete(&op);

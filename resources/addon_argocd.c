@@ -13,6 +13,7 @@
 #include "aws_eks.h"
 #include "aws_waiter.h"
 #include "res_addon.h"
+#include "res_keyed_read.h"
 #include "res_paging.h"
 #include "res_provider.h"
 #include "uc_buf.h"
@@ -386,15 +387,53 @@ done:
     return ok;
 }
 
+/* The key of the cluster's Argo CD capability in the process's shared reads. */
+static const char *argocd_key(const struct res_addon_op *op)
+{
+    return uc_arena_printf(op->ctx->arena, "%s/%s#argocd", op->cl.account_id, op->cl.name);
+}
+
+void res_addon_argocd_forget(const struct res_addon_op *op)
+{
+    res_keyed_read_invalidate(op->ctx->provider->eks_clusters, argocd_key(op));
+}
+
+/* argocd_namespace as {"ns", "status", "found"} (res_shared_read_load_fn). */
+static uc_status load_argocd(void *ctx, json_t **out, struct aws_error *err)
+{
+    char ns[64] = "", status[32] = "";
+    bool found = false;
+    uc_status st = argocd_namespace(ctx, ns, sizeof ns, &found, status, sizeof status, err);
+    if (st != UC_OK)
+        return st;
+    *out = json_pack("{s:s, s:s, s:b}", "ns", ns, "status", status, "found", found);
+    return *out != NULL ? UC_OK
+                        : aws_error_set(err, UC_NOMEM, "eks", "ListCapabilities", "no memory");
+}
+
 /* The Application's namespace for read and delete: the capability's, else the default.
- * *active (may be NULL) says whether an ACTIVE Argo CD capability runs the controller. */
-static void app_namespace(struct res_addon_op *op, char *ns, size_t n, bool *ok, bool *active)
+ * *active (may be NULL) says whether an ACTIVE Argo CD capability runs the controller. shared:
+ * a refresh, whose components of one cluster share one lookup of the capability (the
+ * capability's own writes drop it: res_addon_argocd_forget). */
+static void app_namespace(struct res_addon_op *op, char *ns, size_t n, bool *ok, bool *active,
+                          bool shared)
 {
     struct aws_error err;
-    char status[32];
+    char status[32] = "";
     bool found = false;
+    json_t *v = NULL;
     *ok = true;
-    if (argocd_namespace(op, ns, n, &found, status, sizeof status, &err) != UC_OK) {
+    uc_status st = shared ? res_keyed_read_get(op->ctx->provider->eks_clusters, argocd_key(op),
+                                               load_argocd, op, &op->o, &v, &err)
+                          : UC_NOTFOUND;
+    if (st == UC_OK) {
+        snprintf(ns, n, "%s", res_addon_jstr(v, "ns"));
+        found = json_is_true(json_object_get(v, "found"));
+        json_decref(v);
+    } else if (st == UC_NOTFOUND) {
+        st = argocd_namespace(op, ns, n, &found, status, sizeof status, &err);
+    }
+    if (st != UC_OK) {
         res_addon_diag(op, NULL, &err);
         *ok = false;
     }
@@ -409,7 +448,7 @@ bool res_addon_argocd_read(struct res_addon_op *op, struct res_addon_obs *obs)
     struct aws_error err;
     char ns[64] = "";
     bool ok;
-    app_namespace(op, ns, sizeof ns, &ok, NULL);
+    app_namespace(op, ns, sizeof ns, &ok, NULL, true);
     if (!ok)
         return false;
     struct aws_k8s *k = res_eks_k8s(&op->cl, &err);
@@ -439,7 +478,7 @@ bool res_addon_argocd_delete(struct res_addon_op *op)
     struct aws_error err;
     char ns[64] = "";
     bool ok, active = false;
-    app_namespace(op, ns, sizeof ns, &ok, &active);
+    app_namespace(op, ns, sizeof ns, &ok, &active, false);
     if (!ok)
         return false;
     struct aws_k8s *k = res_eks_k8s(&op->cl, &err);

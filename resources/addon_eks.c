@@ -10,26 +10,42 @@
 #include "aws_eks.h"
 #include "aws_waiter.h"
 #include "res_addon.h"
+#include "res_keyed_read.h"
 #include "res_provider.h"
 #include "uc_buf.h"
 
 /* --- versions ----------------------------------------------------------------------------- */
 
+/* DescribeAddonVersions of the add-on for the cluster's Kubernetes version
+ * (res_shared_read_load_fn; also the exact call). */
+static uc_status describe_versions(void *ctx, json_t **out, struct aws_error *err)
+{
+    struct res_addon_op *op = ctx;
+    json_t *q = json_pack("{s:s, s:s}", "addonName", op->comp->eks_addon_name, "kubernetesVersion",
+                          op->cl.version);
+    if (q == NULL)
+        return aws_error_set(err, UC_NOMEM, "eks", "DescribeAddonVersions", "no memory");
+    uc_status st = aws_rest_call(op->cl.session, AWS_SVC_EKS, &AWS_EKS_DESCRIBE_ADDON_VERSIONS,
+                                 NULL, 0, q, NULL, &op->o, out, err);
+    json_decref(q);
+    return st;
+}
+
 /* The versions compatible with the cluster's Kubernetes version (array of strings, newest
- * first as AWS lists them) and its default. */
+ * first as AWS lists them) and its default. AWS's catalogue, the same for every cluster of
+ * that version: one answer serves the add-ons of one provider process. */
 static bool addon_versions(struct res_addon_op *op, json_t **compatible, const char **dflt)
 {
     struct aws_error err;
-    json_t *q = json_pack("{s:s, s:s}", "addonName", op->comp->eks_addon_name, "kubernetesVersion",
-                          op->cl.version);
     json_t *resp = NULL;
     *compatible = NULL;
     *dflt = NULL;
-    uc_status st =
-        q == NULL ? aws_error_set(&err, UC_NOMEM, "eks", "DescribeAddonVersions", "no memory")
-                  : aws_rest_call(op->cl.session, AWS_SVC_EKS, &AWS_EKS_DESCRIBE_ADDON_VERSIONS,
-                                  NULL, 0, q, NULL, &op->o, &resp, &err);
-    json_decref(q);
+    const char *key =
+        uc_arena_printf(op->ctx->arena, "%s@%s", op->comp->eks_addon_name, op->cl.version);
+    uc_status st = res_keyed_read_get(op->ctx->provider->eks_catalogue, key, describe_versions,
+                                      op, &op->o, &resp, &err);
+    if (st == UC_NOTFOUND)
+        st = describe_versions(op, &resp, &err);
     if (st != UC_OK) {
         res_addon_diag(op, "version", &err);
         return false;

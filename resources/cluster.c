@@ -15,6 +15,7 @@
 #include "res_cluster.h"
 #include "res_eks_versions.h"
 #include "res_iam_role.h"
+#include "res_keyed_read.h"
 #include "res_org_account.h"
 #include "res_provider.h"
 #include "res_registry.h"
@@ -1007,7 +1008,8 @@ static struct tf_value *read_cluster(struct res_ctx *ctx, const struct res_clust
     const char *version = tf_value_str(tf_value_attr(v, "kubernetes_version"));
     if (version != NULL) {
         struct tf_path p = tf_path_attr(NULL, "kubernetes_version");
-        res_eks_version_check_live(op->s, version, false, &op->opts, &p, ctx->diags);
+        res_eks_version_check_live(op->s, op->provider->eks_catalogue, version, false, &op->opts,
+                                   &p, ctx->diags);
     }
 
     /* node groups: the state's (by eks_name), or on import every one EKS has */
@@ -1530,7 +1532,7 @@ static struct tf_value *cluster_create(struct res_ctx *ctx, const struct tf_valu
     const char *version = tf_value_str(tf_value_attr(planned, "kubernetes_version"));
     struct tf_path vpath = tf_path_attr(NULL, "kubernetes_version");
     if (version != NULL &&
-        !res_eks_version_check_live(op.s, version, true, &op.opts, &vpath, ctx->diags))
+        !res_eks_version_check_live(op.s, NULL, version, true, &op.opts, &vpath, ctx->diags))
         return NULL; /* nothing created */
     tags = planned_tags(planned);
     json_t *rtags = cluster_tags(planned);
@@ -1657,7 +1659,8 @@ static struct tf_value *cluster_update(struct res_ctx *ctx, const struct tf_valu
     struct tf_path vpath = tf_path_attr(NULL, "kubernetes_version");
     bool upgrade = old_v && new_v && res_parse_k8s_version(old_v, &from) &&
                    res_parse_k8s_version(new_v, &to) && to > from;
-    if (upgrade && !res_eks_version_check_live(op.s, new_v, true, &op.opts, &vpath, ctx->diags))
+    if (upgrade &&
+        !res_eks_version_check_live(op.s, NULL, new_v, true, &op.opts, &vpath, ctx->diags))
         return NULL;
     tags = planned_tags(planned);
     const char *arn = tf_value_str(tf_value_attr(prior, "arn"));
@@ -2013,6 +2016,47 @@ static struct tf_value *cluster_import(struct res_ctx *ctx, const char *id)
     return r;
 }
 
+/* --- the add-on reads' shared DescribeCluster ---------------------------------------------- */
+
+/* The add-on reads of one process share the cluster's DescribeCluster answer
+ * (res_eks_cluster_open); every write to the cluster drops it before and after it runs. */
+static void forget_shared(struct res_ctx *ctx, const struct tf_value *obj)
+{
+    const char *account = tf_value_str(tf_value_attr(obj, "account_id"));
+    const char *name = tf_value_str(tf_value_attr(obj, "name"));
+    if (ctx->provider == NULL || account == NULL || name == NULL)
+        return;
+    res_keyed_read_invalidate(ctx->provider->eks_clusters,
+                              uc_arena_printf(ctx->arena, "%s/%s", account, name));
+}
+
+static struct tf_value *create_shared(struct res_ctx *ctx, const struct tf_value *planned,
+                                      const struct tf_value *config)
+{
+    forget_shared(ctx, planned);
+    struct tf_value *r = cluster_create(ctx, planned, config);
+    forget_shared(ctx, planned);
+    return r;
+}
+
+static struct tf_value *update_shared(struct res_ctx *ctx, const struct tf_value *prior,
+                                      const struct tf_value *planned,
+                                      const struct tf_value *config)
+{
+    forget_shared(ctx, prior);
+    struct tf_value *r = cluster_update(ctx, prior, planned, config);
+    forget_shared(ctx, prior);
+    return r;
+}
+
+static bool delete_shared(struct res_ctx *ctx, const struct tf_value *prior)
+{
+    forget_shared(ctx, prior);
+    bool ok = cluster_delete(ctx, prior);
+    forget_shared(ctx, prior);
+    return ok;
+}
+
 /* --- resource ------------------------------------------------------------------------------- */
 
 const struct res_resource res_cluster = {
@@ -2020,9 +2064,9 @@ const struct res_resource res_cluster = {
     .schema = &cluster_schema,
     .plan_hooks = &cluster_hooks,
     .validate = cluster_validate,
-    .create = cluster_create,
-    .update = cluster_update,
-    .delete = cluster_delete,
+    .create = create_shared,
+    .update = update_shared,
+    .delete = delete_shared,
     .read = cluster_read,
     .import = cluster_import,
 };

@@ -59,9 +59,24 @@ static void copy_str(char *dst, size_t n, const json_t *v)
     snprintf(dst, n, "%s", s != NULL ? s : "");
 }
 
-uc_status res_eks_cluster_open(struct aws_client *c, const char *cluster_id,
-                               const struct aws_call_opts *o, struct res_eks_cluster *out,
-                               struct aws_error *err)
+struct describe_ctx {
+    struct aws_session *s;
+    const char *name;
+    const struct aws_call_opts *o;
+};
+
+/* DescribeCluster's answer (res_shared_read_load_fn; also the exact call). */
+static uc_status describe_cluster(void *ctx, json_t **out, struct aws_error *err)
+{
+    const struct describe_ctx *dc = ctx;
+    const char *labels[] = {dc->name};
+    return aws_rest_call(dc->s, AWS_SVC_EKS, &AWS_EKS_DESCRIBE_CLUSTER, labels, 1, NULL, NULL,
+                         dc->o, out, err);
+}
+
+uc_status res_eks_cluster_open(struct aws_client *c, struct res_keyed_read *shared,
+                               const char *cluster_id, const struct aws_call_opts *o,
+                               struct res_eks_cluster *out, struct aws_error *err)
 {
     struct res_eks_cluster cl;
     memset(&cl, 0, sizeof cl);
@@ -76,9 +91,12 @@ uc_status res_eks_cluster_open(struct aws_client *c, const char *cluster_id,
     if (cl.session == NULL)
         return err != NULL && err->status != UC_OK ? err->status : UC_REMOTE;
     json_t *resp = NULL;
-    const char *labels[] = {cl.name};
-    uc_status st = aws_rest_call(cl.session, AWS_SVC_EKS, &AWS_EKS_DESCRIBE_CLUSTER, labels, 1,
-                                 NULL, NULL, o, &resp, err);
+    struct describe_ctx dc = {.s = cl.session, .name = cl.name, .o = o};
+    /* shared: the key is the cluster id as given, so "<account>/<name>" spellings that differ
+       only share nothing (never a wrong answer) */
+    uc_status st = res_keyed_read_get(shared, cluster_id, describe_cluster, &dc, o, &resp, err);
+    if (st == UC_NOTFOUND)
+        st = describe_cluster(&dc, &resp, err);
     if (st != UC_OK)
         return st;
     const json_t *cj = json_object_get(resp, "cluster");

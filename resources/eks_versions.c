@@ -274,19 +274,38 @@ static int64_t epoch_days(const json_t *v)
     return json_is_number(v) ? (int64_t)(json_number_value(v) / 86400.0) : 0;
 }
 
-uc_status res_eks_describe_version(struct aws_session *s, const char *version,
-                                   const struct aws_call_opts *o,
+struct versions_ctx {
+    struct aws_session *s;
+    const char *version;
+    const struct aws_call_opts *o;
+};
+
+/* DescribeClusterVersions' answer (res_shared_read_load_fn; also the exact call). */
+static uc_status describe_versions(void *ctx, json_t **out, struct aws_error *err)
+{
+    const struct versions_ctx *vc = ctx;
+    json_t *q = json_pack("{s:s,s:b,s:[s]}", "clusterType", "eks", "includeAll", 1,
+                          "clusterVersions", vc->version ? vc->version : "");
+    if (q == NULL)
+        return aws_error_set(err, UC_NOMEM, "eks", "DescribeClusterVersions", "no memory");
+    uc_status st = aws_rest_call(vc->s, AWS_SVC_EKS, &AWS_EKS_DESCRIBE_CLUSTER_VERSIONS, NULL, 0,
+                                 q, NULL, vc->o, out, err);
+    json_decref(q);
+    return st;
+}
+
+uc_status res_eks_describe_version(struct aws_session *s, struct res_keyed_read *shared,
+                                   const char *version, const struct aws_call_opts *o,
                                    struct res_eks_version_status *out, struct aws_error *err)
 {
     memset(out, 0, sizeof *out);
-    json_t *q = json_pack("{s:s,s:b,s:[s]}", "clusterType", "eks", "includeAll", 1,
-                          "clusterVersions", version ? version : "");
+    struct versions_ctx vc = {.s = s, .version = version, .o = o};
+    char key[64];
+    snprintf(key, sizeof key, "versions@%s", version ? version : "");
     json_t *res = NULL;
-    if (q == NULL)
-        return aws_error_set(err, UC_NOMEM, "eks", "DescribeClusterVersions", "no memory");
-    uc_status st = aws_rest_call(s, AWS_SVC_EKS, &AWS_EKS_DESCRIBE_CLUSTER_VERSIONS, NULL, 0, q,
-                                 NULL, o, &res, err);
-    json_decref(q);
+    uc_status st = res_keyed_read_get(shared, key, describe_versions, &vc, o, &res, err);
+    if (st == UC_NOTFOUND)
+        st = describe_versions(&vc, &res, err);
     if (st != UC_OK)
         return st;
     size_t i;
@@ -309,7 +328,8 @@ uc_status res_eks_describe_version(struct aws_session *s, const char *version,
     return UC_OK;
 }
 
-bool res_eks_version_check_live(struct aws_session *s, const char *version, bool creating,
+bool res_eks_version_check_live(struct aws_session *s, struct res_keyed_read *shared,
+                                const char *version, bool creating,
                                 const struct aws_call_opts *o, const struct tf_path *path,
                                 struct tf_diags *d)
 {
@@ -319,7 +339,7 @@ bool res_eks_version_check_live(struct aws_session *s, const char *version, bool
     aws_error_clear(&err);
     if (!res_parse_k8s_version(version, &minor))
         return res_eks_version_check_plan(version, path, d);
-    if (res_eks_describe_version(s, version, o, &vs, &err) != UC_OK) {
+    if (res_eks_describe_version(s, shared, version, o, &vs, &err) != UC_OK) {
         if (err.status == UC_CANCELED || err.status == UC_TIMEOUT)
             return true; /* the caller's next call reports the interruption */
         tf_diag_warning(d, path, "Kubernetes version not checked with EKS",

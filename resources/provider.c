@@ -10,6 +10,7 @@
 
 #include "res_provider.h"
 #include "res_account_cache.h"
+#include "res_keyed_read.h"
 #include "res_timeouts.h"
 #include "res_validate.h"
 
@@ -565,7 +566,12 @@ struct res_provider *res_provider_new(const struct tf_value *config, const char 
         goto fail;
     }
     p->accounts = res_account_cache_new();
-    if (p->accounts == NULL) {
+    p->eks_clusters = res_keyed_read_new(RES_ACCOUNT_CACHE_MAX_AGE_MS);
+    p->eks_catalogue = res_keyed_read_new(RES_ACCOUNT_CACHE_MAX_AGE_MS);
+    if (p->accounts == NULL || p->eks_clusters == NULL || p->eks_catalogue == NULL) {
+        res_keyed_read_free(p->eks_catalogue);
+        res_keyed_read_free(p->eks_clusters);
+        res_account_cache_free(p->accounts);
         aws_client_free(p->client);
         goto oom;
     }
@@ -584,6 +590,8 @@ void res_provider_free(struct res_provider *p)
         return;
     if (p->guard != NULL)
         pthread_mutex_destroy(&p->guard->mu);
+    res_keyed_read_free(p->eks_catalogue);
+    res_keyed_read_free(p->eks_clusters);
     res_account_cache_free(p->accounts);
     aws_client_free(p->client);
     /* The struct itself lives in its own arena. */

@@ -7,7 +7,7 @@ PACKAGES=(
   build-essential cmake pkg-config ca-certificates openssl python3 unzip zip
   libgrpc-dev libprotobuf-c-dev protobuf-c-compiler
   libssl-dev libcurl4-openssl-dev libjansson-dev libmsgpack-dev libexpat1-dev libcmocka-dev
-  python3-boto3 python3-yaml gnupg
+  python3-boto3 python3-yaml gnupg debian-archive-keyring
   clang libclang-rt-14-dev clang-format
   # scripts/release.sh's linux_arm64: the cross compiler, its C and C++ libraries, and qemu-user
   # to run the result. The arm64 -dev packages are not installed: release_arm64.sh extracts them

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds a release the way registry providers ship: from a clean copy of the tree, in a fresh
-# Release build with everything but glibc linked statically (CMake UNICRON_RELEASE_STATIC), into
+# Release build with everything but glibc linked statically (CMake UNICRON_RELEASE_STATIC) and
+# glibc linked from Debian 11 (2.31, scripts/glibc-sysroot.sh; the binary runs on 2.31+), into
 # dist/: the zip per platform, <name>_<version>_SHA256SUMS, <name>_<version>_manifest.json, a
 # detached signature of the SUMS file when UNICRON_GPG_KEY names a key, and a provider network
 # mirror (static JSON + the zip) under dist/mirror/. See docs/internals/release.md.
@@ -56,6 +57,39 @@ else
   (cd "$ROOT" && tar --exclude='./build*' --exclude=./dist --exclude=./.work -cf - .) |
     tar -xf - -C "$SRC"
 fi
+
+# --- 1b. glibc 2.31: compile and link against Debian 11's glibc, not the build machine's ------
+# scripts/glibc-sysroot.sh fetches libc6, libc6-dev and linux-libc-dev of bullseye into a cached
+# sysroot. Our code and curl are compiled against its headers; the link takes crt1/crti/crtn,
+# libc.so (+ libc_nonshared.a), libpthread, libdl, libm and ld-linux from it, while the static
+# archives (gRPC, absl, OpenSSL, ..., gcc 12's libstdc++ and libgcc) stay the build machine's.
+# Symbols glibc 2.31 lacks are link errors; provider/release/glibc_compat.c defines the few the
+# archives use. Third-party headers (/usr/include after the sysroot's) are the build machine's.
+# sysroot_flags DEB_ARCH TRIPLET: sets SYSROOT, SYSROOT_CFLAGS (compile) and SYSROOT_LDFLAGS.
+GLIBC_FLOOR=2.31
+sysroot_flags() {
+  local deb_arch=$1 triplet=$2
+  SYSROOT=$("$ROOT/scripts/glibc-sysroot.sh" "$deb_arch" "$WORK/glibc-$GLIBC_FLOOR-$deb_arch") ||
+    die "no glibc $GLIBC_FLOOR sysroot for $deb_arch"
+  SYSROOT_CFLAGS="--sysroot=$SYSROOT -idirafter /usr/include/$triplet -idirafter /usr/include"
+  # -B: crt1.o/crti.o/crtn.o; -L before gcc's own multiarch dir (/usr/lib/<triplet>, which it
+  # searches even with --sysroot); --sysroot also makes ld read libc.so's absolute paths in it.
+  SYSROOT_LDFLAGS="--sysroot=$SYSROOT -B$SYSROOT/usr/lib/$triplet/ -L$SYSROOT/usr/lib/$triplet"
+  SYSROOT_LDFLAGS+=" -L$SYSROOT/lib/$triplet -Wl,-rpath-link,$SYSROOT/lib/$triplet"
+}
+sysroot_flags amd64 x86_64-linux-gnu
+# no_host_libc_headers WHAT DIR: the compiler's dependency files under DIR name no header of the
+# build machine's libc6-dev or linux-libc-dev (all came from the sysroot), or the release stops.
+no_host_libc_headers() {
+  local what=$1 dir=$2 leaked
+  leaked=$(find "$dir" \( -name '*.d' -o -name '*.Plo' \) -print0 | xargs -0 -r cat |
+    tr ' \\' '\n\n' | sed -n 's/:$//; /^\/usr\/include\/.*\.h$/p' | xargs -r realpath -e |
+    sort -u | xargs -r dpkg -S 2>/dev/null | grep -E '^(libc6-dev|linux-libc-dev):' || true)
+  grep -rqsF --include='*.d' --include='*.Plo' "$SYSROOT/usr/include/stdio.h" "$dir" ||
+    die "no dependency file under $dir names the sysroot's headers: cannot check $what"
+  [ -z "$leaked" ] || die "$what was compiled with the build machine's libc headers:" \
+    "$(echo "$leaked" | head -5 | cut -d' ' -f2 | xargs) ..."
+}
 
 # --- 2. libcurl: a minimal static build (HTTP and HTTPS over OpenSSL, zlib) -------------------
 # Debian's libcurl.a needs krb5, LDAP, GnuTLS (through librtmp), libssh2, libpsl, nghttp2 ...
@@ -122,11 +156,19 @@ curl_build() {
   cp "$CURL_SRC/COPYING" "$destdir$prefix/COPYING"
 }
 
-CURL_PREFIX=$WORK/curl-$curl_version
+CURL_PREFIX=$WORK/curl-$curl_version-glibc$GLIBC_FLOOR
 if [ ! -f "$CURL_PREFIX/lib/libcurl.a" ]; then
   curl_fetch_source
   log "building static libcurl from $CURL_SRC"
-  curl_build "$WORK/curl-build" "$CURL_PREFIX" ""
+  # configure's link tests see the sysroot's libc and only the static OpenSSL and zlib the
+  # provider links (a shared libssl would pull in the build machine's libc).
+  curl_deps=$WORK/curl-deps
+  rm -rf "$curl_deps"
+  mkdir -p "$curl_deps"
+  for a in libssl.a libcrypto.a libz.a; do ln -s "/usr/lib/x86_64-linux-gnu/$a" "$curl_deps/"; done
+  curl_build "$WORK/curl-build" "$CURL_PREFIX" "" \
+    CPPFLAGS="$SYSROOT_CFLAGS" LDFLAGS="$SYSROOT_LDFLAGS -L$curl_deps"
+  no_host_libc_headers libcurl "$WORK/curl-build/lib"
 fi
 
 # --- 3. the provider: fresh Release build, static ---------------------------------------------
@@ -135,9 +177,11 @@ rm -rf "$BUILD"
 log "building $NAME $VERSION (Release, static)"
 cmake -S "$SRC" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DUNICRON_TESTS=OFF \
   -DUNICRON_RELEASE_STATIC=ON -DUNICRON_STATIC_GRPC=ON -DUNICRON_CURL_ROOT="$CURL_PREFIX" \
+  -DCMAKE_C_FLAGS="$SYSROOT_CFLAGS" -DCMAKE_EXE_LINKER_FLAGS="$SYSROOT_LDFLAGS" \
   >"$WORK/cmake.log" 2>&1 || die "cmake configure failed: $WORK/cmake.log"
 nice cmake --build "$BUILD" -j"$JOBS" --target $NAME >"$WORK/build.log" 2>&1 ||
   die "build failed: $WORK/build.log"
+no_host_libc_headers $NAME "$BUILD"
 
 # --- 4. check the binary: nothing needed outside glibc, prints its version --------------------
 BIN=$BUILD/$NAME
@@ -150,10 +194,15 @@ for lib in $needed; do
   esac
 done
 glibc_floor=$(objdump -T "$BIN" | grep -o 'GLIBC_[0-9][0-9.]*' | sort -u -V | tail -1)
+glibc_floor=${glibc_floor#GLIBC_}
+newest=$(printf '%s\n' "$GLIBC_FLOOR" "$glibc_floor" | sort -V | tail -1)
+[ "$newest" = "$GLIBC_FLOOR" ] ||
+  die "$NAME needs glibc $glibc_floor, above the floor $GLIBC_FLOOR:" \
+    "$(objdump -T "$BIN" | grep -F "GLIBC_$glibc_floor" | awk '{print $NF}' | xargs)"
 got=$("$BIN" --version)
 [ "$got" = "$NAME $VERSION" ] || die "--version printed '$got', expected '$NAME $VERSION'"
 log "binary: $(stat -c %s "$BIN") bytes; NEEDED: $(echo $needed);" \
-  "needs glibc >= ${glibc_floor#GLIBC_}"
+  "needs glibc >= $glibc_floor (floor $GLIBC_FLOOR)"
 
 # --- 5. licences of what is linked in: every static archive's Debian copyright file ----------
 notices=$WORK/THIRD_PARTY_NOTICES

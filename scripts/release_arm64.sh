@@ -13,6 +13,9 @@ ARM64_TRIPLET=aarch64-linux-gnu
 ARM64_PACKAGES=(libgrpc-dev libabsl-dev libre2-dev libc-ares-dev libprotobuf-c-dev libssl-dev
                 libjansson-dev libmsgpack-dev libexpat1-dev zlib1g-dev libc6-dev)
 ARM64_GLIBC_LIBS="libc.so.6 libm.so.6 libpthread.so.0 libdl.so.2 librt.so.1 ld-linux-aarch64.so.1"
+# Linked against bookworm's glibc 2.36: the newest symbol version may be 2.34 (docs/internals/
+# release.md, "linux_arm64"; amd64 links against 2.31).
+ARM64_GLIBC_FLOOR=2.34
 ARM64_BIN=
 ARM64_NOTICES=
 ARM64_ROOT=$WORK/arm64-root
@@ -138,11 +141,15 @@ arm64_release() {
     esac
   done
   floor=$("$ARM64_TRIPLET-objdump" -T "$bin" | grep -o 'GLIBC_[0-9][0-9.]*' | sort -u -V | tail -1)
+  floor=${floor#GLIBC_}
+  [ "$(printf '%s\n' "$ARM64_GLIBC_FLOOR" "$floor" | sort -V | tail -1)" = "$ARM64_GLIBC_FLOOR" ] ||
+    die "the arm64 $NAME needs glibc $floor, above its floor $ARM64_GLIBC_FLOOR:" \
+      "$("$ARM64_TRIPLET-objdump" -T "$bin" | grep -F "GLIBC_$floor" | awk '{print $NF}' | xargs)"
   got=$("$(arm64_qemu)" -L "$root" "$bin" --version) ||
     die "the arm64 binary does not run under $(arm64_qemu)"
   [ "$got" = "$NAME $VERSION" ] || die "arm64 --version printed '$got', expected '$NAME $VERSION'"
   log "linux_arm64 binary: $(stat -c %s "$bin") bytes; NEEDED: ${needed//$'\n'/ };" \
-    "needs glibc >= ${floor#GLIBC_}"
+    "needs glibc >= $floor (floor $ARM64_GLIBC_FLOOR)"
 
   # Licences: the Debian copyright file of the package each linked archive came from (the
   # root's packages, or the cross toolchain's for libstdc++ and libgcc).

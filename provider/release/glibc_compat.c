@@ -1,9 +1,10 @@
-/* glibc_compat.c - release build only (CMake UNICRON_RELEASE_STATIC): definitions of the two
- * glibc functions newer than 2.34 that the static archives reference, so the release binary
- * runs on glibc 2.34 (RHEL 9, Amazon Linux 2023, Ubuntu 22.04) and not only 2.36 (Debian 12).
- * libexpat.a calls arc4random_buf (2.36) for its hash salt, libstdc++.a's random_device
+/* glibc_compat.c - release build only (CMake UNICRON_RELEASE_STATIC): definitions of the glibc
+ * functions newer than 2.31 that the build machine's (Debian 12, glibc 2.36) static archives
+ * reference. scripts/release.sh links against Debian 11's glibc 2.31, so without these the link
+ * fails: libexpat.a calls arc4random_buf (2.36) for its hash salt, libstdc++.a's random_device
  * arc4random (2.36), and libgcc_eh.a _dl_find_object (2.35) to find unwind tables; they are done
- * here with older interfaces (getrandom 2.25, dl_iterate_phdr 2.2.5). Nothing else goes here
+ * here with older interfaces (getrandom 2.25, dl_iterate_phdr 2.2.5). libstdc++.a and libgrpc.a
+ * also read the variable __libc_single_threaded (2.32), defined below. Nothing else goes here
  * (docs/internals/release.md, "glibc floor").
  */
 #include <dlfcn.h>
@@ -13,9 +14,37 @@
 #include <stdlib.h>
 #include <sys/random.h>
 
+#ifndef DLFO_STRUCT_HAS_EH_DBASE
+/* glibc < 2.35 headers (the release's sysroot) have no struct dl_find_object: this is 2.35's
+ * layout (<dlfcn.h>, <bits/dl_find_object.h>) for the architectures without dlfo_eh_dbase and
+ * dlfo_eh_count, which libgcc_eh.a was compiled against. */
+#if !defined(__x86_64__) && !defined(__aarch64__)
+#error "struct dl_find_object: check glibc's <bits/dl_find_object.h> for this architecture"
+#endif
+struct dl_find_object {
+    unsigned long long dlfo_flags;
+    void *dlfo_map_start;
+    void *dlfo_map_end;
+    struct link_map *dlfo_link_map;
+    void *dlfo_eh_frame;
+    unsigned long long dlfo_reserved[7];
+};
+_Static_assert(sizeof(struct dl_find_object) == 96, "glibc 2.35's struct dl_find_object");
+#endif
+
 void arc4random_buf(void *buf, size_t n);
 uint32_t arc4random(void);
 int _dl_find_object(void *address, struct dl_find_object *result);
+extern char __libc_single_threaded;
+
+/* glibc 2.32's "the process has one thread" flag: libstdc++.a and gRPC's C++ code
+ * (__gnu_cxx::__is_single_threaded: shared_ptr, locale and string reference counts) skip atomic
+ * operations while it is nonzero. 0 means "not known to be single-threaded": they always use the
+ * atomic operations, which is correct whatever the number of threads (only a little slower before
+ * the first thread starts). Nothing here sets it to 1, so it can never claim one thread while
+ * there are more. A glibc >= 2.32 at run time keeps its own flag for itself; this definition is
+ * not exported (libc 2.31, which the binary is linked against, does not refer to it). */
+char __libc_single_threaded = 0;
 
 /* Cryptographically random bytes; like glibc's, it cannot fail (it aborts instead). */
 void arc4random_buf(void *buf, size_t n)

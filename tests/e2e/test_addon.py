@@ -326,6 +326,52 @@ class AddonLifecycle(AddonTestCase):
         self.assertIn("Cannot import non-existent remote object", out)
 
 
+def ops(before, after, svc, op):
+    return (after["operations"].get(svc, {}).get(op, 0)
+            - before["operations"].get(svc, {}).get(op, 0))
+
+
+class AddonSharedReads(AddonTestCase):
+    """The components of one cluster share what a refresh asks about the cluster (issue 13):
+    one DescribeCluster, one lookup of the Argo CD capability, one DescribeAddonVersions per
+    add-on; and each still sees its own out-of-band change, alone."""
+
+    def test_refresh_shares_cluster_reads_and_drift_is_exact(self):
+        awsapi.create_nodegroup(self.member, self.cluster, "general")
+        w = self.workdir(localaws=self.la)
+        cid = self.cluster_id
+        hcl = (addon_hcl("vpc_cni", cid, "vpc-cni") + addon_hcl("proxy", cid, "kube-proxy") +
+               argo_cd_hcl(cid) +
+               addon_hcl("spark", cid, "spark-operator", "", ["argo_cd"]) +
+               addon_hcl("workflows", cid, "argo-workflows", "", ["argo_cd"]))
+        self.apply(w, hcl)
+
+        before = self.api.stats()
+        code, out = self.plan_code(w)
+        after = self.api.stats()
+        self.assertEqual(code, 0, out)
+        self.assertEqual(ops(before, after, "eks", "DescribeCluster"), 1)
+        self.assertEqual(ops(before, after, "eks", "ListCapabilities"), 1)
+        self.assertEqual(ops(before, after, "eks", "DescribeAddonVersions"), 2)
+
+        # out of band: vpc-cni's configuration through EKS, argo-workflows' Application spec
+        awsapi.eks(self.member, "POST", "/clusters/%s/addons/vpc-cni/update" % self.cluster,
+                   {"configurationValues": json.dumps({"env": {"WARM_IP_TARGET": "5"}})})
+        st, _ = awsapi.kube(self.member, self.cluster, "PATCH", APPS + "argo-workflows",
+                            {"spec": {"source": {"targetRevision": "0.0.1"}}},
+                            "application/merge-patch+json")
+        self.assertEqual(st, 200)
+        code, out = self.plan_code(w)
+        self.assertEqual(code, 2, out)
+        self.assertIn("unicron_addon.vpc_cni will be updated in-place", out)
+        self.assertIn("unicron_addon.workflows will be updated in-place", out)
+        self.assertIn("2 to change", out)
+        self.tf_ok(w, "apply", "-auto-approve", "-no-color", "-input=false")
+        self.assertEqual(self.plan_code(w)[0], 0)
+        self.assertNotEqual(self.app("argo-workflows")["spec"]["source"]["targetRevision"],
+                            "0.0.1")
+
+
 if __name__ == "__main__":
     unittest.main()
 

@@ -3,7 +3,8 @@ once for this module; then, with no dev_overrides anywhere,
 
 * the zip, SHA256SUMS, its gpg signature (a throwaway key) and the manifest are what a registry
   serves; the binary prints its version,
-  needs nothing outside glibc (`readelf -d`) and runs in a chroot holding only glibc;
+  needs nothing outside glibc (`readelf -d`), no symbol newer than GLIBC_2.31, and runs in a
+  chroot holding only Debian 11's glibc 2.31 (version, plugin handshake with mTLS);
 * unzipped into a filesystem mirror, `terraform init` installs it, `terraform providers lock
   -fs-mirror` records the h1: hash release.sh published, and the tenant example applies against
   tools/localaws; a lock file seeded with the SHA256SUMS zh: hash (as a registry hands out) accepts
@@ -40,9 +41,10 @@ HOST, NAMESPACE = "registry.example.com", "platform"
 SOURCE = "%s/%s/unicron" % (HOST, NAMESPACE)
 GLIBC_LIBS = {"libc.so.6", "libm.so.6", "libpthread.so.0", "libdl.so.2", "librt.so.1",
               "ld-linux-x86-64.so.2"}
-GLIBC_FLOOR = (2, 34)  # docs/internals/release.md
+GLIBC_FLOOR = (2, 31)  # docs/internals/release.md, scripts/release.sh
 ARM64_GLIBC_LIBS = {"libc.so.6", "libm.so.6", "libpthread.so.0", "libdl.so.2", "librt.so.1",
                     "ld-linux-aarch64.so.1"}
+ARM64_GLIBC_FLOOR = (2, 34)  # linked against bookworm's glibc (docs/internals/release.md)
 ARM64_GLIBC_DIR = "/usr/aarch64-linux-gnu/lib"  # libc6-arm64-cross: the arm64 glibc
 COOKIE = ("TF_PLUGIN_MAGIC_COOKIE",
           "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2")
@@ -97,6 +99,32 @@ def glibc_versions(path):
                           text=True, check=True).stdout
     return {tuple(int(x) for x in v.split("."))
             for v in re.findall(r"@GLIBC_([0-9]+\.[0-9]+(?:\.[0-9]+)?)", syms)}
+
+
+def glibc_2_31_sysroot():
+    """Debian 11's glibc 2.31, fetched by scripts/glibc-sysroot.sh into release.sh's work
+    directory (already there when this module ran release.sh)."""
+    work = os.environ.get("UNICRON_RELEASE_WORK") or os.path.join(harness.REPO, "build-release")
+    r = subprocess.run([os.path.join(harness.REPO, "scripts", "glibc-sysroot.sh"), "amd64",
+                        os.path.join(work, "glibc-2.31-amd64")],
+                       capture_output=True, text=True, timeout=600)
+    if r.returncode != 0:
+        raise AssertionError("scripts/glibc-sysroot.sh failed:\n" + r.stderr)
+    return r.stdout.strip()
+
+
+def client_cert(d):
+    """A self-signed EC client certificate like go-plugin's (openssl CLI): (cert, key)."""
+    crt, key = os.path.join(d, "client.crt"), os.path.join(d, "client.key")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                    "ec_paramgen_curve:P-256", "-nodes", "-keyout", key, "-out", crt,
+                    "-days", "1", "-subj", "/O=HashiCorp/CN=localhost",
+                    "-addext", "subjectAltName=DNS:localhost",
+                    "-addext", "extendedKeyUsage=clientAuth,serverAuth",
+                    "-addext", "basicConstraints=critical,CA:TRUE",
+                    "-addext", "keyUsage=critical,digitalSignature,keyCertSign"],
+                   check=True, capture_output=True)
+    return crt, key
 
 
 def h1_of_zip(path):
@@ -308,44 +336,86 @@ class ReleaseTest(unittest.TestCase):
                 continue
             self.assertIn(os.path.basename(lib), GLIBC_LIBS, line)
 
-    def test_runs_with_only_glibc(self):
-        """The binary in a root directory holding nothing but glibc: prints its version and
-        answers the plugin handshake (chroot needs root; otherwise its memory map is checked)."""
+    def test_runs_on_glibc_2_31(self):
+        """The binary on Debian 11's glibc 2.31 (the sysroot scripts/glibc-sysroot.sh fetches,
+        the one release.sh linked against): in a root directory holding nothing but that glibc
+        it prints its version and answers the plugin handshake with mTLS, and a TLS client
+        completes a handshake on its socket with the client certificate. chroot needs root;
+        otherwise the binary is started through 2.31's dynamic loader with its libraries."""
+        sysroot = glibc_2_31_sysroot()
+        libdir = os.path.join(sysroot, "lib", "x86_64-linux-gnu")
+        interp = re.search(r"interpreter: (/\S+)\]", subprocess.run(
+            ["readelf", "-l", self.bin], capture_output=True, text=True, check=True).stdout)
+        self.assertEqual(interp.group(1), "/lib64/ld-linux-x86-64.so.2")
+        libc = os.path.join(libdir, "libc.so.6")
+        crt, key = client_cert(self.tmp)
         env = {COOKIE[0]: COOKIE[1], "PLUGIN_PROTOCOL_VERSIONS": "5,6",
-               "PLUGIN_UNIX_SOCKET_DIR": "/tmp"}
+               "PLUGIN_UNIX_SOCKET_DIR": "/tmp", "PLUGIN_CLIENT_CERT": read(crt)}
         if os.geteuid() == 0:
             root = os.path.join(self.tmp, "root")
             os.makedirs(os.path.join(root, "tmp"), exist_ok=True)
-            ldd = subprocess.run(["ldd", self.bin], capture_output=True, text=True).stdout
-            for path in re.findall(r"(/\S+\.so[.0-9]*)", ldd):
-                dest = os.path.join(root, path.lstrip("/"))
-                os.makedirs(os.path.dirname(dest), exist_ok=True)
-                shutil.copy2(os.path.realpath(path), dest)
+            # The loader and every library the binary needs, transitively, from the sysroot.
+            todo, done = [self.bin], set()
+            while todo:
+                dyn = subprocess.run(["readelf", "-d", todo.pop()], capture_output=True,
+                                     text=True, check=True).stdout
+                for name in re.findall(r"\(NEEDED\)\s+Shared library: \[(.+?)\]", dyn):
+                    if name not in done:
+                        done.add(name)
+                        todo.append(os.path.join(libdir, name))
+            copies = {interp.group(1): os.path.join(libdir, "ld-linux-x86-64.so.2")}
+            copies.update({"/lib/x86_64-linux-gnu/" + n: os.path.join(libdir, n) for n in done})
+            for dest, src in copies.items():
+                os.makedirs(os.path.dirname(root + dest), exist_ok=True)
+                shutil.copy2(os.path.realpath(src), root + dest)
             shutil.copy2(self.bin, os.path.join(root, "provider"))
             files = sorted(os.path.relpath(os.path.join(d, f), root)
                            for d, _, fs in os.walk(root) for f in fs)
             self.assertTrue(all(os.path.basename(f) in GLIBC_LIBS | {"provider"}
                                 for f in files), files)
             chroot = shutil.which("chroot") or "/usr/sbin/chroot"
-            r = subprocess.run([chroot, root, "/provider", "--version"], env={},
+            # The libc in there is 2.31 (glibc's libc.so.6 prints its version when run).
+            r = subprocess.run([chroot, root, "/lib/x86_64-linux-gnu/libc.so.6"], env={},
                                capture_output=True, text=True, timeout=30)
-            self.assertEqual((r.returncode, r.stdout.strip()),
-                             (0, "%s %s" % (NAME, self.version)), r.stderr)
-            args = [chroot, root, "/provider"]
+            self.assertIn("release version 2.31", r.stdout)
+            run, lib_root, sock_root = [chroot, root, "/provider"], root, root
         else:
-            args = [self.bin]
-        p = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            loader = [os.path.join(sysroot, "lib64", "ld-linux-x86-64.so.2"), "--library-path",
+                      libdir]
+            r = subprocess.run(loader + [libc], capture_output=True, text=True, timeout=30)
+            self.assertIn("release version 2.31", r.stdout)
+            run, lib_root, sock_root = loader + [self.bin], sysroot, ""
+        r = subprocess.run(run + ["--version"], env={}, capture_output=True, text=True,
+                           timeout=30)
+        self.assertEqual((r.returncode, r.stdout.strip()),
+                         (0, "%s %s" % (NAME, self.version)), r.stderr)
+        p = subprocess.Popen(run, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                              text=True)
         try:
             line = p.stdout.readline().strip()
             fields = line.split("|")
             self.assertEqual(len(fields), 6, "handshake line %r" % line)
-            self.assertEqual(fields[0], "1")
-            self.assertEqual(fields[2], "unix")
+            self.assertEqual(fields[:3], ["1", fields[1], "unix"])
+            self.assertIn(fields[1], ("5", "6"))
+            self.assertEqual(fields[4], "grpc")
+            # mTLS: the server certificate (base64 DER) is in the line ...
+            der = base64.b64decode(fields[5] + "=" * (-len(fields[5]) % 4))
+            self.assertEqual(der[:1], b"\x30", "no server certificate in %r" % line)
             with open("/proc/%d/maps" % p.pid) as f:
                 maps = f.read()
-            mapped = {os.path.basename(m) for m in re.findall(r"(/\S+\.so[.0-9]*)", maps)}
-            self.assertLessEqual(mapped, GLIBC_LIBS, "maps more than glibc: %s" % mapped)
+            mapped = set(re.findall(r"(/\S+\.so[.0-9]*)", maps))
+            self.assertTrue(mapped, maps)
+            glibc_dirs = {lib_root + "/lib/x86_64-linux-gnu", lib_root + "/lib64"}
+            self.assertTrue(all(os.path.dirname(m) in glibc_dirs for m in mapped),
+                            "maps libraries not from glibc 2.31: %s" % sorted(mapped))
+            # ... and a TLS client presenting PLUGIN_CLIENT_CERT gets through the handshake (its
+            # stdout may hold the server's first HTTP/2 frames).
+            tls = subprocess.run(["openssl", "s_client", "-unix", sock_root + fields[3],
+                                  "-cert", crt, "-key", key, "-alpn", "h2", "-brief"],
+                                 stdin=subprocess.DEVNULL, capture_output=True,
+                                 encoding="utf-8", errors="replace", timeout=60)
+            self.assertIn("CONNECTION ESTABLISHED", tls.stderr, tls.stdout + tls.stderr)
+            self.assertIn("Peer certificate:", tls.stderr, tls.stderr)
         finally:
             p.kill()
             p.communicate()
@@ -434,7 +504,7 @@ class ReleaseTest(unittest.TestCase):
         self.assertIn("[Requesting program interpreter: /lib/ld-linux-aarch64.so.1]", interp)
         versions = glibc_versions(binary)
         self.assertTrue(versions)
-        self.assertLessEqual(max(versions), GLIBC_FLOOR,
+        self.assertLessEqual(max(versions), ARM64_GLIBC_FLOOR,
                              "a symbol needs glibc %s" % ".".join(map(str, max(versions))))
 
     def test_arm64_runs_under_qemu(self):
@@ -446,11 +516,8 @@ class ReleaseTest(unittest.TestCase):
                            capture_output=True, text=True, timeout=120)
         self.assertEqual((r.returncode, r.stdout), (0, "%s %s\n" % (NAME, self.version)),
                          r.stderr)
-        key, cert = os.path.join(self.tmp, "client.key"), os.path.join(self.tmp, "client.pem")
-        subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
-                        "ec_paramgen_curve:P-256", "-nodes", "-keyout", key, "-out", cert,
-                        "-days", "1", "-subj", "/CN=localhost"], check=True, capture_output=True)
         sockdir = tempfile.mkdtemp(dir=self.tmp)
+        cert, key = client_cert(sockdir)
         env = {COOKIE[0]: COOKIE[1], "PLUGIN_PROTOCOL_VERSIONS": "5,6",
                "PLUGIN_UNIX_SOCKET_DIR": sockdir, "PLUGIN_CLIENT_CERT": read(cert)}
         # Without the magic cookie it is not a plugin start: it says so and exits.
@@ -476,6 +543,13 @@ class ReleaseTest(unittest.TestCase):
             mapped = {os.path.basename(m) for m in re.findall(r"(/\S+\.so[.0-9]*)", maps)}
             self.assertIn("libc.so.6", mapped)  # qemu maps the guest's libraries in its process
             self.assertLessEqual(mapped, ARM64_GLIBC_LIBS, "maps more than glibc: %s" % mapped)
+            # A TLS client presenting PLUGIN_CLIENT_CERT gets through the handshake.
+            tls = subprocess.run(["openssl", "s_client", "-unix", fields[3], "-cert", cert,
+                                  "-key", key, "-alpn", "h2", "-brief"],
+                                 stdin=subprocess.DEVNULL, capture_output=True,
+                                 encoding="utf-8", errors="replace", timeout=120)
+            self.assertIn("CONNECTION ESTABLISHED", tls.stderr, tls.stdout + tls.stderr)
+            self.assertIn("Peer certificate:", tls.stderr, tls.stderr)
         finally:
             p.kill()
             p.communicate()

@@ -411,7 +411,8 @@ static void test_lifecycle_against_localaws(void **state)
     struct aws_call_opts o = {.deadline_ms = uc_clock_monotonic_ms() + 60000};
     struct res_eks_cluster cl;
     assert_int_equal(
-        res_eks_cluster_open(p->client, uc_arena_printf(a, "%s/apps", account), &o, &cl, &err),
+        res_eks_cluster_open(p->client, NULL, uc_arena_printf(a, "%s/apps", account), &o, &cl,
+                             &err),
         UC_OK);
     json_t *body = json_pack("{s:s}", "addonName", "coredns");
     const char *labels[] = {"apps"};

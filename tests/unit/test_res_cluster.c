@@ -357,7 +357,7 @@ static void test_lifecycle_against_localaws(void **state)
         struct res_eks_version_status vs;
         char ver[16];
         snprintf(ver, sizeof ver, "1.%d", v->minor);
-        assert_int_equal(res_eks_describe_version(op.s, ver, &o, &vs, &err), UC_OK);
+        assert_int_equal(res_eks_describe_version(op.s, NULL, ver, &o, &vs, &err), UC_OK);
         if (!vs.listed || vs.end_standard != v->end_standard || vs.end_extended != v->end_extended)
             fail_msg("%s: emulator %s %lld %lld, table %lld %lld", ver, vs.status,
                      (long long)vs.end_standard, (long long)vs.end_extended,

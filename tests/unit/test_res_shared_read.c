@@ -2,7 +2,8 @@
  * threshold, single flight across threads, a write overtaking a load, a failed load, a waiter's
  * cancel), res_account_cache on the fake transport (one walk of the organization once demand
  * warrants it, ListAccounts when the walk is refused, the account's own calls for what they lack
- * and for a missing account, invalidate) and res_fanout_run (every task runs once). No network.
+ * and for a missing account, invalidate), res_keyed_read (one shared read per key, invalidated
+ * per key or all at once) and res_fanout_run (every task runs once). No network.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,6 +17,7 @@
 
 #include "res_account_cache.h"
 #include "res_fanout.h"
+#include "res_keyed_read.h"
 #include "res_shared_read.h"
 #include "test_aws_fake.h"
 #include "uc_cancel.h"
@@ -339,6 +341,59 @@ static void test_fanout_runs_each_once(void **state)
     res_fanout_run(t, 0);
 }
 
+/* ---- res_keyed_read --------------------------------------------------------------------- */
+
+static int loaded_as(struct res_keyed_read *k, const char *key, struct loader *l)
+{
+    struct aws_error err;
+    json_t *v = NULL;
+    aws_error_clear(&err);
+    if (res_keyed_read_get(k, key, load, l, NULL, &v, &err) != UC_OK)
+        return -1;
+    int n = (int)json_integer_value(json_object_get(v, "load"));
+    json_decref(v);
+    return n;
+}
+
+static void test_keyed_read(void **state)
+{
+    (void)state;
+    struct res_keyed_read *k = res_keyed_read_new(0);
+    assert_non_null(k);
+    struct loader a = {.result = UC_OK}, b = {.result = UC_OK}, bad = {.result = UC_REMOTE};
+    /* each key loads once, on its first get, with its own loader */
+    assert_int_equal(loaded_as(k, "111111111111/alpha", &a), 1);
+    assert_int_equal(loaded_as(k, "111111111111/beta", &b), 1);
+    assert_int_equal(loaded_as(k, "111111111111/alpha", &a), 1);
+    assert_int_equal(a.loads, 1);
+    assert_int_equal(b.loads, 1);
+    /* a write to one key drops only that key's value */
+    res_keyed_read_invalidate(k, "111111111111/alpha");
+    assert_int_equal(loaded_as(k, "111111111111/alpha", &a), 2);
+    assert_int_equal(loaded_as(k, "111111111111/beta", &b), 1);
+    res_keyed_read_invalidate(k, "no-such-key"); /* nothing to drop */
+    assert_int_equal(b.loads, 1);
+    /* NULL drops every key */
+    res_keyed_read_invalidate(k, NULL);
+    assert_int_equal(loaded_as(k, "111111111111/alpha", &a), 3);
+    assert_int_equal(loaded_as(k, "111111111111/beta", &b), 2);
+    /* a failed load: the caller reads on its own, and no later get loads until invalidate */
+    assert_int_equal(loaded_as(k, "broken", &bad), -1);
+    assert_int_equal(loaded_as(k, "broken", &bad), -1);
+    assert_int_equal(bad.loads, 1);
+    res_keyed_read_invalidate(k, "broken");
+    assert_int_equal(loaded_as(k, "broken", &bad), -1);
+    assert_int_equal(bad.loads, 2);
+    /* no key, no set: never shared */
+    assert_int_equal(loaded_as(k, "", &a), -1);
+    assert_int_equal(loaded_as(k, NULL, &a), -1);
+    assert_int_equal(loaded_as(NULL, "x", &a), -1);
+    assert_int_equal(a.loads, 3);
+    res_keyed_read_invalidate(NULL, "x");
+    res_keyed_read_free(k);
+    res_keyed_read_free(NULL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -347,6 +402,7 @@ int main(void)
         cmocka_unit_test(test_overtaken_and_failed_loads),
         cmocka_unit_test(test_waiter_cancel),
         cmocka_unit_test(test_fanout_runs_each_once),
+        cmocka_unit_test(test_keyed_read),
         cmocka_unit_test_setup_teardown(test_account_cache_walk, fake_env_setup,
                                         fake_env_teardown),
         cmocka_unit_test_setup_teardown(test_account_cache_list_only, fake_env_setup,

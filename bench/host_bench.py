@@ -1,10 +1,16 @@
 #!/usr/bin/env python3
-"""Plugin-host benchmark: prints the provider's median exec-to-handshake time, the ratio of
+"""Plugin-host benchmark: prints the provider's median exec-to-handshake time next to the
+process floor (/bin/echo started the same way, printing a line of the same shape), the ratio of
 `terraform plan` wall time with the provider to the same plan shape built from Terraform's
 own `terraform_data` (measured in alternation in one run), and the provider's max RSS during a
-plan. Targets (reported, never asserted): handshake <= 5 ms, ratio <= 2.0, RSS <= 25 MB.
+plan. Targets (reported, never asserted): handshake <= 2x the floor (<= 5 ms on a fast
+machine), ratio <= 2.0, RSS <= 25 MB.
 
-Usage: bench/host_bench.py [--bin PATH] [--handshakes N] [--plans N]
+Without --bin it measures the dev build (build/terraform-provider-unicron) and, when it exists,
+the release binary users run (scripts/release.sh leaves it in $UNICRON_RELEASE_WORK/build,
+default build-release/build); the handshakes of all binaries and the floor alternate.
+
+Usage: bench/host_bench.py [--bin PATH]... [--handshakes N] [--plans N]
 Standard library only; needs `terraform` and `openssl` on PATH. No network (dev_overrides).
 """
 import argparse
@@ -38,7 +44,7 @@ resource "unicron_tenant" "t" {
 resource "unicron_cluster" "c" {
   account_id = unicron_tenant.t.environment[0].account_id
   name       = "bench-dev"
-  subnet_ids = ["subnet-0123456789abcdef0"]
+  subnet_ids = ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"]
 }
 resource "unicron_addon" "a" {
   cluster_id = unicron_cluster.c.id
@@ -71,25 +77,44 @@ def client_cert(tmp):
         return f.read()
 
 
-def handshake_ms(binary, n, tmp, tls):
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TF_", "PLUGIN_"))}
-    env.update({"TF_PLUGIN_MAGIC_COOKIE": COOKIE, "PLUGIN_PROTOCOL_VERSIONS": "5,6",
-                "PLUGIN_UNIX_SOCKET_DIR": tmp})
-    if tls:
-        env["PLUGIN_CLIENT_CERT"] = client_cert(tmp)
-    times = []
+FLOOR = "/bin/echo"
+
+
+def handshake_once(argv, env):
+    """Milliseconds from the start of argv to its first line on stdout (the handshake)."""
+    t0 = time.perf_counter()
+    p = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    line = p.stdout.readline()
+    dt = (time.perf_counter() - t0) * 1000
+    if not line.startswith(b"1|"):
+        raise SystemExit("no handshake from %s: %r" % (argv[0], line))
+    p.terminate()
+    p.wait()
+    p.stdout.close()
+    return dt
+
+
+def handshakes_ms(binaries, n, tmp):
+    """Median handshake times: {(binary, tls): ms} and {FLOOR: ms}, every round running each
+    binary with mTLS and in plaintext and the floor once, so that load changes hit all alike."""
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("TF_", "PLUGIN_"))}
+    base.update({"TF_PLUGIN_MAGIC_COOKIE": COOKIE, "PLUGIN_PROTOCOL_VERSIONS": "5,6",
+                 "PLUGIN_UNIX_SOCKET_DIR": tmp})
+    tls_env = dict(base, PLUGIN_CLIENT_CERT=client_cert(tmp))
+    times = {}
     for _ in range(n):
-        t0 = time.perf_counter()
-        p = subprocess.Popen([binary], env=env, stdout=subprocess.PIPE,
-                             stderr=subprocess.DEVNULL)
-        line = p.stdout.readline()
-        times.append((time.perf_counter() - t0) * 1000)
-        if not line.startswith(b"1|"):
-            raise SystemExit("no handshake from %s: %r" % (binary, line))
-        p.terminate()
-        p.wait()
-        p.stdout.close()
-    return statistics.median(times)
+        times.setdefault(FLOOR, []).append(
+            handshake_once([FLOOR, "1|6|unix|%s/plugin0|grpc|" % tmp], base))
+        for b in binaries:
+            times.setdefault((b, True), []).append(handshake_once([b], tls_env))
+            times.setdefault((b, False), []).append(handshake_once([b], base))
+    return {k: statistics.median(v) for k, v in times.items()}
+
+
+def release_binary():
+    work = os.environ.get("UNICRON_RELEASE_WORK") or os.path.join(REPO, "build-release")
+    b = os.path.join(work, "build", "terraform-provider-unicron")
+    return b if os.access(b, os.X_OK) else None
 
 
 def workdir(tmp, name, tf, override_dir):
@@ -138,37 +163,49 @@ def max_rss_mb(binary, tmp):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--bin", default=os.environ.get("UNICRON_PROVIDER_BIN") or
-                    os.path.join(REPO, "build", "terraform-provider-unicron"))
+    ap.add_argument("--bin", action="append",
+                    help="provider binary (repeatable); default: the dev build, and the "
+                         "release binary when scripts/release.sh has built one")
     ap.add_argument("--handshakes", type=int, default=40)
     ap.add_argument("--plans", type=int, default=10)
     a = ap.parse_args()
-    binary = os.path.abspath(a.bin)
-    if not os.access(binary, os.X_OK):
-        raise SystemExit("provider not built: %s" % binary)
+    bins = a.bin or [os.environ.get("UNICRON_PROVIDER_BIN") or
+                     os.path.join(REPO, "build", "terraform-provider-unicron")]
+    if not a.bin and release_binary():
+        bins.append(release_binary())
+    bins = [os.path.abspath(b) for b in bins]
+    for b in bins:
+        if not os.access(b, os.X_OK):
+            raise SystemExit("provider not built: %s" % b)
+    n = max(30, a.handshakes)
     tmp = tempfile.mkdtemp(prefix="uc-bench-")
     try:
-        hs_tls = handshake_ms(binary, max(30, a.handshakes), tmp, tls=True)
-        hs_plain = handshake_ms(binary, max(30, a.handshakes), tmp, tls=False)
-        pd, penv = workdir(tmp, "provider", PROVIDER_TF, os.path.dirname(binary))
-        bd, benv = workdir(tmp, "baseline", BASELINE_TF, os.path.dirname(binary))
-        plan_s(pd, penv)  # warm caches
-        plan_s(bd, benv)
-        prov, base = [], []
-        for _ in range(a.plans):
-            prov.append(plan_s(pd, penv))
-            base.append(plan_s(bd, benv))
-        rss = max_rss_mb(binary, tmp)
-        mp, mb = statistics.median(prov), statistics.median(base)
-        print("binary: %s" % binary)
-        print("exec-to-handshake median (mTLS, n=%d): %.2f ms   (target <= 5 ms)"
-              % (max(30, a.handshakes), hs_tls))
-        print("exec-to-handshake median (plaintext, n=%d): %.2f ms"
-              % (max(30, a.handshakes), hs_plain))
-        print("terraform plan median: provider %.0f ms, terraform_data %.0f ms (n=%d each, "
-              "alternating)" % (mp * 1000, mb * 1000, a.plans))
-        print("plan ratio provider/terraform_data: %.2f   (target <= 2.0)" % (mp / mb))
-        print("provider max RSS during plan: %.1f MB   (target <= 25 MB)" % rss)
+        hs = handshakes_ms(bins, n, tmp)
+        floor = hs[FLOOR]
+        print("process floor (%s started the same way, n=%d): %.2f ms" % (FLOOR, n, floor))
+        for i, binary in enumerate(bins):
+            d = os.path.join(tmp, "bin%d" % i)  # dev_overrides wants a directory of its own
+            os.makedirs(d)
+            os.symlink(binary, os.path.join(d, "terraform-provider-unicron"))
+            pd, penv = workdir(tmp, "provider%d" % i, PROVIDER_TF, d)
+            bd, benv = workdir(tmp, "baseline%d" % i, BASELINE_TF, d)
+            plan_s(pd, penv)  # warm caches
+            plan_s(bd, benv)
+            prov, base = [], []
+            for _ in range(a.plans):
+                prov.append(plan_s(pd, penv))
+                base.append(plan_s(bd, benv))
+            rss = max_rss_mb(binary, os.path.join(tmp, "rss%d" % i))
+            mp, mb = statistics.median(prov), statistics.median(base)
+            print("binary: %s" % binary)
+            print("  exec-to-handshake median (mTLS, n=%d): %.2f ms = %.1fx the floor   "
+                  "(target <= 2x, <= 5 ms)" % (n, hs[(binary, True)], hs[(binary, True)] / floor))
+            print("  exec-to-handshake median (plaintext, n=%d): %.2f ms = %.1fx the floor"
+                  % (n, hs[(binary, False)], hs[(binary, False)] / floor))
+            print("  terraform plan median: provider %.0f ms, terraform_data %.0f ms (n=%d each, "
+                  "alternating)" % (mp * 1000, mb * 1000, a.plans))
+            print("  plan ratio provider/terraform_data: %.2f   (target <= 2.0)" % (mp / mb))
+            print("  provider max RSS during plan: %.1f MB   (target <= 25 MB)" % rss)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

@@ -1,7 +1,9 @@
 #!/bin/sh
 # bench/run.sh - benchmarks; they print figures and assert nothing.
-#   bench/run.sh [BIN]              plugin host (bench/host_bench.py): handshake median, plan ratio
-#                                   against terraform_data, provider max RSS
+#   bench/run.sh [BIN]              plugin host (bench/host_bench.py): handshake median against the
+#                                   process floor (/bin/echo), plan ratio against terraform_data,
+#                                   provider max RSS; without BIN for the dev build and, when
+#                                   scripts/release.sh has built it, the release binary users run
 #   bench/run.sh refresh [OPTS]     refresh scaling (bench/refresh_bench.py): N = 50,200,500 tenants
 #                                   against localaws --latency-ms 20, -parallelism=10: wall time,
 #                                   AWS calls per tenant, ratio to the latency bound, peak RSS

@@ -56,9 +56,12 @@ uc_status res_iam_role_ensure(struct aws_session *s, const struct res_iam_role_s
                               bool *created, struct aws_error *err);
 
 /* Sets tags (an object of string values) on an existing role: TagRole for keys that are missing
- * or different, nothing when all match. Other keys are left alone. */
+ * or different, then UntagRole for the keys of drop (array of strings; NULL = none) the role
+ * holds and tags does not name. Nothing when all match. Other keys are left alone: the caller
+ * keeps keys others own (ignore_tags) out of drop. */
 uc_status res_iam_role_tag(struct aws_session *s, const char *name, const json_t *tags,
-                           const struct aws_call_opts *o, struct aws_error *err);
+                           const json_t *drop, const struct aws_call_opts *o,
+                           struct aws_error *err);
 
 /* Detaches every attached managed policy, then DeleteRole. A missing role is UC_OK. */
 uc_status res_iam_role_delete(struct aws_session *s, const char *name,

@@ -82,6 +82,13 @@ bool res_provider_tag_ignored(const struct res_provider *p, const char *key);
 /* Removes the ignored keys from tags (a JSON object of tags as AWS reported them), in place.
  * NULL p or tags: nothing. */
 void res_provider_drop_ignored_tags(const struct res_provider *p, json_t *tags);
+/* A planned tags_all without the keys ignore_tags names (as terraform-provider-aws plans it):
+ * such a key is someone else's, so unicron neither writes nor reads it, and a read could never
+ * give it back. Each key left out adds a warning on `tags` to d. Returns tags_all itself when
+ * nothing is left out (also when it is null or unknown), else a new map in arena a; NULL when
+ * out of memory. */
+struct tf_value *res_provider_plan_tags(struct uc_arena *a, const struct res_provider *p,
+                                        struct tf_value *tags_all, struct tf_diags *d);
 
 /* allowed_account_ids / forbidden_account_ids: true when neither is set or the credentials'
  * account (STS GetCallerIdentity, once per provider, bounded by the call's cancel token) is

@@ -66,26 +66,23 @@ static const char *env(const char *name)
     return (v && *v) ? v : NULL;
 }
 
-/* The TLS material is made on a thread of its own while the core and gRPC start, which do not
- * need it until the socket is bound: OpenSSL's first-use set-up, the check of Terraform's
- * certificate and the key generation then overlap grpc_init (docs/internals/plugin-host.md,
- * "Start-up time"). */
+/* The server's key and certificate are made on a thread of its own while the core and gRPC
+ * start, which do not need them until the socket is bound: OpenSSL's first-use set-up and the key
+ * generation then overlap the C++ static constructors of gRPC and absl, grpc_init and the
+ * server's creation, and main checks Terraform's certificate meanwhile
+ * (docs/internals/plugin-host.md, "Start-up time"). The thread starts in a constructor that runs
+ * before every other one of the executable (priority 101), before main. */
 struct cert_job {
-    const char *client_pem; /* in: PLUGIN_CLIENT_CERT */
+    const char *client_pem; /* PLUGIN_CLIENT_CERT; NULL = no mTLS, no job */
     struct host_cert cert;  /* out */
-    uc_status st;           /* out: UC_DECODE = client_pem is not a PEM certificate */
+    uc_status st;           /* out */
     pthread_t thread;
     bool threaded;
 };
 
 static void cert_job_run(struct cert_job *j)
 {
-    j->st = host_tls_check_pem_cert(j->client_pem, strlen(j->client_pem));
-    if (j->st == UC_OK) {
-        j->st = host_cert_generate(&j->cert);
-        if (j->st == UC_DECODE)
-            j->st = UC_CRYPTO;
-    }
+    j->st = host_cert_generate(&j->cert);
 }
 
 static void *cert_main(void *arg)
@@ -96,7 +93,13 @@ static void *cert_main(void *arg)
 
 static void cert_job_start(struct cert_job *j)
 {
+    /* The thread takes no signal: main blocks the termination signals for itself later, and
+     * every thread must have them blocked (they are taken with sigtimedwait). */
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
     j->threaded = pthread_create(&j->thread, NULL, cert_main, j) == 0;
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (!j->threaded)
         cert_job_run(j); /* no thread to be had: do it here */
 }
@@ -112,6 +115,24 @@ static uc_status cert_job_wait(struct cert_job *j)
     return j->st;
 }
 
+/* The process's one job; started by cert_job_early, waited for by main. Only the constructor
+ * and main touch it, each from the main thread. */
+static struct cert_job job = {.st = UC_OK};
+
+/* Terraform's launch has the cookie and, with AutoMTLS, PLUGIN_CLIENT_CERT: start the job as
+ * early as the process allows. Anything else (no cookie, --version) starts nothing. */
+__attribute__((constructor(101))) static void cert_job_early(void)
+{
+    host_cert_init(&job.cert);
+    if (!host_cookie_ok(getenv(HOST_COOKIE_KEY)))
+        return;
+    const char *client_pem = env("PLUGIN_CLIENT_CERT");
+    if (!client_pem || env("TF_DISABLE_PLUGIN_TLS"))
+        return;
+    job.client_pem = client_pem;
+    cert_job_start(&job);
+}
+
 #ifndef UNICRON_VERSION
 #define UNICRON_VERSION "0.0.0-dev" /* CMake passes the VERSION file's number */
 #endif
@@ -119,7 +140,6 @@ static uc_status cert_job_wait(struct cert_job *j)
 int main(int argc, char **argv)
 {
     static struct host_method methods[NMETHODS];
-    struct cert_job job = {.st = UC_OK};
     struct uc_cancel *cancel = NULL;
     struct host_core *core = NULL;
     struct host_server *srv = NULL;
@@ -129,6 +149,7 @@ int main(int argc, char **argv)
 
     if (argc == 2 && strcmp(argv[1], "--version") == 0) {
         static const char ver[] = "terraform-provider-unicron " UNICRON_VERSION "\n";
+        cert_job_wait(&job); /* exit() must not run OpenSSL's clean-up under the thread */
         return write_all(1, ver, sizeof ver - 1) ? 0 : 1;
     }
     signal(SIGINT, SIG_IGN); /* Terraform sends StopProvider instead */
@@ -148,6 +169,7 @@ int main(int argc, char **argv)
                        &version, &err) != UC_OK) {
         uc_log(UC_LOG_ERROR, "host", "cannot negotiate the plugin protocol", "error", err, NULL);
         fprintf(stderr, "terraform-provider-unicron: %s\n", err);
+        cert_job_wait(&job);
         return 1;
     }
 
@@ -164,17 +186,14 @@ int main(int argc, char **argv)
     /* SIGUSR1 when the parent *thread* dies; confirmed with getppid() below, because a Go
      * parent may end the OS thread that started us while Terraform itself lives on. */
     prctl(PR_SET_PDEATHSIG, SIGUSR1);
-    if (getppid() != parent)
+    if (getppid() != parent) {
+        cert_job_wait(&job);
         return 1;
-
-    host_cert_init(&job.cert);
-    uc_buf_init(&line);
-    const char *client_pem = env("PLUGIN_CLIENT_CERT");
-    bool tls = client_pem && !env("TF_DISABLE_PLUGIN_TLS");
-    if (tls) {
-        job.client_pem = client_pem;
-        cert_job_start(&job);
     }
+
+    uc_buf_init(&line);
+    const char *client_pem = job.client_pem; /* set by cert_job_early */
+    bool tls = client_pem != NULL;
 
     cancel = uc_cancel_new();
     core = cancel ? host_core_new(cancel) : NULL;
@@ -216,11 +235,13 @@ int main(int argc, char **argv)
     };
     uc_status st;
     srv = host_server_new(&cfg, &st);
+    if (tls && host_tls_check_pem_cert(client_pem, strlen(client_pem)) != UC_OK) {
+        uc_log(UC_LOG_ERROR, "host", "PLUGIN_CLIENT_CERT is not a PEM certificate", NULL);
+        cert_job_wait(&job);
+        leave(1);
+    }
     if (tls && cert_job_wait(&job) != UC_OK) {
-        uc_log(UC_LOG_ERROR, "host",
-               job.st == UC_DECODE ? "PLUGIN_CLIENT_CERT is not a PEM certificate"
-                                   : "cannot generate the TLS server certificate",
-               NULL);
+        uc_log(UC_LOG_ERROR, "host", "cannot generate the TLS server certificate", NULL);
         leave(1);
     }
     struct host_server_tls mtls = {

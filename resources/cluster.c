@@ -99,6 +99,11 @@ static const struct tf_attr node_group_attrs[] = {
     {.name = "eks_name", .type = &tf_type_string, .flags = TF_COMPUTED,
      .description = "The node group's name in EKS: name, or name-<8 hex> once a change EKS "
                     "cannot make in place replaced it (create-before-destroy)."},
+    {.name = "tags_all", .type = &tf_type_map_string, .flags = TF_COMPUTED,
+     .description = "Tags of the node group as EKS holds them: the cluster's tags_all. The "
+                    "bookkeeping tags unicron:node-group and unicron:desired-size and the keys "
+                    "the provider's ignore_tags names are left out. A tag changed, removed or "
+                    "added outside Terraform shows here; apply puts the tags back."},
 };
 static const struct tf_block_type node_group_blocks[] = {
     {.name = "taint", .nesting = TF_NEST_LIST, .block = &taint_block, .max_items = 50,
@@ -388,8 +393,11 @@ static struct tf_value *replacement_name(struct uc_arena *a, const struct tf_val
 static struct tf_value *plan_node_group(struct uc_arena *a, const struct tf_value *prior_ngs,
                                         const struct tf_value *cfg_ng, struct tf_value *ng,
                                         const struct tf_value *tier, bool version_changes,
-                                        bool replacing)
+                                        bool replacing, struct tf_value *tags_all)
 {
+    /* every node group carries the cluster's tags_all: a drifted group plans them back */
+    if ((ng = tf_value_with_attr(a, ng, "tags_all", tags_all)) == NULL)
+        return NULL;
     /* capacity_type follows the cluster tier unless configured. */
     if (tf_value_is_null(tf_value_attr(cfg_ng, "capacity_type"))) {
         const char *t = tf_value_str(tier);
@@ -483,6 +491,16 @@ static void cluster_modify(struct uc_arena *a, const struct tf_value *prior,
         }
     }
 
+    static const char *const own_keys[] = {"unicron:cluster", "unicron:tier"};
+    const struct tf_value *own_vals[] = {tf_value_attr(config, "name"), tf_value_attr(p, "tier")};
+    struct tf_value *tags_all =
+        res_tags_all(a, res_provider_default_tags(ctx ? ctx->provider : NULL),
+                     tf_value_attr(config, "tags"), own_keys, own_vals, 2);
+    if (tags_all != NULL)
+        tags_all = res_provider_plan_tags(a, ctx ? ctx->provider : NULL, tags_all, d);
+    if (tags_all == NULL || (p = tf_value_with_attr(a, p, "tags_all", tags_all)) == NULL)
+        goto oom;
+
     struct tf_value *ngs = tf_value_attr(p, "node_group");
     const struct tf_value *cfg_ngs = tf_value_attr(config, "node_group");
     if (res_is_set(ngs) && res_is_set(cfg_ngs) && ngs->count == cfg_ngs->count) {
@@ -492,7 +510,8 @@ static void cluster_modify(struct uc_arena *a, const struct tf_value *prior,
         const struct tf_value *prior_ngs = update ? tf_value_attr(prior, "node_group") : NULL;
         for (size_t i = 0; i < ngs->count; i++) {
             elems[i] = plan_node_group(a, prior_ngs, cfg_ngs->elems[i], ngs->elems[i],
-                                       tf_value_attr(p, "tier"), version_changes, !update);
+                                       tf_value_attr(p, "tier"), version_changes, !update,
+                                       tags_all);
             if (elems[i] == NULL)
                 goto oom;
         }
@@ -523,13 +542,6 @@ static void cluster_modify(struct uc_arena *a, const struct tf_value *prior,
             goto oom;
     }
 
-    static const char *const own_keys[] = {"unicron:cluster", "unicron:tier"};
-    const struct tf_value *own_vals[] = {tf_value_attr(config, "name"), tf_value_attr(p, "tier")};
-    struct tf_value *tags_all =
-        res_tags_all(a, res_provider_default_tags(ctx ? ctx->provider : NULL),
-                     tf_value_attr(config, "tags"), own_keys, own_vals, 2);
-    if (tags_all == NULL || (p = tf_value_with_attr(a, p, "tags_all", tags_all)) == NULL)
-        goto oom;
     *planned = p;
     return;
 oom:
@@ -695,6 +707,22 @@ static bool transitional(const char *status)
     return status != NULL && (strcmp(status, "CREATING") == 0 || strcmp(status, "UPDATING") == 0);
 }
 
+/* A node group's tags_all from its EKS tags: the cluster's tags_all as the group holds them,
+ * without its bookkeeping tags (unicron:node-group, unicron:desired-size) and without the keys
+ * ignore_tags names (someone else's: never drift). */
+static struct tf_value *ng_tags_all(struct res_ctx *ctx, const json_t *tags)
+{
+    json_t *visible = json_is_object(tags) ? json_deep_copy(tags) : json_object();
+    if (visible == NULL)
+        return NULL;
+    json_object_del(visible, RES_CLUSTER_TAG_NODE_GROUP);
+    json_object_del(visible, RES_CLUSTER_TAG_DESIRED);
+    res_provider_drop_ignored_tags(ctx->provider, visible);
+    struct tf_value *out = map_of_strings(ctx->arena, visible);
+    json_decref(visible);
+    return out;
+}
+
 /* The node group element of state: base (the element so far; NULL on import) with what EKS
  * holds. desired_size is never taken from EKS while base has one (the autoscaler owns it). */
 static struct tf_value *ng_to_state(struct res_ctx *ctx, const struct tf_type *elem_t,
@@ -775,6 +803,7 @@ static struct tf_value *ng_to_state(struct res_ctx *ctx, const struct tf_type *e
                 set_attr(a, &e, "taint", list);
         }
     }
+    set_attr(a, &e, "tags_all", ng_tags_all(ctx, json_object_get(ng, "tags")));
     set_attr(a, &e, "arn",
              res_str_or_null(a, json_string_value(json_object_get(ng, "nodegroupArn"))));
     set_attr(a, &e, "version",
@@ -1250,6 +1279,21 @@ static json_t *cluster_tags(const struct tf_value *planned)
     return t;
 }
 
+/* The keys the roles lose: in prior tags_all, not in planned tags_all, neither unicron:*
+ * bookkeeping nor named by ignore_tags (someone else's). A new array; NULL when out of memory.
+ * Keys the state never held are left alone: role tags are not read, so they are never drift. */
+static json_t *removed_tags(const struct res_provider *provider, const struct tf_value *prior,
+                            const struct tf_value *planned)
+{
+    json_t *out = json_array();
+    for (size_t i = 0; out != NULL && res_is_set(prior) && i < prior->count; i++) {
+        const char *k = prior->keys[i];
+        if (tf_value_map_get(planned, k) == NULL && strncmp(k, "unicron:", 8) != 0 &&
+            !res_provider_tag_ignored(provider, k))
+            json_array_append_new(out, json_string(k));
+    }
+    return out;
+}
 
 /* Decimal text of n (a static buffer per thread). */
 static const char *int_text(int64_t n)
@@ -1676,16 +1720,19 @@ static struct tf_value *cluster_update(struct res_ctx *ctx, const struct tf_valu
         ok = false;
     }
     json_t *rtags = cluster_tags(planned);
+    json_t *rdrop = removed_tags(ctx->provider, tf_value_attr(prior, "tags_all"),
+                                 tf_value_attr(planned, "tags_all"));
     char rname[96];
     for (int node = 0; ok && node < 2; node++) {
-        if (rtags == NULL ||
+        if (rtags == NULL || rdrop == NULL ||
             res_iam_role_tag(op.s, res_cluster_role_name(op.name, node, rname, sizeof rname),
-                             rtags, &op.opts, &err) != UC_OK) {
+                             rtags, rdrop, &op.opts, &err) != UC_OK) {
             res_aws_diag(ctx->diags, NULL, where, &err);
             ok = false;
         }
     }
     json_decref(rtags);
+    json_decref(rdrop);
     /* logging, then endpoint access, then subnets / security groups: one update each */
     const struct tf_value *ologs = tf_value_attr(prior, "enabled_log_types");
     const struct tf_value *nlogs = tf_value_attr(planned, "enabled_log_types");
@@ -1838,13 +1885,17 @@ static struct tf_value *cluster_update(struct res_ctx *ctx, const struct tf_valu
             ok &= ws[i].step == RES_NG_REPLACE ? ws[i].created : ws[i].ok;
     }
 
-    /* tags of the node groups kept as they were (new and replacement groups got them) */
-    for (size_t i = 0; ok && tags_change && i < n; i++) {
+    /* tags of the node groups kept as they were (new and replacement groups got them): when
+     * the cluster's change, and where a group's own drifted (its tags_all read differs) */
+    for (size_t i = 0; ok && i < n; i++) {
         const struct tf_value *e = ngs->elems[i];
         const char *name = tf_value_str(tf_value_attr(e, "name"));
         const struct tf_value *pe = res_find_by_name(old, name);
         const char *ngarn = tf_value_str(tf_value_attr(pe, "arn"));
         if (pe == NULL || ngarn == NULL || replace_only_changed(pe, e))
+            continue;
+        if (!tags_change &&
+            tf_value_equal(tf_value_attr(pe, "tags_all"), tf_value_attr(e, "tags_all")))
             continue;
         json_t *want = planned_tags(planned);
         if (want != NULL)

@@ -657,11 +657,12 @@ out:
 }
 
 uc_status res_iam_role_tag(struct aws_session *s, const char *name, const json_t *tags,
-                           const struct aws_call_opts *o, struct aws_error *err)
+                           const json_t *drop, const struct aws_call_opts *o,
+                           struct aws_error *err)
 {
     struct res_iam_role_state cur;
     struct aws_call_opts co = o ? *o : (struct aws_call_opts){0};
-    json_t *in = NULL, *list = NULL;
+    json_t *in = NULL, *list = NULL, *keys = json_array();
     co.retry_non_idempotent = true;
     res_iam_role_state_init(&cur);
     uc_status st = get_role(s, name, &co, &cur, err); /* tags only: no policy list */
@@ -675,7 +676,7 @@ uc_status res_iam_role_tag(struct aws_session *s, const char *name, const json_t
         goto out;
     }
     list = tag_list(tags, cur.tags);
-    if (list == NULL) {
+    if (list == NULL || keys == NULL) {
         st = aws_error_set(err, UC_NOMEM, "iam", "TagRole", "no memory");
         goto out;
     }
@@ -683,10 +684,27 @@ uc_status res_iam_role_tag(struct aws_session *s, const char *name, const json_t
         in = json_pack("{s:s,s:O}", "RoleName", name, "Tags", list);
         st = in ? aws_query_call(s, AWS_SVC_IAM, "TagRole", in, &co, NULL, err)
                 : aws_error_set(err, UC_NOMEM, "iam", "TagRole", "no memory");
+        if (st != UC_OK)
+            goto out;
+    }
+    size_t i;
+    json_t *k;
+    json_array_foreach(drop, i, k) {
+        const char *key = json_string_value(k);
+        if (key != NULL && json_object_get(cur.tags, key) != NULL &&
+            json_object_get(tags, key) == NULL)
+            json_array_append(keys, k);
+    }
+    if (json_array_size(keys) > 0) {
+        json_decref(in);
+        in = json_pack("{s:s,s:O}", "RoleName", name, "TagKeys", keys);
+        st = in ? aws_query_call(s, AWS_SVC_IAM, "UntagRole", in, &co, NULL, err)
+                : aws_error_set(err, UC_NOMEM, "iam", "UntagRole", "no memory");
     }
 out:
     json_decref(in);
     json_decref(list);
+    json_decref(keys);
     res_iam_role_state_release(&cur);
     return st;
 }

@@ -11,6 +11,7 @@
 #include "res_provider.h"
 #include "res_account_cache.h"
 #include "res_keyed_read.h"
+#include "res_schema.h"
 #include "res_timeouts.h"
 #include "res_validate.h"
 
@@ -626,6 +627,37 @@ void res_provider_drop_ignored_tags(const struct res_provider *p, json_t *tags)
         if (res_provider_tag_ignored(p, k))
             json_object_del(tags, k);
     }
+}
+
+struct tf_value *res_provider_plan_tags(struct uc_arena *a, const struct res_provider *p,
+                                        struct tf_value *tags_all, struct tf_diags *d)
+{
+    size_t n = 0, dropped = 0;
+    if (p == NULL || (p->n_ignore_tag_keys == 0 && p->n_ignore_tag_prefixes == 0) ||
+        !res_is_set(tags_all) || !tf_value_is_wholly_known(tags_all))
+        return tags_all;
+    const char **keys = uc_arena_calloc(a, tags_all->count + 1, sizeof *keys);
+    struct tf_value **vals = uc_arena_calloc(a, tags_all->count + 1, sizeof *vals);
+    if (keys == NULL || vals == NULL)
+        return NULL;
+    for (size_t i = 0; i < tags_all->count; i++) {
+        if (!res_provider_tag_ignored(p, tags_all->keys[i])) {
+            keys[n] = tags_all->keys[i];
+            vals[n++] = tags_all->elems[i];
+            continue;
+        }
+        struct tf_path path = tf_path_attr(NULL, "tags");
+        tf_diag_warning(d, &path, "Tag named by ignore_tags",
+                        "Tag \"%s\" (from tags or the provider's default_tags) matches the "
+                        "provider's ignore_tags: it belongs to someone else, so it is neither "
+                        "written nor read, and it is left out of tags_all. Remove it from the "
+                        "configuration, or from ignore_tags.",
+                        tags_all->keys[i]);
+        dropped++;
+    }
+    if (dropped == 0)
+        return tags_all;
+    return tf_value_map(a, tags_all->type, keys, vals, n);
 }
 
 static bool in_list(const char *const *list, size_t n, const char *id)

@@ -492,6 +492,8 @@ static void tenant_modify(struct uc_arena *a, const struct tf_value *prior,
     struct tf_value *tags_all =
         res_tags_all(a, res_provider_default_tags(ctx ? ctx->provider : NULL),
                      tf_value_attr(config, "tags"), own_keys, own_vals, 3);
+    if (tags_all != NULL)
+        tags_all = res_provider_plan_tags(a, ctx ? ctx->provider : NULL, tags_all, d);
     if (tags_all == NULL || (p = tf_value_with_attr(a, p, "tags_all", tags_all)) == NULL)
         goto oom;
     *planned = p;

@@ -209,7 +209,7 @@ static void ensure_environment(struct res_tenant_env *w)
         struct aws_session *s = work_session(w, &err);
         json_t *meta = json_pack("{s:s}", RES_TAG_IMPORT, w->meta ? w->meta : "");
         uc_status st = s != NULL && meta != NULL
-                           ? res_iam_role_tag(s, op->access_role, meta, &op->opts, &err)
+                           ? res_iam_role_tag(s, op->access_role, meta, NULL, &op->opts, &err)
                            : UC_NOMEM;
         json_decref(meta);
         if (s == NULL || st != UC_OK) {

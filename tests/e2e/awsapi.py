@@ -320,6 +320,21 @@ class AwsApi:
                 return sorted(arns)
             marker = _text(root, "Marker")
 
+    def role_tags(self, name):
+        """ListRoleTags (every page) as a dict."""
+        tags, marker = {}, None
+        while True:
+            p = {"RoleName": name}
+            if marker:
+                p["Marker"] = marker
+            root = self.query("iam", "ListRoleTags", p)
+            found = _find(root, "Tags")
+            for m in (found if found is not None else []):
+                tags[_text(m, "Key")] = _text(m, "Value")
+            if (_text(root, "IsTruncated") or "false") != "true":
+                return tags
+            marker = _text(root, "Marker")
+
     def delete_role(self, name):
         """Detaches every managed policy, then deletes the role."""
         for arn in self.list_attached_role_policies(name):

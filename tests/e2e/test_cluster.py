@@ -451,8 +451,12 @@ class ClusterTestCase(test_tenant.TenantTestCase):
                     sorted((t["key"], t.get("value"), t["effect"]) for t in ng["taints"]))
                 self.assertEqual(d["nodeRole"], a["node_role_arn"])
                 self.assertEqual(sorted(d["subnets"]), sorted(c.subnets))
-                for k, v in c.tags.items():
-                    self.assertEqual((d.get("tags") or {}).get(k), v, "node group tags")
+                # the cluster's tags_all, plus the group's own bookkeeping tags
+                want = dict(c.tags_all(), **{"unicron:node-group": ng["name"]})
+                have = dict(d.get("tags") or {})
+                self.assertTrue(have.pop("unicron:desired-size", None), "unicron:desired-size")
+                self.assertEqual(have, want, "node group tags")
+                self.assertEqual(st["tags_all"], c.tags_all())
         self.assertEqual(sorted(eks_names), sorted(mapping.values()),
                          "EKS holds node groups that are not configured")
         return mapping
@@ -872,8 +876,22 @@ class ClusterLifecycleTest(ClusterTestCase):
         groups = self.check_cluster(w, c, acct)
         c.tags = {"team": "data", "budget": "q4"}
         self.write_cluster(w, c)
-        self.assertPlanChanges(w, must=[("tags",), ("tags_all",)])
+        out, _ = self.assertPlanChanges(
+            w, must=[("tags",), ("tags_all",)] + [("node_group", g["name"], "tags_all")
+                                                  for g in c.node_groups])
+        self.assertIn('+ "budget"', out)
         self.apply(w, "0 added, 1 changed, 0 destroyed")
+        self.assertEqual(self.check_cluster(w, c, acct), groups, "node groups were kept")
+        # the cluster's IAM roles carry tags_all too; a key taken out of tags leaves them
+        inside = self.inside(acct)
+        for kind in ("cluster", "node"):
+            self.assertEqual(inside.role_tags("unicron-%s-%s" % (c.name, kind)).get("budget"),
+                             "q4")
+        c.tags = {"team": "data"}
+        self.write_cluster(w, c)
+        self.apply(w, "0 added, 1 changed, 0 destroyed")
+        for kind in ("cluster", "node"):
+            self.assertNotIn("budget", inside.role_tags("unicron-%s-%s" % (c.name, kind)))
         self.assertEqual(self.check_cluster(w, c, acct), groups, "node groups were kept")
         self.assertClusterNoChanges(w)
 

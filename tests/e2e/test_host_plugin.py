@@ -273,6 +273,34 @@ class ProcessTest(harness.ProviderTestCase):
         self.assertIn("plugin", r.stderr)
         self.assertIn("not meant", r.stderr)
 
+    def run_with(self, env_extra, args=()):
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("TF_", "PLUGIN_"))}
+        env.update({"TF_PLUGIN_MAGIC_COOKIE": COOKIE, "PLUGIN_PROTOCOL_VERSIONS": "5,6",
+                    "PLUGIN_UNIX_SOCKET_DIR": self.tmp, "TF_LOG_PROVIDER": "ERROR"})
+        env.update(env_extra)
+        return subprocess.run([harness.provider_binary()] + list(args), env=env,
+                              capture_output=True, text=True, timeout=30)
+
+    def test_bad_client_certificate_is_refused(self):
+        # The server key is made before main (a constructor's thread); a PLUGIN_CLIENT_CERT that
+        # is not a certificate still ends the process with a message, no handshake, no socket.
+        for bad in ("not a certificate",
+                    "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"):
+            r = self.run_with({"PLUGIN_CLIENT_CERT": bad})
+            self.assertEqual(r.returncode, 1, r.stderr)
+            self.assertEqual(r.stdout, "")
+            self.assertIn("PLUGIN_CLIENT_CERT is not a PEM certificate", r.stderr)
+            self.assertEqual(os.listdir(self.tmp), [])
+
+    def test_version_with_terraform_environment(self):
+        # --version under the launch environment (the certificate thread runs) prints the
+        # version and exits cleanly.
+        with open(make_cert(self.tmp, "client")[0]) as f:
+            pem = f.read()
+        r = self.run_with({"PLUGIN_CLIENT_CERT": pem}, ["--version"])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertTrue(r.stdout.startswith("terraform-provider-unicron "), r.stdout)
+
     def test_handshake_line(self):
         p = self.start()
         self.assertEqual(p.fields[:3], ["1", "6", "unix"])

@@ -8,8 +8,9 @@ expect them.
   the cache rewritten), and an ended session fails with the command that fixes it.
 - assume_role as a chain: two blocks, the second assumed with the first's session and carrying
   session tags, a session policy and a source identity.
-- ignore_tags: tags others put on unicron's accounts and EKS clusters (Control Tower, scanners)
-  are neither drift nor removed by an update.
+- ignore_tags: tags others put on unicron's accounts, EKS clusters, node groups and IAM roles
+  (Control Tower, cost tools, scanners) are neither drift nor removed by an update; other
+  out-of-band changes of a node group's tags (made with boto3) are drift that apply undoes.
 - allowed_account_ids / forbidden_account_ids: credentials of the wrong account change nothing.
 
 Run: UNICRON_PROVIDER_BIN=build/terraform-provider-unicron python3 -m unittest discover \
@@ -23,6 +24,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import awsapi  # noqa: E402
+import boto3  # noqa: E402
 import test_cluster  # noqa: E402  (used as test_cluster.X so its tests are not collected twice)
 import test_tenant  # noqa: E402  (used as test_tenant.X so its tests are not collected twice)
 
@@ -255,5 +257,81 @@ class ProviderIgnoreTagsClusterTest(test_cluster.ClusterTestCase):
         tags = inside.eks_tags(arn)
         self.assertEqual(tags.get("budget"), "q4")
         self.assertEqual(tags.get("scanner:seen"), "2026-12-03")
+        rc, out = self.plan(w)
+        self.assertEqual(rc, 0, out)
+
+    def boto3_in(self, acct, service):
+        """A boto3 client acting inside acct through its account-access role."""
+        ak, sk, token = self.inside(acct).creds
+        return boto3.client(service, endpoint_url=self.la.url, region_name="us-east-1",
+                            aws_access_key_id=ak, aws_secret_access_key=sk,
+                            aws_session_token=token)
+
+    def test_node_group_and_role_tags(self):
+        c = test_cluster.Cluster(version="1.35", access_entries=[], node_groups=[
+            test_cluster.node_group("general", ["m6i.large"], 1, 2)])
+        w, acct = self.create_cluster(c)
+        ignore = '  ignore_tags {\n    keys = ["cost-scan"]\n    key_prefixes = ["scanner:"]\n  }\n'
+
+        def write():
+            w.write("main.tf", with_provider_lines(
+                test_cluster.render(self.la.url, test_cluster.tenant(), c), ignore))
+        write()
+        eks, iam = self.boto3_in(acct, "eks"), self.boto3_in(acct, "iam")
+        ng_arn = self.resource(w, "unicron_cluster.c")["node_group"][0]["arn"]
+        role = "unicron-%s-cluster" % c.name
+
+        def ng_tags():
+            return eks.list_tags_for_resource(resourceArn=ng_arn)["tags"]
+
+        def role_tags():
+            return {t["Key"]: t["Value"] for t in iam.list_role_tags(RoleName=role)["Tags"]}
+
+        # tags that ignore_tags names, on the node group and on the cluster's role: no drift
+        eks.tag_resource(resourceArn=ng_arn, tags={"scanner:seen": "2026-12-03",
+                                                   "cost-scan": "ok"})
+        iam.tag_role(RoleName=role, Tags=[{"Key": "scanner:seen", "Value": "2026-12-03"}])
+        rc, out = self.plan(w)
+        self.assertEqual(rc, 0, out)
+
+        # other changes of the node group's tags are drift, and apply undoes them
+        eks.tag_resource(resourceArn=ng_arn, tags={"team": "hijacked", "added-by": "console"})
+        eks.untag_resource(resourceArn=ng_arn, tagKeys=["managed-by"])
+        out, _ = self.assertPlanChanges(w, must=[("node_group", "general", "tags_all")])
+        for text in ('"team"', '"hijacked"', '"added-by"', '"managed-by"'):
+            self.assertIn(text, out)
+        self.assertNotIn("scanner:seen", out)
+        self.apply(w, "0 added, 1 changed, 0 destroyed")
+        tags = ng_tags()
+        self.assertEqual(tags.get("team"), "data")
+        self.assertEqual(tags.get("managed-by"), "terraform")
+        self.assertNotIn("added-by", tags)
+        self.assertEqual(tags.get("scanner:seen"), "2026-12-03")
+        self.assertEqual(tags.get("cost-scan"), "ok")
+        self.assertEqual(tags.get("unicron:node-group"), "general")
+        self.assertEqual(tags.get("unicron:desired-size"), "1")
+        self.assertClusterNoChanges(w)
+
+        # a real change reaches the group and the roles; the ignored tags stay everywhere
+        c.tags = {"team": "data", "budget": "q4"}
+        write()
+        self.apply(w, "0 added, 1 changed, 0 destroyed")
+        self.assertEqual(ng_tags().get("budget"), "q4")
+        self.assertEqual(ng_tags().get("scanner:seen"), "2026-12-03")
+        self.assertEqual(role_tags().get("budget"), "q4")
+        self.assertEqual(role_tags().get("scanner:seen"), "2026-12-03")
+        self.assertClusterNoChanges(w)
+        state = self.resource(w, "unicron_cluster.c")
+        self.assertEqual(state["node_group"][0]["tags_all"], c.tags_all())
+
+        # a key ignore_tags names in tags: a warning, never written, no inconsistent result
+        c.tags = {"team": "data", "budget": "q4", "scanner:mine": "x"}
+        write()
+        rc, out = self.tf(w, "apply", "-auto-approve")
+        self.assertEqual(rc, 0, out)
+        self.assertIn("Tag named by ignore_tags", out)
+        self.assertNotIn("scanner:mine", ng_tags())
+        self.assertNotIn("scanner:mine", self.inside(acct).eks_tags(
+            self.resource(w, "unicron_cluster.c")["arn"]))
         rc, out = self.plan(w)
         self.assertEqual(rc, 0, out)

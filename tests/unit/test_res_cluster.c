@@ -5,7 +5,8 @@
  * a scaling change and an instance-type change (the emulator's history shows control plane 1.34,
  * node groups 1.34, control plane 1.35, node groups 1.35, and the new group ACTIVE before the old
  * one's deletion), out-of-band changes seen by read, import then a plan without changes, and
- * delete leaving nothing behind. Also the kubeconfig text (no secret in it).
+ * delete leaving nothing behind. Tags: a node group's tags changed out of band are drift that
+ * apply undoes, ignore_tags holds on node groups and IAM roles. Also the kubeconfig text.
  *
  * The localaws tests are skipped (cmocka skip) when python3 or tools/localaws cannot start.
  */
@@ -31,6 +32,7 @@
 #include "res_provider.h"
 #include "res_registry.h"
 #include "tf_json.h"
+#include "uc_buf.h"
 #include "test_localaws.h"
 
 #ifndef UNICRON_SOURCE_DIR
@@ -38,15 +40,16 @@
 #endif
 
 
-static struct res_provider *provider_for(struct uc_arena *a, const char *url)
+/* extra: more provider attributes (",\"ignore_tags\":{...}") or "". */
+static struct res_provider *provider_for(struct uc_arena *a, const char *url, const char *extra)
 {
     const char *json = uc_arena_printf(a,
                                        "{\"region\":\"us-east-1\",\"access_key\":\"test\","
                                        "\"secret_key\":\"test\",\"default_tags\":"
                                        "{\"managed-by\":\"terraform\"},\"endpoints\":"
                                        "{\"organizations\":\"%s\",\"sts\":\"%s\","
-                                       "\"iam\":\"%s\",\"eks\":\"%s\"}}",
-                                       url, url, url, url);
+                                       "\"iam\":\"%s\",\"eks\":\"%s\"}%s}",
+                                       url, url, url, url, extra);
     struct tf_value *cfg = NULL;
     struct tf_diags d;
     tf_diags_init(&d, a);
@@ -255,6 +258,54 @@ static const struct tf_value *group(const struct tf_value *v, const char *name)
     return NULL;
 }
 
+/* The plan: every node group carries the cluster's tags_all; a configured tag that ignore_tags
+ * names is left out of it (never written, never read back) with a warning on tags. */
+static void test_plan_tags_all_and_ignore_tags(void **state)
+{
+    (void)state;
+    struct uc_arena *a = uc_arena_new();
+    struct res_provider *p = provider_for(a, "http://127.0.0.1:9",
+                                          ",\"ignore_tags\":{\"keys\":[\"cost-scan\"],"
+                                          "\"key_prefixes\":[\"scanner:\"]}");
+    const struct res_resource *r = res_registry_find("unicron_cluster");
+    struct tf_diags d;
+    struct tf_plan_result pr;
+    assert_non_null(p);
+    struct res_ctx ctx = ctx_for(a, &d, p, r);
+    struct tf_value *cfg = decode(
+        a, r,
+        "{\"account_id\":\"123456789012\",\"name\":\"c1\",\"subnet_ids\":[\"subnet-0123abcd\","
+        "\"subnet-4567cdef\"],\"tags\":{\"team\":\"data\",\"scanner:x\":\"1\",\"cost-scan\":"
+        "\"y\"},\"access_entry\":[],\"node_group\":[{\"name\":\"a\",\"min_size\":1,"
+        "\"max_size\":2,\"taint\":[]},{\"name\":\"b\",\"min_size\":0,\"max_size\":2,"
+        "\"taint\":[]}]}");
+    struct tf_value *planned = plan(&ctx, r, NULL, cfg, &pr);
+    assert_int_equal(errors(&d), 0);
+    assert_int_equal(d.count, 2); /* one warning per ignored key, on tags */
+    for (size_t i = 0; i < d.count; i++) {
+        assert_int_equal(d.items[i].severity, TF_SEV_WARNING);
+        assert_non_null(strstr(d.items[i].summary, "ignore_tags"));
+    }
+    const struct tf_value *all = tf_value_attr(planned, "tags_all");
+    assert_int_equal(all->count, 4); /* managed-by, team, unicron:cluster, unicron:tier */
+    assert_string_equal(tf_value_str(tf_value_map_get(all, "team")), "data");
+    assert_string_equal(tf_value_str(tf_value_map_get(all, "managed-by")), "terraform");
+    assert_string_equal(tf_value_str(tf_value_map_get(all, "unicron:cluster")), "c1");
+    assert_null(tf_value_map_get(all, "scanner:x"));
+    assert_null(tf_value_map_get(all, "cost-scan"));
+    assert_true(tf_value_equal(tf_value_attr(group(planned, "a"), "tags_all"), all));
+    assert_true(tf_value_equal(tf_value_attr(group(planned, "b"), "tags_all"), all));
+    /* unknown tags: unknown tags_all everywhere */
+    ctx = ctx_for(a, &d, p, r);
+    struct tf_value *cfg2 = tf_value_with_attr(a, cfg, "tags",
+                                               tf_value_unknown(a, &tf_type_map_string));
+    planned = plan(&ctx, r, NULL, cfg2, &pr);
+    assert_false(tf_value_is_known(tf_value_attr(planned, "tags_all")));
+    assert_false(tf_value_is_known(tf_value_attr(group(planned, "a"), "tags_all")));
+    res_provider_free(p);
+    uc_arena_free(a);
+}
+
 static void test_lifecycle_against_localaws(void **state)
 {
     (void)state;
@@ -264,7 +315,7 @@ static void test_lifecycle_against_localaws(void **state)
         skip();
     }
     struct uc_arena *a = uc_arena_new();
-    struct res_provider *p = provider_for(a, url);
+    struct res_provider *p = provider_for(a, url, "");
     const struct res_resource *r = res_registry_find("unicron_cluster");
     struct tf_diags d;
     struct tf_plan_result pr;
@@ -552,6 +603,190 @@ static void test_lifecycle_against_localaws(void **state)
     stop_localaws();
 }
 
+/* The tags (object) EKS holds on arn. */
+static json_t *eks_tags(struct res_cluster_op *op, const char *arn)
+{
+    json_t *out = eks(op, &AWS_EKS_LIST_TAGS_FOR_RESOURCE, &arn, 1, NULL);
+    json_t *t = json_incref(json_object_get(out, "tags"));
+    json_decref(out);
+    assert_non_null(t);
+    return t;
+}
+
+static void assert_tag(const json_t *tags, const char *key, const char *want)
+{
+    const char *have = json_string_value(json_object_get(tags, key));
+    if (want == NULL && have != NULL)
+        fail_msg("tag %s = \"%s\" should be gone", key, have);
+    if (want != NULL && (have == NULL || strcmp(have, want) != 0))
+        fail_msg("tag %s = \"%s\", want \"%s\"", key, have ? have : "(none)", want);
+}
+
+static const char *map_str(const struct tf_value *m, const char *key)
+{
+    return tf_value_str(tf_value_map_get(m, key));
+}
+
+#define TAGS_CFG(tags)                                                                        \
+    "{\"account_id\":\"%s\",\"name\":\"tagged\",\"kubernetes_version\":\"1.35\","              \
+    "\"subnet_ids\":[\"subnet-0123abcd\",\"subnet-4567cdef\"],\"tags\":" tags ","             \
+    "\"access_entry\":[],\"node_group\":[{\"name\":\"general\",\"min_size\":1,"               \
+    "\"max_size\":2,\"taint\":[]}]}"
+
+/* A node group's tags changed out of band are drift (its tags_all) and apply puts them back;
+ * tags ignore_tags names are neither drift nor removed, on node groups and on the cluster's IAM
+ * roles; a key removed from tags leaves the roles too. A state written before node groups had
+ * tags_all loads (null) and read fills it. */
+static void test_node_group_and_role_tags_against_localaws(void **state)
+{
+    (void)state;
+    char url[256];
+    if (!start_localaws(url, sizeof url)) {
+        stop_localaws();
+        skip();
+    }
+    struct uc_arena *a = uc_arena_new();
+    struct res_provider *p =
+        provider_for(a, url, ",\"ignore_tags\":{\"key_prefixes\":[\"scanner:\"]}");
+    const struct res_resource *r = res_registry_find("unicron_cluster");
+    struct tf_diags d;
+    struct tf_plan_result pr;
+    struct aws_error err;
+    assert_non_null(p);
+    struct aws_call_opts o = {.deadline_ms = uc_clock_monotonic_ms() + 120000};
+    struct res_org_account_result acct;
+    struct res_org_account_spec spec = {"tags@example.com", "tags",
+                                        "OrganizationAccountAccessRole", NULL};
+    if (res_org_ensure_account(aws_client_session(p->client), &spec, &o, &acct, &err) != UC_OK)
+        fail_msg("account: %s %s", err.code, err.message);
+    const char *id = acct.id;
+    struct res_cluster_op op = op_for(p, id, "tagged");
+
+    struct res_ctx ctx = ctx_for(a, &d, p, r);
+    struct tf_value *cfg = decode(a, r, uc_arena_printf(a, TAGS_CFG("{\"team\":\"data\"}"), id));
+    struct tf_value *planned = plan(&ctx, r, NULL, cfg, &pr);
+    const struct tf_value *want = tf_value_attr(planned, "tags_all");
+    assert_true(tf_value_equal(tf_value_attr(group(planned, "general"), "tags_all"), want));
+    struct tf_value *created = r->create(&ctx, planned, cfg);
+    if (errors(&d) || created == NULL)
+        fail_msg("create: %s", diag_text(a, &d));
+    /* the group's tags_all is the cluster's: no bookkeeping tags in it */
+    const struct tf_value *gta = tf_value_attr(group(created, "general"), "tags_all");
+    if (!tf_value_equal(gta, want))
+        fail_msg("node group tags_all %s, want %s", tf_value_debug(a, gta),
+                 tf_value_debug(a, want));
+    const char *ngarn = tf_value_str(tf_value_attr(group(created, "general"), "arn"));
+    assert_non_null(ngarn);
+
+    /* out of band on the node group: a value changed, a key removed, a foreign and an ignored
+     * tag added */
+    json_t *add = json_pack("{s:{s:s,s:s,s:s}}", "tags", "team", "changed", "foreign", "x",
+                            "scanner:seen", "2026-12-03");
+    json_t *q = json_pack("{s:[s]}", "tagKeys", "managed-by");
+    if (aws_rest_call(op.s, AWS_SVC_EKS, &AWS_EKS_TAG_RESOURCE, &ngarn, 1, NULL, add, &o, NULL,
+                      &err) != UC_OK ||
+        aws_rest_call(op.s, AWS_SVC_EKS, &AWS_EKS_UNTAG_RESOURCE, &ngarn, 1, q, NULL, &o, NULL,
+                      &err) != UC_OK)
+        fail_msg("out-of-band tags: %s %s", err.code, err.message);
+    json_decref(add);
+    json_decref(q);
+    ctx = ctx_for(a, &d, p, r);
+    struct tf_value *read = r->read(&ctx, created);
+    if (errors(&d))
+        fail_msg("read: %s", diag_text(a, &d));
+    gta = tf_value_attr(group(read, "general"), "tags_all");
+    assert_string_equal(map_str(gta, "team"), "changed");
+    assert_string_equal(map_str(gta, "foreign"), "x");
+    assert_null(map_str(gta, "managed-by"));
+    assert_null(map_str(gta, "scanner:seen"));
+    assert_null(map_str(gta, "unicron:desired-size"));
+    assert_null(map_str(gta, "unicron:node-group"));
+    assert_true(tf_value_equal(tf_value_attr(read, "tags_all"), want)); /* cluster untouched */
+    /* the plan puts the cluster's tags_all back on the group; apply does */
+    struct tf_value *fix = plan(&ctx, r, read, cfg, &pr);
+    assert_false(tf_value_equal(fix, read));
+    assert_true(tf_value_equal(tf_value_attr(group(fix, "general"), "tags_all"), want));
+    struct tf_value *updated = r->update(&ctx, read, fix, cfg);
+    if (errors(&d) || updated == NULL)
+        fail_msg("update: %s", diag_text(a, &d));
+    assert_true(tf_value_equal(tf_value_attr(group(updated, "general"), "tags_all"), want));
+    json_t *t = eks_tags(&op, ngarn);
+    assert_tag(t, "team", "data");
+    assert_tag(t, "managed-by", "terraform");
+    assert_tag(t, "foreign", NULL);
+    assert_tag(t, "scanner:seen", "2026-12-03"); /* someone else's: kept */
+    assert_tag(t, "unicron:node-group", "general");
+    assert_tag(t, "unicron:desired-size", "1");
+    json_decref(t);
+    ctx = ctx_for(a, &d, p, r);
+    read = r->read(&ctx, updated);
+    if (!tf_value_equal(plan(&ctx, r, read, cfg, &pr), read))
+        fail_msg("a restored node group plans a change");
+
+    /* the roles: an ignored and a foreign tag stay; a key taken out of tags leaves */
+    char rname[96];
+    res_cluster_role_name("tagged", false, rname, sizeof rname);
+    json_t *in = json_pack("{s:s,s:[{s:s,s:s},{s:s,s:s}]}", "RoleName", rname, "Tags", "Key",
+                           "scanner:seen", "Value", "2026-12-03", "Key", "other", "Value", "z");
+    if (aws_query_call(op.s, AWS_SVC_IAM, "TagRole", in, &o, NULL, &err) != UC_OK)
+        fail_msg("TagRole: %s %s", err.code, err.message);
+    json_decref(in);
+    ctx = ctx_for(a, &d, p, r);
+    read = r->read(&ctx, updated);
+    if (!tf_value_equal(plan(&ctx, r, read, cfg, &pr), read))
+        fail_msg("tags added to a role plan a change");
+    struct tf_value *cfg2 = decode(a, r, uc_arena_printf(a, TAGS_CFG("{\"budget\":\"q4\"}"), id));
+    struct tf_value *planned2 = plan(&ctx, r, read, cfg2, &pr);
+    updated = r->update(&ctx, read, planned2, cfg2);
+    if (errors(&d) || updated == NULL)
+        fail_msg("tags update: %s", diag_text(a, &d));
+    for (int node = 0; node < 2; node++) {
+        struct res_iam_role_state rs;
+        res_iam_role_state_init(&rs);
+        res_cluster_role_name("tagged", node, rname, sizeof rname);
+        assert_int_equal(res_iam_role_read(op.s, rname, &o, &rs, &err), UC_OK);
+        assert_true(rs.exists);
+        assert_tag(rs.tags, "budget", "q4");
+        assert_tag(rs.tags, "team", NULL);
+        assert_tag(rs.tags, "managed-by", "terraform");
+        assert_tag(rs.tags, "unicron:cluster", "tagged");
+        assert_tag(rs.tags, "scanner:seen", node ? NULL : "2026-12-03");
+        assert_tag(rs.tags, "other", node ? NULL : "z");
+        res_iam_role_state_release(&rs);
+    }
+    t = eks_tags(&op, ngarn);
+    assert_tag(t, "budget", "q4");
+    assert_tag(t, "team", NULL);
+    assert_tag(t, "scanner:seen", "2026-12-03");
+    json_decref(t);
+
+    /* a state from before node groups had tags_all: loads with null, read fills it */
+    struct uc_buf b;
+    uc_buf_init(&b);
+    assert_int_equal(tf_json_encode(updated, res_registry_type(r), &b), UC_OK);
+    json_t *doc = json_loads(uc_buf_str(&b), 0, NULL);
+    uc_buf_release(&b);
+    assert_non_null(doc);
+    json_object_del(json_array_get(json_object_get(doc, "node_group"), 0), "tags_all");
+    char *text = json_dumps(doc, JSON_COMPACT);
+    json_decref(doc);
+    struct tf_value *old = decode(a, r, text);
+    free(text);
+    assert_true(tf_value_is_null(tf_value_attr(group(old, "general"), "tags_all")));
+    ctx = ctx_for(a, &d, p, r);
+    read = r->read(&ctx, old);
+    if (errors(&d) || !tf_value_equal(read, updated))
+        fail_msg("read of an old state: %s\n%s\n%s", diag_text(a, &d), tf_value_debug(a, read),
+                 tf_value_debug(a, updated));
+
+    ctx = ctx_for(a, &d, p, r);
+    if (!r->delete(&ctx, updated))
+        fail_msg("delete: %s", diag_text(a, &d));
+    res_provider_free(p);
+    uc_arena_free(a);
+    stop_localaws();
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -564,7 +799,9 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_kubeconfig_has_no_secret),
         cmocka_unit_test(test_version_policy),
+        cmocka_unit_test(test_plan_tags_all_and_ignore_tags),
         cmocka_unit_test(test_lifecycle_against_localaws),
+        cmocka_unit_test(test_node_group_and_role_tags_against_localaws),
     };
     int rc = cmocka_run_group_tests(tests, setup, NULL);
     stop_localaws();

@@ -150,12 +150,27 @@ static void test_reads_lacking_members(void **state)
     fake_reset(&e->ft);
 }
 
+/* GetRole without an Arn; ListAttachedRolePolicies (asked at the same time, on another
+ * thread, so the answer must not depend on which call comes first) with none. */
+static uc_status role_without_arn(void *ctx, const struct fake_req *req,
+                                  struct aws_http_response *resp)
+{
+    (void)ctx;
+    bool list = req->body != NULL && strstr(req->body, "Action=ListAttachedRolePolicies") != NULL;
+    resp->status = 200;
+    uc_buf_puts(&resp->body,
+                list ? "<ListAttachedRolePoliciesResponse><ListAttachedRolePoliciesResult>"
+                       "<AttachedPolicies/><IsTruncated>false</IsTruncated>"
+                       "</ListAttachedRolePoliciesResult></ListAttachedRolePoliciesResponse>"
+                     : "<GetRoleResponse><GetRoleResult><Role><RoleName>r</RoleName></Role>"
+                       "</GetRoleResult></GetRoleResponse>");
+    return UC_OK;
+}
+
 static void test_get_role_lacking_arn(void **state)
 {
     struct fake_env *e = *state;
-    fake_push(&e->ft, 200, NULL,
-              "<GetRoleResponse><GetRoleResult><Role><RoleName>r</RoleName></Role>"
-              "</GetRoleResult></GetRoleResponse>");
+    e->ft.handler = role_without_arn;
     struct res_iam_role_state st;
     struct aws_error err;
     assert_int_equal(res_iam_role_read(aws_client_session(e->c), "r", NULL, &st, &err), UC_DECODE);

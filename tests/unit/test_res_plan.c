@@ -320,7 +320,9 @@ static void test_cluster_create(void **state)
     "\"instance_types\":[\"m6i.large\"],\"capacity_type\":\"ON_DEMAND\",\"min_size\":1,"       \
     "\"max_size\":4,\"desired_size\":3,\"disk_size\":20,\"ami_type\":"                         \
     "\"AL2023_x86_64_STANDARD\",\"arn\":\"arn:ng\",\"status\":\"ACTIVE\",\"eks_name\":"          \
-    "\"general\",\"version\":" version ",\"taint\":[]}]}"
+    "\"general\",\"version\":" version ",\"taint\":[],\"tags_all\":{\"managed-by\":"      \
+    "\"terraform\",\"team\":\"platform\",\"unicron:cluster\":\"data-dev\",\"unicron:tier\":" \
+    "\"standard\"}}]}"
 
 static void test_cluster_upgrade_and_downgrade(void **state)
 {

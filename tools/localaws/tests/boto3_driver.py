@@ -182,6 +182,13 @@ def main():
     eks.tag_resource(resourceArn=cl["arn"], tags={"x": "y"})
     eks.untag_resource(resourceArn=cl["arn"], tagKeys=["x"])
     assert eks.list_tags_for_resource(resourceArn=cl["arn"])["tags"] == {}
+    # a node group's tags: TagResource / UntagResource on its ARN, seen by DescribeNodegroup
+    ng = eks.describe_nodegroup(clusterName="boto", nodegroupName="ng")["nodegroup"]
+    eks.tag_resource(resourceArn=ng["nodegroupArn"], tags={"team": "data", "scan": "1"})
+    eks.untag_resource(resourceArn=ng["nodegroupArn"], tagKeys=["scan"])
+    ng_tags = eks.describe_nodegroup(clusterName="boto", nodegroupName="ng")["nodegroup"]["tags"]
+    assert ng_tags.get("team") == "data" and "scan" not in ng_tags, ng_tags
+    assert eks.list_tags_for_resource(resourceArn=ng["nodegroupArn"])["tags"] == ng_tags
     expect_error("ResourceInUseException", eks.delete_cluster, name="boto")
     eks.delete_addon(clusterName="boto", addonName="coredns")
     eks.get_waiter("addon_deleted").wait(clusterName="boto", addonName="coredns",

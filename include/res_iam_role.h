@@ -46,6 +46,11 @@ void res_iam_role_state_release(struct res_iam_role_state *st);
 uc_status res_iam_role_read(struct aws_session *s, const char *name, const struct aws_call_opts *o,
                             struct res_iam_role_state *out, struct aws_error *err);
 
+/* GetRole only (exists, arn, trust, tags; attached stays NULL): for a caller that needs no
+ * policy list. A missing role is UC_OK with exists false. */
+uc_status res_iam_role_get(struct aws_session *s, const char *name, const struct aws_call_opts *o,
+                           struct res_iam_role_state *out, struct aws_error *err);
+
 /* Makes the role match spec: CreateRole when missing (EntityAlreadyExists = adopt), otherwise
  * UpdateAssumeRolePolicy when the trust policy differs semantically, TagRole for tags that are
  * missing or different, AttachRolePolicy for each policy (policy_arn, more_policy_arns) not

@@ -2,8 +2,10 @@
  *
  * Encoding and decoding are driven by the declared type (the schema's implied type): objects are
  * maps with every attribute, unknown is ext 0 (`d4 00 00`), refined unknown ext 12, dynamic slots
- * are [type JSON (bin), value], numbers beyond int64/float64 are decimal strings. Decoding is
- * bounded and never trusts lengths from the wire.
+ * are [type JSON (bin), value]. Known numbers are written as decimal strings (infinities as
+ * float64), which Terraform parses as it parses the state file's JSON numbers (see
+ * docs/internals/engine.md); any msgpack number form is read. Decoding is bounded and never
+ * trusts lengths from the wire.
  */
 #ifndef TF_MSGPACK_H
 #define TF_MSGPACK_H

@@ -14,6 +14,7 @@
 #include "res_catalog.h"
 #include "res_cluster.h"
 #include "res_eks_versions.h"
+#include "res_fanout.h"
 #include "res_iam_role.h"
 #include "res_keyed_read.h"
 #include "res_org_account.h"
@@ -987,6 +988,43 @@ static const char *tenant_role_arn(const struct res_cluster_op *op, int k, char 
     return buf;
 }
 
+/* The read of one tenant access role and of its access entry's policies (res_fanout_each item:
+ * it writes only itself). */
+struct tenant_role_read {
+    const struct res_cluster_op *op;
+    int k;
+    char arn[256], policy_arn[256];
+    struct res_access_want want;
+    uc_status st;
+    struct aws_error err;
+    bool exists;
+    json_t *pol; /* the entry's associated policies when the role exists (owned) */
+};
+
+static void tenant_role_read_init(struct tenant_role_read *r, const struct res_cluster_op *op,
+                                  int k)
+{
+    memset(r, 0, sizeof *r);
+    r->op = op;
+    r->k = k;
+    aws_error_clear(&r->err);
+    r->want.principal = tenant_role_arn(op, k, r->arn, sizeof r->arn);
+    r->want.policy_arn =
+        res_access_policy_arn(op, tenant_role_policies[k], r->policy_arn, sizeof r->policy_arn);
+}
+
+/* GetRole (no policy list is needed: only whether the tenant has the role), then the entry. */
+static void tenant_role_read_run(void *item)
+{
+    struct tenant_role_read *r = item;
+    struct res_iam_role_state rs;
+    r->st = res_iam_role_get(r->op->s, tenant_roles[r->k], &r->op->opts, &rs, &r->err);
+    r->exists = r->st == UC_OK && rs.exists;
+    res_iam_role_state_release(&rs);
+    if (r->exists)
+        r->st = res_access_read(r->op, r->want.principal, &r->pol, &r->err);
+}
+
 /* The access_entry element's wanted entry (namespaces array owned by the caller). */
 static void entry_want(const struct res_cluster_op *op, const struct tf_value *e, char *arn,
                        size_t n, struct res_access_want *w, json_t **ns)
@@ -1175,36 +1213,30 @@ static struct tf_value *read_cluster(struct res_ctx *ctx, const struct res_clust
         goto oom;
     set_attr(a, &v, "access_entry", tf_value_list(a, et, ael, am));
 
-    /* the tenant's access roles: the entry each existing role must have */
+    /* the tenant's access roles: the entry each existing role must have (the three at once) */
     {
+        struct tenant_role_read rr[3];
         const char *keys[3];
         struct tf_value *vals[3];
         size_t nk = 0;
+        for (int k = 0; k < 3; k++)
+            tenant_role_read_init(&rr[k], op, k);
+        res_fanout_each(rr, 3, sizeof rr[0], tenant_role_read_run, 3);
+        bool failed = false;
         for (int k = 0; k < 3; k++) {
-            struct res_iam_role_state rs;
-            char rarn[256], parn[256];
-            json_t *pol = NULL;
-            res_iam_role_state_init(&rs);
-            uc_status st = res_iam_role_read(op->s, tenant_roles[k], &op->opts, &rs, &err);
-            bool exists = rs.exists;
-            res_iam_role_state_release(&rs);
-            struct res_access_want w = {
-                .principal = tenant_role_arn(op, k, rarn, sizeof rarn),
-                .policy_arn = res_access_policy_arn(op, tenant_role_policies[k], parn,
-                                                    sizeof parn)};
-            if (st == UC_OK && exists)
-                st = res_access_read(op, w.principal, &pol, &err);
-            if (st != UC_OK) {
-                res_aws_diag(ctx->diags, NULL, cluster_where(a, op), &err);
-                goto out;
+            if (rr[k].st != UC_OK && !failed) {
+                res_aws_diag(ctx->diags, NULL, cluster_where(a, op), &rr[k].err);
+                failed = true;
             }
-            if (!exists)
-                continue;
-            keys[nk] = tenant_roles[k];
-            vals[nk++] = tf_value_string(a, res_access_matches(pol, &w) ? tenant_role_policies[k]
-                                                                        : "");
-            json_decref(pol);
+            if (!failed && rr[k].exists) {
+                keys[nk] = tenant_roles[k];
+                vals[nk++] = tf_value_string(
+                    a, res_access_matches(rr[k].pol, &rr[k].want) ? tenant_role_policies[k] : "");
+            }
+            json_decref(rr[k].pol);
         }
+        if (failed)
+            goto out;
         set_attr(a, &v, "tenant_access_entries", tf_value_map(a, &tf_type_map_string, keys, vals,
                                                               nk));
     }

@@ -500,6 +500,16 @@ uc_status res_iam_role_read(struct aws_session *s, const char *name, const struc
     return role_read(s, name, o, true, outst, err);
 }
 
+uc_status res_iam_role_get(struct aws_session *s, const char *name, const struct aws_call_opts *o,
+                           struct res_iam_role_state *outst, struct aws_error *err)
+{
+    res_iam_role_state_init(outst);
+    uc_status st = get_role(s, name, o, outst, err);
+    if (st != UC_OK || !outst->exists)
+        res_iam_role_state_release(outst);
+    return st;
+}
+
 /* Calls op, retrying NoSuchEntity while a just-created role propagates. Reads and sleeps on the
  * client's clock, the domain of o->deadline_ms. */
 static uc_status iam_call_propagating(struct aws_session *s, const char *op, const json_t *in,

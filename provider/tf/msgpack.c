@@ -638,6 +638,7 @@ static uc_status enc_str(msgpack_packer *pk, const char *s, size_t n)
     return UC_OK;
 }
 
+/* A refinement bound: the shortest form (int, float64, else decimal string). */
 static uc_status enc_number(msgpack_packer *pk, const char *canon)
 {
     int64_t i;
@@ -647,6 +648,24 @@ static uc_status enc_number(msgpack_packer *pk, const char *canon)
     if (tf_number_to_int64(canon, &i))
         return msgpack_pack_int64(pk, i) ? UC_NOMEM : UC_OK;
     if (tf_number_to_double(canon, &f))
+        return msgpack_pack_double(pk, f) ? UC_NOMEM : UC_OK;
+    return enc_str(pk, canon, strlen(canon));
+}
+
+/* A known number: its decimal text (only the infinities, which text cannot carry for
+ * Terraform, go as float64). Terraform decodes a msgpack string with cty.ParseNumberVal, the
+ * 512-bit parse it also gives every number of the state file's JSON, while an int or float64
+ * becomes a 64-bit big.Float. Terraform 1.10-1.14 compare the refreshed state with the stored
+ * one with reflect.DeepEqual, precision included (states.ManagedResourcesEqual via the decoded
+ * value cache), so a number sent as an int makes `plan -refresh-only -detailed-exitcode` exit 2
+ * with no change at all. Canonical text is positional, as Terraform writes its JSON, for every
+ * magnitude from 1e-20 to below 1e40. */
+static uc_status enc_number_value(msgpack_packer *pk, const char *canon)
+{
+    double f;
+    if (!canon)
+        return UC_INVALID;
+    if (strstr(canon, "Infinity") && tf_number_to_double(canon, &f))
         return msgpack_pack_double(pk, f) ? UC_NOMEM : UC_OK;
     return enc_str(pk, canon, strlen(canon));
 }
@@ -770,7 +789,7 @@ static uc_status enc_value(msgpack_packer *pk, const struct tf_value *v, const s
     case TF_STRING:
         return v->str ? enc_str(pk, v->str, v->str_len) : UC_INVALID;
     case TF_NUMBER:
-        return enc_number(pk, v->num);
+        return enc_number_value(pk, v->num);
     case TF_BOOL:
         return (v->b ? msgpack_pack_true(pk) : msgpack_pack_false(pk)) ? UC_NOMEM : UC_OK;
     case TF_LIST:

@@ -146,6 +146,22 @@ class Workdir:
         shutil.rmtree(self.path, ignore_errors=True)
 
 
+def client_cert(d, name="client"):
+    """A self-signed EC certificate like the one go-plugin makes for Terraform (openssl CLI),
+    written to d: (certificate path, key path)."""
+    key = os.path.join(d, name + ".key")
+    crt = os.path.join(d, name + ".crt")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                    "ec_paramgen_curve:P-256", "-nodes", "-keyout", key, "-out", crt,
+                    "-days", "1", "-subj", "/O=HashiCorp/CN=localhost",
+                    "-addext", "subjectAltName=DNS:localhost",
+                    "-addext", "extendedKeyUsage=clientAuth,serverAuth",
+                    "-addext", "basicConstraints=critical,CA:TRUE",
+                    "-addext", "keyUsage=critical,digitalSignature,keyCertSign"],
+                   check=True, capture_output=True)
+    return crt, key
+
+
 def strip_ansi(text):
     out, i = [], 0
     while i < len(text):

@@ -171,21 +171,6 @@ class TerraformTest(harness.ProviderTestCase):
         self.assertIn("unicron_nothing", r.stdout + r.stderr)
 
 
-def make_cert(d, name):
-    """A self-signed EC client certificate like go-plugin's (openssl CLI)."""
-    key = os.path.join(d, name + ".key")
-    crt = os.path.join(d, name + ".crt")
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
-                    "ec_paramgen_curve:P-256", "-nodes", "-keyout", key, "-out", crt,
-                    "-days", "1", "-subj", "/O=HashiCorp/CN=localhost",
-                    "-addext", "subjectAltName=DNS:localhost",
-                    "-addext", "extendedKeyUsage=clientAuth,serverAuth",
-                    "-addext", "basicConstraints=critical,CA:TRUE",
-                    "-addext", "keyUsage=critical,digitalSignature,keyCertSign"],
-                   check=True, capture_output=True)
-    return crt, key
-
-
 class Provider:
     """The provider started by hand with the environment Terraform gives it."""
 
@@ -195,7 +180,7 @@ class Provider:
         env.update({"TF_PLUGIN_MAGIC_COOKIE": COOKIE, "PLUGIN_PROTOCOL_VERSIONS": "5,6",
                     "PLUGIN_UNIX_SOCKET_DIR": tmp})
         if tls:
-            self.client_crt, self.client_key = make_cert(tmp, "client")
+            self.client_crt, self.client_key = harness.client_cert(tmp, "client")
             with open(self.client_crt) as f:
                 env["PLUGIN_CLIENT_CERT"] = f.read()
         env.update(extra_env or {})
@@ -295,7 +280,7 @@ class ProcessTest(harness.ProviderTestCase):
     def test_version_with_terraform_environment(self):
         # --version under the launch environment (the certificate thread runs) prints the
         # version and exits cleanly.
-        with open(make_cert(self.tmp, "client")[0]) as f:
+        with open(harness.client_cert(self.tmp, "client")[0]) as f:
             pem = f.read()
         r = self.run_with({"PLUGIN_CLIENT_CERT": pem}, ["--version"])
         self.assertEqual(r.returncode, 0, r.stderr)
@@ -329,7 +314,7 @@ class ProcessTest(harness.ProviderTestCase):
             refused = True
         self.assertTrue(refused, "a client without a certificate was served")
         # A certificate that is not PLUGIN_CLIENT_CERT is refused too.
-        other_crt, other_key = make_cert(self.tmp, "other")
+        other_crt, other_key = harness.client_cert(self.tmp, "other")
         p.client_crt, p.client_key = other_crt, other_key
         refused = False
         try:

@@ -113,20 +113,6 @@ def glibc_2_31_sysroot():
     return r.stdout.strip()
 
 
-def client_cert(d):
-    """A self-signed EC client certificate like go-plugin's (openssl CLI): (cert, key)."""
-    crt, key = os.path.join(d, "client.crt"), os.path.join(d, "client.key")
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
-                    "ec_paramgen_curve:P-256", "-nodes", "-keyout", key, "-out", crt,
-                    "-days", "1", "-subj", "/O=HashiCorp/CN=localhost",
-                    "-addext", "subjectAltName=DNS:localhost",
-                    "-addext", "extendedKeyUsage=clientAuth,serverAuth",
-                    "-addext", "basicConstraints=critical,CA:TRUE",
-                    "-addext", "keyUsage=critical,digitalSignature,keyCertSign"],
-                   check=True, capture_output=True)
-    return crt, key
-
-
 def h1_of_zip(path):
     """Terraform's h1: (Go dirhash Hash1) of a zip's files, computed independently."""
     with zipfile.ZipFile(path) as z:
@@ -348,7 +334,7 @@ class ReleaseTest(unittest.TestCase):
             ["readelf", "-l", self.bin], capture_output=True, text=True, check=True).stdout)
         self.assertEqual(interp.group(1), "/lib64/ld-linux-x86-64.so.2")
         libc = os.path.join(libdir, "libc.so.6")
-        crt, key = client_cert(self.tmp)
+        crt, key = harness.client_cert(self.tmp)
         env = {COOKIE[0]: COOKIE[1], "PLUGIN_PROTOCOL_VERSIONS": "5,6",
                "PLUGIN_UNIX_SOCKET_DIR": "/tmp", "PLUGIN_CLIENT_CERT": read(crt)}
         if os.geteuid() == 0:

@@ -503,7 +503,7 @@ class ReleaseTest(unittest.TestCase):
         self.assertEqual((r.returncode, r.stdout), (0, "%s %s\n" % (NAME, self.version)),
                          r.stderr)
         sockdir = tempfile.mkdtemp(dir=self.tmp)
-        cert, key = client_cert(sockdir)
+        cert, key = harness.client_cert(sockdir)
         env = {COOKIE[0]: COOKIE[1], "PLUGIN_PROTOCOL_VERSIONS": "5,6",
                "PLUGIN_UNIX_SOCKET_DIR": sockdir, "PLUGIN_CLIENT_CERT": read(cert)}
         # Without the magic cookie it is not a plugin start: it says so and exits.

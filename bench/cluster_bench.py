@@ -14,16 +14,14 @@ Standard library only; needs `terraform` on PATH and the built provider. No netw
 """
 import argparse
 import os
-import resource
 import sys
 import tempfile
-import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "e2e"))
 import awsapi  # noqa: E402
 import harness  # noqa: E402
-from refresh_bench import cpu_s, ops_delta, rss_wrapper, tcp_peers  # noqa: E402
+import refresh_bench  # noqa: E402
 
 PRINCIPAL = "arn:aws:iam::%s:role/platform-admins" % awsapi.MGMT_ACCOUNT
 
@@ -103,65 +101,6 @@ def config(url, n):
                                              for i in range(n))
 
 
-def point(n, a, binary, tmp):
-    with harness.LocalAWS("--latency-ms", str(a.latency_ms), "--role-propagation-ms", "0",
-                          async_delay_ms=5) as la:
-        api = awsapi.AwsApi(la.url)
-        w = harness.Workdir({"main.tf": config(la.url, n)}, localaws=la)
-        w.env.pop("TF_LOG", None)
-        w.env.pop("TF_LOG_PATH", None)
-        try:
-            t0 = time.monotonic()
-            r = w.tf("apply", "-auto-approve", "-input=false", "-no-color", "-lock=false",
-                     "-parallelism=%d" % a.create_parallelism, timeout=3600)
-            if r.returncode != 0:
-                print("N=%d: create failed:\n%s" % (n, (r.stdout + r.stderr)[-3000:]))
-                return
-            print("N=%d: created in %.0f s" % (n, time.monotonic() - t0), flush=True)
-            wrapdir, rssfile = rss_wrapper(os.path.join(tmp, "n%d" % n), binary)
-            with open(w.cli_config, "w") as f:
-                f.write('provider_installation {\n  dev_overrides { "%s" = "%s" }\n'
-                        '  direct {}\n}\n' % (harness.PROVIDER_ADDR, wrapdir))
-            for rep in range(a.repeats):
-                if os.path.exists(rssfile):
-                    os.unlink(rssfile)
-                conns = tcp_peers(la.port)
-                la_cpu = cpu_s(la.proc.pid)
-                before = api.stats()
-                ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
-                t0 = time.monotonic()
-                r = w.tf("plan", "-refresh-only", "-input=false", "-no-color", "-lock=false",
-                         "-detailed-exitcode", "-parallelism=%d" % a.parallelism, timeout=3600)
-                wall = time.monotonic() - t0
-                ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)
-                tf_cpu = (ru1.ru_utime + ru1.ru_stime) - (ru0.ru_utime + ru0.ru_stime)
-                after = api.stats()
-                opened = tcp_peers(la.port)
-                la_cpu = cpu_s(la.proc.pid) - la_cpu if la_cpu is not None else -1
-                opened = len(opened - conns) if opened is not None and conns is not None else -1
-                calls = after["requests"] - before["requests"]
-                with open(rssfile) as f:
-                    rows = [x.split() for x in f if x.strip()]
-                rss = max(int(x[0]) for x in rows) / 1024.0
-                cpu = sum(float(x[1]) for x in rows)
-                bound = calls * a.latency_ms / 1000.0 / a.parallelism
-                print("N=%d clusters refresh (%d resources): exit %d (0 = no drift), wall %.2f s, "
-                      "%d calls = %.2f per cluster with its tenant and 3 add-ons, latency bound "
-                      "%.2f s, ratio %.2f, provider peak RSS %.1f MB, CPU: provider %.2f s, "
-                      "terraform + provider %.2f s, localaws %.2f s; %d TCP connections opened"
-                      % (n, 5 * n, r.returncode, wall, calls, calls / n, bound,
-                         wall / bound if bound else 0, rss, cpu, tf_cpu, la_cpu, opened),
-                      flush=True)
-                if rep == 0:
-                    print("  per cluster: " + ", ".join(
-                        "%s %.2f" % (k, v / n) for k, v in sorted(ops_delta(before,
-                                                                           after).items())))
-                if r.returncode not in (0, 2):
-                    print((r.stdout + r.stderr)[-3000:])
-        finally:
-            w.cleanup()
-
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--clusters", default="10,50")
@@ -181,7 +120,7 @@ def main():
                          " ".join("%.1f" % x for x in os.getloadavg()), binary), flush=True)
     tmp = tempfile.mkdtemp(prefix="uc-cluster-bench-")
     for n in (int(x) for x in a.clusters.split(",") if x.strip()):
-        point(n, a, binary, tmp)
+        refresh_bench.point(n, a, binary, tmp, config, "cluster (with its tenant and 3 add-ons)")
 
 
 if __name__ == "__main__":

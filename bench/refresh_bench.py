@@ -95,11 +95,14 @@ def ops_delta(before, after):
     return out
 
 
-def point(n, a, binary, tmp):
+def point(n, a, binary, tmp, make_config=None, unit="tenant"):
+    """Creates n resources (make_config(url, n), default: n tenants) with one apply, then times
+    a refresh-only plan and prints its figures per unit."""
+    make_config = make_config or config
     with harness.LocalAWS("--latency-ms", str(a.latency_ms), "--role-propagation-ms", "0",
                           async_delay_ms=5) as la:
         api = awsapi.AwsApi(la.url)
-        w = harness.Workdir({"main.tf": config(la.url, n)}, localaws=la)
+        w = harness.Workdir({"main.tf": make_config(la.url, n)}, localaws=la)
         w.env.pop("TF_LOG", None)
         w.env.pop("TF_LOG_PATH", None)
         try:
@@ -138,14 +141,14 @@ def point(n, a, binary, tmp):
                 cpu = sum(float(x[1]) for x in rows)
                 bound = calls * a.latency_ms / 1000.0 / a.parallelism
                 print("N=%d refresh: exit %d (0 = no drift), wall %.2f s, %d AWS calls = %.2f "
-                      "per tenant, latency bound %.2f s, ratio %.2f, provider peak RSS %.1f MB, "
+                      "per %s, latency bound %.2f s, ratio %.2f, provider peak RSS %.1f MB, "
                       "CPU: provider %.2f s, terraform + provider %.2f s, localaws %.2f s; %d TCP "
                       "connections opened"
-                      % (n, r.returncode, wall, calls, calls / n, bound,
+                      % (n, r.returncode, wall, calls, calls / n, unit, bound,
                          wall / bound if bound else 0, rss, cpu, tf_cpu, la_cpu, opened),
                       flush=True)
                 if rep == 0:
-                    print("  per tenant: " + ", ".join(
+                    print("  per %s: " % unit + ", ".join(
                         "%s %.2f" % (k, v / n) for k, v in sorted(ops_delta(before,
                                                                            after).items())))
                 if r.returncode not in (0, 2):

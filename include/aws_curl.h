@@ -31,6 +31,7 @@
     X(curl_easy_getinfo, easy_getinfo)                                                             \
     X(curl_easy_strerror, easy_strerror)                                                           \
     X(curl_easy_cleanup, easy_cleanup)                                                             \
+    X(curl_easy_reset, easy_reset)                                                                 \
     X(curl_slist_append, slist_append)                                                             \
     X(curl_slist_free_all, slist_free_all)                                                         \
     X(curl_share_init, share_init)                                                                 \

@@ -4,6 +4,7 @@
  * and must remove its socket on every exit path. See docs/internals/plugin-host.md.
  */
 #include <errno.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -154,6 +155,13 @@ int main(int argc, char **argv)
     }
     signal(SIGINT, SIG_IGN); /* Terraform sends StopProvider instead */
     signal(SIGPIPE, SIG_IGN);
+#ifdef M_ARENA_MAX
+    /* Before the server's threads (only the key thread runs yet): a wide refresh reads on
+     * dozens of threads at once, and glibc would give them up to 8 malloc arenas per core, each
+     * keeping its own freed memory; two keep the peak RSS about 0.5 MB lower at the same CPU
+     * (docs/internals/resources.md). */
+    mallopt(M_ARENA_MAX, 2);
+#endif
     uc_log_init_from_env();
     host_server_route_grpc_log();
 

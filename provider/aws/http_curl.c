@@ -20,6 +20,13 @@
  * calls a wide refresh has in flight (-parallelism=10, a few calls each at once). */
 #define CURL_MAX_IDLE_CONNECTIONS 64L
 
+/* Easy handles kept for the next send once a send is done (curl_easy_reset between uses). A new
+ * handle per call cost more than its transfer on a local endpoint: libcurl makes each handle its
+ * own multi handle on the first perform (a wake-up socketpair, signal and fcntl calls) and
+ * frees it with the handle. The handles hold no connection (those are in the share) and none
+ * of a call's options survive the reset. */
+#define CURL_IDLE_HANDLES 16
+
 struct curl_transport {
     struct aws_transport base;
     pthread_mutex_t start_mu; /* guards api and share until started */
@@ -28,7 +35,36 @@ struct curl_transport {
     CURLSH *share;
     pthread_mutex_t locks[CURL_LOCK_DATA_LAST];
     char *ca_bundle;
+    pthread_mutex_t idle_mu; /* guards idle and n_idle */
+    CURL *idle[CURL_IDLE_HANDLES];
+    size_t n_idle;
 };
+
+/* An easy handle for one send: a reset idle one, or a new one (NULL when out of memory). */
+static CURL *handle_take(struct curl_transport *t)
+{
+    CURL *h = NULL;
+    pthread_mutex_lock(&t->idle_mu);
+    if (t->n_idle > 0)
+        h = t->idle[--t->n_idle];
+    pthread_mutex_unlock(&t->idle_mu);
+    return h ? h : t->api->easy_init();
+}
+
+/* Back from a send: its options (URL, headers, callbacks into the caller's stack, CA blob) are
+ * reset at once; kept while there is room, else freed. */
+static void handle_give(struct curl_transport *t, CURL *h)
+{
+    t->api->easy_reset(h);
+    pthread_mutex_lock(&t->idle_mu);
+    if (t->n_idle < CURL_IDLE_HANDLES) {
+        t->idle[t->n_idle++] = h;
+        h = NULL;
+    }
+    pthread_mutex_unlock(&t->idle_mu);
+    if (h)
+        t->api->easy_cleanup(h);
+}
 
 static void share_lock(CURL *h, curl_lock_data data, curl_lock_access acc, void *user)
 {
@@ -241,7 +277,7 @@ static uc_status curl_send(struct aws_transport *tp, const struct aws_http_reque
     struct curl_slist *hl = NULL;
     struct xfer x = {resp, cancel};
     char errbuf[CURL_ERROR_SIZE] = "";
-    CURL *h = api->easy_init();
+    CURL *h = handle_take(t);
     if (!h)
         return UC_NOMEM;
     for (size_t i = 0; i < req->headers.len; i++) {
@@ -335,19 +371,22 @@ static uc_status curl_send(struct aws_transport *tp, const struct aws_http_reque
         st = UC_TRANSPORT;
     }
 out:
+    handle_give(t, h); /* before the header list it points to is freed */
     api->slist_free_all(hl);
-    api->easy_cleanup(h);
     return st;
 }
 
 static void curl_destroy(struct aws_transport *tp)
 {
     struct curl_transport *t = (struct curl_transport *)tp;
+    for (size_t i = 0; i < t->n_idle; i++)
+        t->api->easy_cleanup(t->idle[i]);
     if (t->share)
         t->api->share_cleanup(t->share);
     for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)
         pthread_mutex_destroy(&t->locks[i]);
     pthread_mutex_destroy(&t->start_mu);
+    pthread_mutex_destroy(&t->idle_mu);
     free(t->ca_bundle);
     free(t);
 }
@@ -358,6 +397,7 @@ struct aws_transport *aws_transport_curl_new(const char *ca_bundle)
     if (!t)
         return NULL;
     pthread_mutex_init(&t->start_mu, NULL);
+    pthread_mutex_init(&t->idle_mu, NULL);
     for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)
         pthread_mutex_init(&t->locks[i], NULL);
     t->base.send = curl_send;

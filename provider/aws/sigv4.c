@@ -2,12 +2,19 @@
  *
  * Builds the canonical request, the string to sign and the signature exactly as AWS's test suite
  * expects. It must not read the clock, the environment or the network, and must never log: its
- * inputs include secret keys.
+ * inputs include secret keys. Its one state: the last few signing keys derived (each depends only
+ * on the secret, the day, the region and the service), reused by later signatures in memory.
  */
 #include "aws_sigv4.h"
 
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/params.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -44,24 +51,132 @@ static void to_hex(const unsigned char *in, size_t n, char *out)
     out[2 * n] = '\0';
 }
 
+/* SHA-256 and HMAC fetched once per process: with OpenSSL 3 the implicit forms (EVP_sha256() in
+ * EVP_Digest, the one-shot HMAC()) look the algorithm up again on every use, which cost more than
+ * the hashing of a request (about 20,000 instructions per HMAC, five HMACs a signature). Kept
+ * for the life of the process; NULL when a fetch failed, and then the implicit forms serve. */
+static pthread_once_t algs_once = PTHREAD_ONCE_INIT;
+static EVP_MD *sha256_md;
+static EVP_MAC *hmac_mac;
+
+static void algs_fetch(void)
+{
+    sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
+    hmac_mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+}
+
+static const EVP_MD *sha256(void)
+{
+    pthread_once(&algs_once, algs_fetch);
+    return sha256_md ? sha256_md : EVP_sha256();
+}
+
 uc_status aws_sha256_hex(const void *data, size_t len, char out[65])
 {
     unsigned char md[32];
     unsigned int mdlen = 0;
-    if (!EVP_Digest(data ? data : "", len, md, &mdlen, EVP_sha256(), NULL) || mdlen != 32)
+    if (!EVP_Digest(data ? data : "", len, md, &mdlen, sha256(), NULL) || mdlen != 32)
         return UC_CRYPTO;
     to_hex(md, 32, out);
     return UC_OK;
 }
 
-static uc_status hmac(const void *key, size_t keylen, const char *msg, size_t msglen,
-                      unsigned char out[32])
+/* One HMAC-SHA256 context for the five HMACs of a signature (the digest is set once, each
+ * EVP_MAC_init only changes the key); NULL when it cannot be made: hmac() then uses HMAC(). */
+static EVP_MAC_CTX *hmac_ctx_new(void)
 {
+    pthread_once(&algs_once, algs_fetch);
+    if (!hmac_mac)
+        return NULL;
+    EVP_MAC_CTX *c = EVP_MAC_CTX_new(hmac_mac);
+    OSSL_PARAM params[] = {
+        OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)"SHA256", 0),
+        OSSL_PARAM_construct_end(),
+    };
+    if (c && !EVP_MAC_CTX_set_params(c, params)) {
+        EVP_MAC_CTX_free(c);
+        c = NULL;
+    }
+    return c;
+}
+
+static uc_status hmac(EVP_MAC_CTX *c, const void *key, size_t keylen, const char *msg,
+                      size_t msglen, unsigned char out[32])
+{
+    if (c) {
+        size_t outlen = 0;
+        if (!EVP_MAC_init(c, key, keylen, NULL) ||
+            !EVP_MAC_update(c, (const unsigned char *)msg, msglen) ||
+            !EVP_MAC_final(c, out, &outlen, 32) || outlen != 32)
+            return UC_CRYPTO;
+        return UC_OK;
+    }
     unsigned int outlen = 0;
     if (!HMAC(EVP_sha256(), key, (int)keylen, (const unsigned char *)msg, msglen, out, &outlen) ||
         outlen != 32)
         return UC_CRYPTO;
     return UC_OK;
+}
+
+/* Signing keys derived lately: four HMACs per signature saved. A key is as good as the secret
+ * for its day, region and service; it stays in this process's memory, is cleansed when its slot
+ * is reused and is never logged. An entry is matched on the SHA-256 of the secret, so the cache
+ * holds no copy of any secret. */
+#define SIGNING_KEY_SLOTS 8
+#define SIGNING_KEY_SCOPE_MAX 96
+
+struct signing_key {
+    bool used;
+    char scope[SIGNING_KEY_SCOPE_MAX]; /* day/region/service */
+    unsigned char secret_id[32];       /* SHA-256 of the secret */
+    unsigned char key[32];
+};
+
+static pthread_mutex_t keys_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct signing_key keys[SIGNING_KEY_SLOTS];
+static size_t keys_next;
+
+/* The cache's scope text for these inputs; false when it does not fit (then not cached). */
+static bool key_scope(const char *amz_date, const char *region, const char *service,
+                      char out[SIGNING_KEY_SCOPE_MAX])
+{
+    int n = snprintf(out, SIGNING_KEY_SCOPE_MAX, "%.8s/%s/%s", amz_date, region, service);
+    return n > 0 && n < SIGNING_KEY_SCOPE_MAX;
+}
+
+/* The SHA-256 of secret into id; false when it cannot be computed (then nothing is cached). */
+static bool secret_id(const char *secret, unsigned char id[32])
+{
+    unsigned int n = 0;
+    return EVP_Digest(secret, strlen(secret), id, &n, sha256(), NULL) && n == 32;
+}
+
+static bool key_lookup(const char *scope, const unsigned char id[32], unsigned char out[32])
+{
+    bool hit = false;
+    pthread_mutex_lock(&keys_mu);
+    for (size_t i = 0; i < SIGNING_KEY_SLOTS && !hit; i++) {
+        const struct signing_key *k = &keys[i];
+        if (k->used && strcmp(k->scope, scope) == 0 && CRYPTO_memcmp(k->secret_id, id, 32) == 0) {
+            memcpy(out, k->key, 32);
+            hit = true;
+        }
+    }
+    pthread_mutex_unlock(&keys_mu);
+    return hit;
+}
+
+static void key_store(const char *scope, const unsigned char id[32], const unsigned char key[32])
+{
+    pthread_mutex_lock(&keys_mu);
+    struct signing_key *k = &keys[keys_next];
+    keys_next = (keys_next + 1) % SIGNING_KEY_SLOTS;
+    OPENSSL_cleanse(k, sizeof(*k));
+    snprintf(k->scope, sizeof(k->scope), "%s", scope);
+    memcpy(k->secret_id, id, 32);
+    memcpy(k->key, key, 32);
+    k->used = true;
+    pthread_mutex_unlock(&keys_mu);
 }
 
 /* Days since 1970-01-01 to a civil date (Howard Hinnant's algorithm). */
@@ -400,6 +515,7 @@ static uc_status sign_core(const struct aws_sigv4_params *p, const char *amz_dat
     unsigned char k1[32], k2[32], k3[32], k4[32], sig[32];
     struct uc_buf secret;
     uc_buf_init(&secret);
+    EVP_MAC_CTX *mc = NULL;
     uc_status st = aws_sha256_hex(p->body, p->body_len, payload);
     if (st != UC_OK)
         goto out;
@@ -430,15 +546,25 @@ static uc_status sign_core(const struct aws_sigv4_params *p, const char *amz_dat
     uc_buf_printf(sts, "%s\n%s\n%s\n%s", ALGORITHM, amz_date, scope, creq_hash);
     if ((st = sts->err) != UC_OK)
         goto out;
-    uc_buf_puts(&secret, "AWS4");
-    uc_buf_puts(&secret, p->creds.secret_access_key);
-    if ((st = secret.err) != UC_OK)
-        goto out;
-    if ((st = hmac(secret.data, secret.len, amz_date, 8, k1)) != UC_OK ||
-        (st = hmac(k1, 32, p->region, strlen(p->region), k2)) != UC_OK ||
-        (st = hmac(k2, 32, p->service, strlen(p->service), k3)) != UC_OK ||
-        (st = hmac(k3, 32, "aws4_request", 12, k4)) != UC_OK ||
-        (st = hmac(k4, 32, sts->data, sts->len, sig)) != UC_OK)
+    mc = hmac_ctx_new();
+    char kscope[SIGNING_KEY_SCOPE_MAX];
+    unsigned char sid[32];
+    bool cacheable = key_scope(amz_date, p->region, p->service, kscope) &&
+                     secret_id(p->creds.secret_access_key, sid);
+    if (!cacheable || !key_lookup(kscope, sid, k4)) {
+        uc_buf_puts(&secret, "AWS4");
+        uc_buf_puts(&secret, p->creds.secret_access_key);
+        if ((st = secret.err) != UC_OK)
+            goto out;
+        if ((st = hmac(mc, secret.data, secret.len, amz_date, 8, k1)) != UC_OK ||
+            (st = hmac(mc, k1, 32, p->region, strlen(p->region), k2)) != UC_OK ||
+            (st = hmac(mc, k2, 32, p->service, strlen(p->service), k3)) != UC_OK ||
+            (st = hmac(mc, k3, 32, "aws4_request", 12, k4)) != UC_OK)
+            goto out;
+        if (cacheable)
+            key_store(kscope, sid, k4);
+    }
+    if ((st = hmac(mc, k4, 32, sts->data, sts->len, sig)) != UC_OK)
         goto out;
     to_hex(sig, 32, r->signature);
 out:
@@ -451,6 +577,7 @@ out:
     OPENSSL_cleanse(k3, sizeof(k3));
     OPENSSL_cleanse(k4, sizeof(k4));
     OPENSSL_cleanse(sig, sizeof(sig));
+    EVP_MAC_CTX_free(mc); /* the HMAC context cleanses its key copy */
     uc_buf_release(&secret);
     uc_buf_release(&chb);
     return st;

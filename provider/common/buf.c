@@ -77,6 +77,12 @@ uc_status uc_buf_puts(struct uc_buf *b, const char *s)
 
 uc_status uc_buf_putc(struct uc_buf *b, char c)
 {
+    /* The common case inline: room for c and the terminator, under the limit. */
+    if (!b->err && b->len + 2 <= b->cap && (!b->max || b->len + 1 <= b->max)) {
+        b->data[b->len++] = c;
+        b->data[b->len] = '\0';
+        return UC_OK;
+    }
     return uc_buf_append(b, &c, 1);
 }
 
@@ -86,8 +92,17 @@ uc_status uc_buf_vprintf(struct uc_buf *b, const char *fmt, va_list ap)
         return b->err;
     va_list copy;
     va_copy(copy, ap);
-    int n = vsnprintf(NULL, 0, fmt, copy);
+    /* Formatted straight into the free room when it fits (one pass); else measured, grown and
+     * formatted again. */
+    size_t room = b->cap > b->len ? b->cap - b->len : 0;
+    int n = vsnprintf(room ? b->data + b->len : NULL, room, fmt, copy);
     va_end(copy);
+    if (n >= 0 && (size_t)n < room && (!b->max || b->len + (size_t)n <= b->max)) {
+        b->len += (size_t)n;
+        return UC_OK;
+    }
+    if (room)
+        b->data[b->len] = '\0'; /* what the first pass wrote is not kept */
     if (n < 0)
         return b->err = UC_INVALID;
     uc_status st = buf_grow(b, (size_t)n);

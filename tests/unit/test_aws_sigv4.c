@@ -430,6 +430,54 @@ static void test_double_encoded_label(void **state)
     aws_headers_release(&h);
 }
 
+/* The signature of p's request (Host only) into out. */
+static void sign_into(const struct aws_sigv4_params *p, char out[65])
+{
+    struct aws_headers h;
+    aws_headers_init(&h);
+    assert_int_equal(aws_headers_add(&h, "Host", "sts.amazonaws.com"), UC_OK);
+    struct aws_sigv4_result r;
+    aws_sigv4_result_init(&r);
+    assert_int_equal(aws_sigv4_sign_headers(p, &h, &r), UC_OK);
+    memcpy(out, r.signature, 65);
+    aws_sigv4_result_release(&r);
+    aws_headers_release(&h);
+}
+
+/* Signing keys are reused only for the same secret, day, region and service: another secret
+ * under the same key id, another day or more scopes than the cache holds sign as they must. */
+static void test_signing_key_cache(void **state)
+{
+    (void)state;
+    struct aws_sigv4_params p = {.method = "GET", .path = "/", .region = "us-east-1",
+                                 .service = "sts", .time = 1440938160,
+                                 .creds = {"AKID", "secret-a", NULL}};
+    char a1[65], a2[65], b[65], day2[65], again[65];
+    sign_into(&p, a1);
+    sign_into(&p, a2);
+    assert_string_equal(a1, a2);
+    p.creds.secret_access_key = "secret-b";
+    sign_into(&p, b);
+    assert_string_not_equal(a1, b);
+    p.creds.secret_access_key = "secret-a";
+    p.time += 86400;
+    sign_into(&p, day2);
+    assert_string_not_equal(a1, day2);
+    static const char *const regions[] = {"eu-west-1", "eu-west-2", "eu-west-3", "eu-north-1",
+                                          "us-west-1", "us-west-2", "ap-south-1", "sa-east-1",
+                                          "ca-central-1"};
+    char other[65];
+    for (size_t i = 0; i < sizeof(regions) / sizeof(regions[0]); i++) {
+        p.region = regions[i];
+        sign_into(&p, other);
+        assert_string_not_equal(other, day2);
+    }
+    p.region = "us-east-1";
+    p.time -= 86400;
+    sign_into(&p, again); /* evicted by now: derived afresh */
+    assert_string_equal(a1, again);
+}
+
 static void test_bad_inputs(void **state)
 {
     (void)state;
@@ -458,7 +506,7 @@ static void test_bad_inputs(void **state)
 
 int main(void)
 {
-    size_t n = 2 * NSUITE + NCLASSIC + 3;
+    size_t n = 2 * NSUITE + NCLASSIC + 4;
     struct CMUnitTest *tests = calloc(n, sizeof(*tests));
     struct row *rows = calloc(n, sizeof(*rows));
     char (*names)[128] = calloc(n, sizeof(*names));
@@ -485,6 +533,8 @@ int main(void)
     tests[k++] = (struct CMUnitTest){"double_encoded_label", test_double_encoded_label, NULL,
                                      NULL, NULL};
     tests[k++] = (struct CMUnitTest){"bad_inputs", test_bad_inputs, NULL, NULL, NULL};
+    tests[k++] = (struct CMUnitTest){"signing_key_cache", test_signing_key_cache, NULL, NULL,
+                                     NULL};
     int rc = _cmocka_run_group_tests("aws_sigv4", tests, k, NULL, NULL);
     free(tests);
     free(rows);

@@ -9,6 +9,10 @@ PACKAGES=(
   libssl-dev libcurl4-openssl-dev libjansson-dev libmsgpack-dev libexpat1-dev libcmocka-dev
   python3-boto3 python3-yaml gnupg debian-archive-keyring
   clang libclang-rt-14-dev clang-format
+  # scripts/release.sh's linux_arm64: the cross compiler, its C and C++ libraries, and qemu-user
+  # to run the result. The arm64 -dev packages are not installed: release_arm64.sh extracts them
+  # into a private root, so no foreign architecture is added (docs/internals/release.md).
+  gcc-aarch64-linux-gnu libc6-dev-arm64-cross libstdc++-12-dev-arm64-cross qemu-user-static
 )
 
 missing=()

@@ -15,7 +15,8 @@
 #   UNICRON_CURL_SRC           an unpacked curl source tree to build instead of fetching
 #                              Debian's source package of the installed libcurl (apt-get source)
 #   UNICRON_RELEASE_ALLOW_DIRTY=1  build uncommitted changes too (tests); releases refuse them
-#   UNICRON_RELEASE_ARCHES     platforms to build (default "linux_amd64 linux_arm64")
+#   UNICRON_RELEASE_ARCHES     platforms to build (default "linux_amd64 linux_arm64"; by default
+#                              linux_arm64 is skipped, saying why, without the cross toolchain)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 NAME=terraform-provider-unicron
@@ -96,41 +97,49 @@ no_host_libc_headers() {
 # source package (with Debian's patches) with only what the provider uses.
 curl_version=$(dpkg-query -W -f='${Version}' libcurl4-openssl-dev 2>/dev/null || true)
 [ -n "$curl_version" ] || die "needs libcurl4-openssl-dev (scripts/deps.sh)"
-CURL_PREFIX=$WORK/curl-$curl_version-glibc$GLIBC_FLOOR
-if [ ! -f "$CURL_PREFIX/lib/libcurl.a" ]; then
-  curl_src=${UNICRON_CURL_SRC:-}
-  if [ -z "$curl_src" ]; then
-    fetch=$WORK/curl-source
-    rm -rf "$fetch"
-    mkdir -p "$fetch/lists/partial" "$fetch/cache/archives/partial"
-    printf 'deb-src http://deb.debian.org/debian bookworm main\n%s\n%s\n' \
-      'deb-src http://deb.debian.org/debian bookworm-updates main' \
-      'deb-src http://deb.debian.org/debian-security bookworm-security main' >"$fetch/sources.list"
-    # A private source list and state directory: the system's apt configuration is untouched.
-    apt_opts=(-o "Dir::Etc::SourceList=$fetch/sources.list" -o "Dir::Etc::SourceParts=/nonexistent"
-              -o "Dir::State::Lists=$fetch/lists" -o "Dir::Cache=$fetch/cache"
-              -o "APT::Get::List-Cleanup=0")
-    log "fetching Debian's curl $curl_version source package"
-    apt-get "${apt_opts[@]}" update -qq >/dev/null ||
-      die "apt-get update of the deb-src lists failed (network?); or set UNICRON_CURL_SRC"
-    (cd "$fetch" && apt-get "${apt_opts[@]}" source --download-only -qq "curl=$curl_version" \
-      >/dev/null 2>&1) || die "apt-get source curl=$curl_version failed; or set UNICRON_CURL_SRC"
-    # apt checked the files against the signed Sources index; dpkg-source cannot check the
-    # .dsc's own signature without debian-keyring, which it only warns about (in the log).
-    (cd "$fetch" &&
-      dpkg-source -x --skip-debianization ./curl_*.dsc curl >"$fetch/unpack.log" 2>&1) ||
-      die "dpkg-source could not unpack curl: $fetch/unpack.log"
-    curl_src=$fetch/curl
+# curl_fetch_source: sets CURL_SRC to an unpacked curl source tree of $curl_version (Debian's
+# source package with its patches, fetched once into $WORK/curl-source) or UNICRON_CURL_SRC.
+CURL_SRC=${UNICRON_CURL_SRC:-}
+curl_fetch_source() {
+  [ -n "$CURL_SRC" ] && return 0
+  local fetch=$WORK/curl-source
+  if [ "$(cat "$fetch/version" 2>/dev/null)" = "$curl_version" ] && [ -x "$fetch/curl/configure" ]
+  then
+    CURL_SRC=$fetch/curl
+    return 0
   fi
-  log "building static libcurl from $curl_src"
-  cbuild=$WORK/curl-build
+  rm -rf "$fetch"
+  mkdir -p "$fetch/lists/partial" "$fetch/cache/archives/partial"
+  printf 'deb-src http://deb.debian.org/debian bookworm main\n%s\n%s\n' \
+    'deb-src http://deb.debian.org/debian bookworm-updates main' \
+    'deb-src http://deb.debian.org/debian-security bookworm-security main' >"$fetch/sources.list"
+  # A private source list and state directory: the system's apt configuration is untouched.
+  local apt_opts=(-o "Dir::Etc::SourceList=$fetch/sources.list"
+                  -o "Dir::Etc::SourceParts=/nonexistent" -o "Dir::State::Lists=$fetch/lists"
+                  -o "Dir::Cache=$fetch/cache" -o "APT::Get::List-Cleanup=0")
+  log "fetching Debian's curl $curl_version source package"
+  apt-get "${apt_opts[@]}" update -qq >/dev/null ||
+    die "apt-get update of the deb-src lists failed (network?); or set UNICRON_CURL_SRC"
+  (cd "$fetch" && apt-get "${apt_opts[@]}" source --download-only -qq "curl=$curl_version" \
+    >/dev/null 2>&1) || die "apt-get source curl=$curl_version failed; or set UNICRON_CURL_SRC"
+  # apt checked the files against the signed Sources index; dpkg-source cannot check the
+  # .dsc's own signature without debian-keyring, which it only warns about (in the log).
+  (cd "$fetch" &&
+    dpkg-source -x --skip-debianization ./curl_*.dsc curl >"$fetch/unpack.log" 2>&1) ||
+    die "dpkg-source could not unpack curl: $fetch/unpack.log"
+  echo "$curl_version" >"$fetch/version"
+  CURL_SRC=$fetch/curl
+}
+
+# curl_build BUILD_DIR PREFIX DESTDIR [CONFIGURE_ARGS...]: configures, builds and installs the
+# library, headers and libcurl.pc of $CURL_SRC under DESTDIR (may be empty) + PREFIX; CC and
+# PKG_CONFIG_* from the environment (the linux_arm64 cross build sets them).
+curl_build() {
+  local cbuild=$1 prefix=$2 destdir=$3
+  shift 3
   rm -rf "$cbuild"
-  mkdir -p "$cbuild/deps"
-  # configure's link tests see the sysroot's libc and only the static OpenSSL and zlib the
-  # provider links (a shared libssl would pull in the build machine's libc).
-  for a in libssl.a libcrypto.a libz.a; do ln -s "/usr/lib/x86_64-linux-gnu/$a" "$cbuild/deps/"; done
-  (cd "$cbuild" && nice "$curl_src/configure" --prefix="$CURL_PREFIX" \
-    CPPFLAGS="$SYSROOT_CFLAGS" LDFLAGS="$SYSROOT_LDFLAGS -L$cbuild/deps" \
+  mkdir -p "$cbuild"
+  (cd "$cbuild" && nice "$CURL_SRC/configure" --prefix="$prefix" "$@" \
     --disable-shared --enable-static --with-pic --with-openssl --with-zlib \
     --without-libpsl --without-libidn2 --without-nghttp2 --without-brotli --without-zstd \
     --without-libssh2 --without-librtmp --without-gssapi --without-ca-bundle --without-ca-path \
@@ -140,10 +149,26 @@ if [ ! -f "$CURL_PREFIX/lib/libcurl.a" ]; then
     --disable-docs --disable-alt-svc --disable-hsts >"$cbuild/configure.log" 2>&1) ||
     die "curl configure failed: $cbuild/configure.log"
   (cd "$cbuild" && nice make -j"$JOBS" -C lib >"$cbuild/make.log" 2>&1 &&
-    make -C lib install >>"$cbuild/make.log" 2>&1 &&
-    make -C include install >>"$cbuild/make.log" 2>&1) || die "curl build failed: $cbuild/make.log"
-  no_host_libc_headers libcurl "$cbuild/lib"
-  cp "$curl_src/COPYING" "$CURL_PREFIX/COPYING"
+    make -C lib install DESTDIR="$destdir" >>"$cbuild/make.log" 2>&1 &&
+    make -C include install DESTDIR="$destdir" >>"$cbuild/make.log" 2>&1 &&
+    make install-pkgconfigDATA DESTDIR="$destdir" >>"$cbuild/make.log" 2>&1) ||
+    die "curl build failed: $cbuild/make.log"
+  cp "$CURL_SRC/COPYING" "$destdir$prefix/COPYING"
+}
+
+CURL_PREFIX=$WORK/curl-$curl_version-glibc$GLIBC_FLOOR
+if [ ! -f "$CURL_PREFIX/lib/libcurl.a" ]; then
+  curl_fetch_source
+  log "building static libcurl from $CURL_SRC"
+  # configure's link tests see the sysroot's libc and only the static OpenSSL and zlib the
+  # provider links (a shared libssl would pull in the build machine's libc).
+  curl_deps=$WORK/curl-deps
+  rm -rf "$curl_deps"
+  mkdir -p "$curl_deps"
+  for a in libssl.a libcrypto.a libz.a; do ln -s "/usr/lib/x86_64-linux-gnu/$a" "$curl_deps/"; done
+  curl_build "$WORK/curl-build" "$CURL_PREFIX" "" \
+    CPPFLAGS="$SYSROOT_CFLAGS" LDFLAGS="$SYSROOT_LDFLAGS -L$curl_deps"
+  no_host_libc_headers libcurl "$WORK/curl-build/lib"
 fi
 
 # --- 3. the provider: fresh Release build, static ---------------------------------------------
@@ -197,6 +222,15 @@ notices=$WORK/THIRD_PARTY_NOTICES
   done
 } >"$notices"
 
+# --- 5b. linux_arm64: cross-built against an arm64 Debian root (scripts/release_arm64.sh) -----
+case " $ARCHES " in
+  *" linux_arm64 "*)
+    # shellcheck source=scripts/release_arm64.sh
+    . "$ROOT/scripts/release_arm64.sh"
+    arm64_release
+    ;;
+esac
+
 # --- 6. dist/: zip, SHA256SUMS, manifest, signature, network mirror ---------------------------
 rm -rf "$DIST"
 mkdir -p "$DIST"
@@ -204,28 +238,20 @@ stage=$WORK/stage
 zips=()
 for arch in $ARCHES; do
   case $arch in
-    linux_amd64) ;;
+    linux_amd64) bin=$BIN arch_notices=$notices ;;
     linux_arm64)
-      # Needs a cross toolchain and arm64 static archives of gRPC, absl, protobuf-c, OpenSSL,
-      # jansson, msgpack-c and expat (multiarch :arm64 -dev packages) plus a cross-built curl.
-      if ! command -v aarch64-linux-gnu-gcc >/dev/null ||
-        [ ! -f /usr/lib/aarch64-linux-gnu/libgrpc.a ]; then
-        log "skipping linux_arm64: no aarch64-linux-gnu-gcc with :arm64 static gRPC, absl and" \
-          "OpenSSL archives on this machine (docs/internals/release.md)"
-      else
-        log "skipping linux_arm64: the cross build is not wired up yet (docs/internals/release.md)"
-      fi
-      continue
+      [ -n "${ARM64_BIN:-}" ] || continue # skipped above, saying why
+      bin=$ARM64_BIN arch_notices=$ARM64_NOTICES
       ;;
     *) die "unknown platform $arch" ;;
   esac
   rm -rf "$stage"
   mkdir -p "$stage"
-  cp "$BIN" "$stage/${NAME}_v$VERSION"
+  cp "$bin" "$stage/${NAME}_v$VERSION"
   for f in LICENSE CHANGELOG.md README.md; do
     [ -f "$SRC/$f" ] && cp "$SRC/$f" "$stage/"
   done
-  cp "$notices" "$stage/THIRD_PARTY_NOTICES"
+  cp "$arch_notices" "$stage/THIRD_PARTY_NOTICES"
   find "$stage" -exec touch -h -d "@$EPOCH" {} +
   zip_name=${NAME}_${VERSION}_${arch}.zip
   (cd "$stage" && LC_ALL=C ls | LC_ALL=C sort | zip -X -q "$DIST/$zip_name" -@)

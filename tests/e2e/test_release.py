@@ -10,7 +10,12 @@ once for this module; then, with no dev_overrides anywhere,
   tools/localaws; a lock file seeded with the SHA256SUMS zh: hash (as a registry hands out) accepts
   the zip and a wrong one is refused;
 * through the provider network mirror release.sh writes, served over HTTPS by a local server with
-  a test CA (Terraform trusts it through SSL_CERT_FILE), init + apply work the same.
+  a test CA (Terraform trusts it through SSL_CERT_FILE), init + apply work the same;
+* the linux_arm64 zip (cross-built) is listed in SHA256SUMS and the mirror with its h1: hash, its
+  binary is AArch64 and needs nothing outside glibc, and under qemu-user with only an arm64 glibc
+  it prints its version, answers the plugin handshake with its mTLS certificate, and serves
+  Terraform through an apply of the tenant example. Skipped, saying why, when the cross toolchain
+  or qemu-user is not installed (scripts/deps.sh installs them).
 
 Skipped, saying why, only when the release cannot be built on this machine. UNICRON_RELEASE_DIST
 names an existing dist/ to test instead of building one.
@@ -37,6 +42,10 @@ SOURCE = "%s/%s/unicron" % (HOST, NAMESPACE)
 GLIBC_LIBS = {"libc.so.6", "libm.so.6", "libpthread.so.0", "libdl.so.2", "librt.so.1",
               "ld-linux-x86-64.so.2"}
 GLIBC_FLOOR = (2, 31)  # docs/internals/release.md, scripts/release.sh
+ARM64_GLIBC_LIBS = {"libc.so.6", "libm.so.6", "libpthread.so.0", "libdl.so.2", "librt.so.1",
+                    "ld-linux-aarch64.so.1"}
+ARM64_GLIBC_FLOOR = (2, 34)  # linked against bookworm's glibc (docs/internals/release.md)
+ARM64_GLIBC_DIR = "/usr/aarch64-linux-gnu/lib"  # libc6-arm64-cross: the arm64 glibc
 COOKIE = ("TF_PLUGIN_MAGIC_COOKIE",
           "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2")
 
@@ -64,6 +73,32 @@ def missing_prerequisites():
     if r.returncode != 0:
         return "libcurl4-openssl-dev is not installed"
     return None
+
+
+def qemu_aarch64():
+    return shutil.which("qemu-aarch64-static") or shutil.which("qemu-aarch64")
+
+
+def arm64_unbuildable():
+    """Why release.sh cannot build linux_arm64 here (as scripts/release_arm64.sh decides)."""
+    for tool in ("gcc", "strip", "readelf", "objdump"):
+        if shutil.which("aarch64-linux-gnu-" + tool) is None:
+            return "no aarch64-linux-gnu-%s (gcc-aarch64-linux-gnu)" % tool
+    r = subprocess.run(["aarch64-linux-gnu-gcc", "-print-file-name=libstdc++.a"],
+                       capture_output=True, text=True)
+    if not os.path.isabs(r.stdout.strip()):
+        return "no arm64 libstdc++.a (libstdc++-12-dev-arm64-cross)"
+    if qemu_aarch64() is None:
+        return "no qemu-aarch64 (qemu-user-static)"
+    return None
+
+
+def glibc_versions(path):
+    """The GLIBC_x.y symbol versions an ELF file of any machine needs (readelf reads them all)."""
+    syms = subprocess.run(["readelf", "-W", "--dyn-syms", path], capture_output=True,
+                          text=True, check=True).stdout
+    return {tuple(int(x) for x in v.split("."))
+            for v in re.findall(r"@GLIBC_([0-9]+\.[0-9]+(?:\.[0-9]+)?)", syms)}
 
 
 def glibc_2_31_sysroot():
@@ -198,6 +233,14 @@ class ReleaseTest(unittest.TestCase):
             z.extractall(cls.bin_dir)
         cls.bin = os.path.join(cls.bin_dir, "%s_v%s" % (NAME, cls.version))
         os.chmod(cls.bin, 0o755)
+        cls.arm64_zip = os.path.join(dist, "%s_%s_linux_arm64.zip" % (NAME, cls.version))
+        cls.arm64_skip = None
+        if not os.path.exists(cls.arm64_zip):
+            why = arm64_unbuildable()
+            if os.environ.get("UNICRON_RELEASE_DIST"):
+                cls.arm64_skip = "the dist/ under test has no linux_arm64 zip"
+            elif why:
+                cls.arm64_skip = "linux_arm64 cannot be built on this machine: " + why
 
     gnupghome = None
 
@@ -265,10 +308,7 @@ class ReleaseTest(unittest.TestCase):
         self.assertLessEqual(needed, GLIBC_LIBS, "needs more than glibc: %s" % needed)
         self.assertNotIn("RPATH", dyn)
         self.assertNotIn("RUNPATH", dyn)
-        syms = subprocess.run(["objdump", "-T", self.bin], capture_output=True, text=True,
-                              check=True).stdout
-        versions = {tuple(int(x) for x in v.split("."))
-                    for v in re.findall(r"GLIBC_([0-9]+\.[0-9]+(?:\.[0-9]+)?)", syms)}
+        versions = glibc_versions(self.bin)
         self.assertLessEqual(max(versions), GLIBC_FLOOR,
                              "a symbol needs glibc %s" % ".".join(map(str, max(versions))))
         for lib in ("libcurl", "libssl", "libcrypto", "libgrpc", "libxml2", "libexpat",
@@ -365,6 +405,162 @@ class ReleaseTest(unittest.TestCase):
         finally:
             p.kill()
             p.communicate()
+
+    # --- linux_arm64 ------------------------------------------------------------------------------
+
+    def arm64_bin(self):
+        """The arm64 binary, unzipped once; skips (saying why) only when it cannot be built."""
+        if self.arm64_skip:
+            self.skipTest(self.arm64_skip)
+        self.assertTrue(os.path.exists(self.arm64_zip),
+                        "release.sh had the cross toolchain but wrote no %s" % self.arm64_zip)
+        path = os.path.join(self.tmp, "arm64", "%s_v%s" % (NAME, self.version))
+        if not os.path.exists(path):
+            with zipfile.ZipFile(self.arm64_zip) as z:
+                z.extractall(os.path.dirname(path))
+            os.chmod(path, 0o755)
+        return path
+
+    def arm64_root(self):
+        """A root directory holding only the arm64 glibc, for qemu-aarch64 -L."""
+        qemu = qemu_aarch64()
+        if qemu is None:
+            self.skipTest("no qemu-aarch64 to run the arm64 binary (qemu-user-static)")
+        root = os.path.join(self.tmp, "arm64-root")
+        if not os.path.isdir(root):
+            if not os.path.exists(os.path.join(ARM64_GLIBC_DIR, "libc.so.6")):
+                self.skipTest("no arm64 glibc in %s (libc6-arm64-cross)" % ARM64_GLIBC_DIR)
+            os.makedirs(os.path.join(root, "lib"))
+            for lib in ARM64_GLIBC_LIBS:
+                src = os.path.join(ARM64_GLIBC_DIR, lib)
+                if os.path.exists(src):
+                    shutil.copy2(os.path.realpath(src), os.path.join(root, "lib", lib))
+        return qemu, root
+
+    def test_arm64_zip_sums_and_mirror(self):
+        binary = self.arm64_bin()
+        name = os.path.basename(self.arm64_zip)
+        with zipfile.ZipFile(self.arm64_zip) as z:
+            names = sorted(z.namelist())
+            info = z.getinfo(os.path.basename(binary))
+            notices = z.read("THIRD_PARTY_NOTICES").decode()
+        self.assertEqual(names, sorted(["CHANGELOG.md", "LICENSE", "README.md",
+                                        "THIRD_PARTY_NOTICES", os.path.basename(binary)]))
+        self.assertTrue((info.external_attr >> 16) & 0o100, "binary is not executable in the zip")
+        for pkg in ("libcurl", "libgrpc-dev", "libssl-dev", "libexpat1-dev", "libstdc++"):
+            self.assertIn("==== " + pkg, notices)
+        sums = read(os.path.join(self.dist, "%s_%s_SHA256SUMS" % (NAME, self.version)))
+        listed = dict(reversed(line.split("  ")) for line in sums.splitlines())
+        self.assertEqual(listed.get(name), hashlib.sha256(read(self.arm64_zip, "rb")).hexdigest())
+        base = os.path.join(self.mirror, HOST, NAMESPACE, "unicron")
+        arch = json.loads(read(os.path.join(base, self.version + ".json")))["archives"]
+        self.assertEqual(set(arch), {"linux_amd64", "linux_arm64"})
+        self.assertEqual(arch["linux_arm64"]["hashes"], [h1_of_zip(self.arm64_zip)])
+        self.assertNotEqual(arch["linux_arm64"]["hashes"], arch["linux_amd64"]["hashes"])
+        self.assertEqual(read(os.path.join(base, arch["linux_arm64"]["url"]), "rb"),
+                         read(self.arm64_zip, "rb"))
+        # Terraform computes the same h1: when it locks both platforms from the (packed) mirror,
+        # as docs/guides/getting-started.md tells users to.
+        main = ('terraform {\n  required_providers {\n    unicron = { source = "%s" }\n  }\n}\n'
+                % SOURCE)
+        w = self.workdir(self.fs_config(self.mirror), {"main.tf": main})
+        r = w.tf("providers", "lock", "-fs-mirror=" + self.mirror, "-platform=linux_amd64",
+                 "-platform=linux_arm64", "-no-color")
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertEqual(lock_hashes(w.path),
+                         set(arch["linux_amd64"]["hashes"] + arch["linux_arm64"]["hashes"]))
+
+    def test_arm64_is_aarch64_needing_only_glibc(self):
+        binary = self.arm64_bin()
+        header = subprocess.run(["readelf", "-h", binary], capture_output=True, text=True,
+                                check=True).stdout
+        self.assertRegex(header, r"Machine:\s+AArch64")
+        self.assertRegex(header, r"Class:\s+ELF64")
+        size = os.path.getsize(binary)
+        self.assertLessEqual(size, 15 * 1024 * 1024, "binary is %d bytes" % size)
+        dyn = subprocess.run(["readelf", "-d", binary], capture_output=True, text=True,
+                             check=True).stdout
+        needed = set(re.findall(r"\(NEEDED\)\s+Shared library: \[(.+?)\]", dyn))
+        self.assertIn("libc.so.6", needed)
+        self.assertLessEqual(needed, ARM64_GLIBC_LIBS, "needs more than glibc: %s" % needed)
+        self.assertNotIn("RPATH", dyn)
+        self.assertNotIn("RUNPATH", dyn)
+        interp = subprocess.run(["readelf", "-l", binary], capture_output=True, text=True,
+                                check=True).stdout
+        self.assertIn("[Requesting program interpreter: /lib/ld-linux-aarch64.so.1]", interp)
+        versions = glibc_versions(binary)
+        self.assertTrue(versions)
+        self.assertLessEqual(max(versions), ARM64_GLIBC_FLOOR,
+                             "a symbol needs glibc %s" % ".".join(map(str, max(versions))))
+
+    def test_arm64_runs_under_qemu(self):
+        """Under qemu-user with nothing but the arm64 glibc: --version, then the go-plugin
+        handshake with the server certificate for Terraform's client certificate (mTLS)."""
+        binary = self.arm64_bin()
+        qemu, root = self.arm64_root()
+        r = subprocess.run([qemu, "-L", root, binary, "--version"], env={},
+                           capture_output=True, text=True, timeout=120)
+        self.assertEqual((r.returncode, r.stdout), (0, "%s %s\n" % (NAME, self.version)),
+                         r.stderr)
+        sockdir = tempfile.mkdtemp(dir=self.tmp)
+        cert, key = harness.client_cert(sockdir)
+        env = {COOKIE[0]: COOKIE[1], "PLUGIN_PROTOCOL_VERSIONS": "5,6",
+               "PLUGIN_UNIX_SOCKET_DIR": sockdir, "PLUGIN_CLIENT_CERT": read(cert)}
+        # Without the magic cookie it is not a plugin start: it says so and exits.
+        r = subprocess.run([qemu, "-L", root, binary], env={}, capture_output=True, text=True,
+                           timeout=120)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertEqual(r.stdout, "")
+        p = subprocess.Popen([qemu, "-L", root, binary], env=env, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+        try:
+            fields = p.stdout.readline().strip().split("|")
+            self.assertEqual(len(fields), 6, "handshake line %r" % fields)
+            self.assertEqual(fields[:3], ["1", "6", "unix"])
+            self.assertEqual(fields[4], "grpc")
+            self.assertTrue(fields[3].startswith(sockdir + "/"), fields[3])
+            self.assertTrue(os.path.exists(fields[3]), "no socket at %s" % fields[3])
+            der = base64.b64decode(fields[5] + "=" * (-len(fields[5]) % 4))
+            x509 = subprocess.run(["openssl", "x509", "-inform", "DER", "-noout", "-subject"],
+                                  input=der, capture_output=True, check=True).stdout
+            self.assertIn(b"localhost", x509)
+            with open("/proc/%d/maps" % p.pid) as f:
+                maps = f.read()
+            mapped = {os.path.basename(m) for m in re.findall(r"(/\S+\.so[.0-9]*)", maps)}
+            self.assertIn("libc.so.6", mapped)  # qemu maps the guest's libraries in its process
+            self.assertLessEqual(mapped, ARM64_GLIBC_LIBS, "maps more than glibc: %s" % mapped)
+            # A TLS client presenting PLUGIN_CLIENT_CERT gets through the handshake.
+            tls = subprocess.run(["openssl", "s_client", "-unix", fields[3], "-cert", cert,
+                                  "-key", key, "-alpn", "h2", "-brief"],
+                                 stdin=subprocess.DEVNULL, capture_output=True,
+                                 encoding="utf-8", errors="replace", timeout=120)
+            self.assertIn("CONNECTION ESTABLISHED", tls.stderr, tls.stdout + tls.stderr)
+            self.assertIn("Peer certificate:", tls.stderr, tls.stderr)
+        finally:
+            p.kill()
+            p.communicate()
+
+    def test_arm64_serves_terraform_under_qemu(self):
+        """Terraform runs the arm64 provider (through qemu-user, by a dev_overrides wrapper):
+        gRPC over mTLS, SigV4 over the static libcurl; the tenant example applies and a second
+        plan shows no changes."""
+        binary = self.arm64_bin()
+        qemu, root = self.arm64_root()
+        wrapper_dir = os.path.join(self.tmp, "arm64-override")
+        os.makedirs(wrapper_dir, exist_ok=True)
+        wrapper = os.path.join(wrapper_dir, NAME)
+        runs = os.path.join(self.tmp, "arm64-runs")
+        with open(wrapper, "w") as f:
+            f.write('#!/bin/sh\necho run >>"%s"\nexec "%s" -L "%s" "%s" "$@"\n'
+                    % (runs, qemu, root, binary))
+        os.chmod(wrapper, 0o755)
+        cfg = ('provider_installation {\n  dev_overrides { "%s" = "%s" }\n  direct {}\n}\n'
+               % (harness.PROVIDER_ADDR, wrapper_dir))
+        main = read(os.path.join(harness.REPO, "examples", "tenant", "main.tf"))
+        with harness.LocalAWS() as aws:
+            w = self.workdir(cfg, {"main.tf": main}, localaws=aws)
+            self.apply_tenant(w, aws)
+        self.assertGreaterEqual(len(read(runs).splitlines()), 2, "terraform never ran the wrapper")
 
     # --- installing it ---------------------------------------------------------------------------
 

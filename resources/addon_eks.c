@@ -324,9 +324,11 @@ static bool wait_update(struct res_addon_op *op, const char *id)
 
 /* --- create / update / delete ------------------------------------------------------------- */
 
+/* CreateAddon; *adopted is set when the add-on exists already (ResourceInUseException). */
 static uc_status create_addon(struct res_addon_op *op, const struct res_addon_spec *want,
-                              const char *version, struct aws_error *err)
+                              const char *version, bool *adopted, struct aws_error *err)
 {
+    *adopted = false;
     json_t *body =
         json_pack("{s:s, s:s}", "addonName", op->comp->eks_addon_name, "addonVersion", version);
     if (body == NULL)
@@ -343,8 +345,10 @@ static uc_status create_addon(struct res_addon_op *op, const struct res_addon_sp
                                  NULL, body, &op->o, NULL, err);
     json_decref(body);
     /* An earlier attempt whose answer was lost made it: adopt it (the update below). */
-    if (st != UC_OK && aws_error_is(err, "ResourceInUseException"))
+    if (st != UC_OK && aws_error_is(err, "ResourceInUseException")) {
+        *adopted = true;
         return UC_OK;
+    }
     return st;
 }
 
@@ -409,18 +413,37 @@ bool res_addon_eks_apply(struct res_addon_op *op, const struct res_addon_spec *w
         if (!wait_addon(op, true, NULL))
             return false;
     }
+    bool made = false;
     if (live == NULL) {
-        if (create_addon(op, want, version, &err) != UC_OK) {
+        bool adopted;
+        if (create_addon(op, want, version, &adopted, &err) != UC_OK) {
             res_addon_diag(op, NULL, &err);
             return false;
         }
+        made = !adopted;
         if (describe(op, &live, &err) != UC_OK) {
             res_addon_diag(op, NULL, &err);
             return false;
         }
         ls = json_string_value(json_object_get(live, "status"));
     }
-    if (live != NULL && ls != NULL && strcmp(ls, "CREATING") != 0 && strcmp(ls, "UPDATING") != 0) {
+    if (!made && live != NULL && ls != NULL &&
+        (strcmp(ls, "CREATING") == 0 || strcmp(ls, "UPDATING") == 0)) {
+        /* Adopted while someone else's create or update runs (an out-of-band CreateAddon, or an
+         * interrupted apply's): EKS refuses UpdateAddon until it settles, and what it settles to
+         * is not what the plan says, so wait for it, then bring it to the plan below. */
+        json_decref(live);
+        live = NULL;
+        if (!wait_addon(op, false, NULL))
+            return false;
+        if (describe(op, &live, &err) != UC_OK) {
+            res_addon_diag(op, NULL, &err);
+            return false;
+        }
+        ls = json_string_value(json_object_get(live, "status"));
+    }
+    if (!made && live != NULL && ls != NULL && strcmp(ls, "CREATING") != 0 &&
+        strcmp(ls, "UPDATING") != 0) {
         /* adopted, or an update: bring version / configuration / role to the plan */
         char id[64];
         if (update_addon(op, want, version, live, id, sizeof id, &err) != UC_OK) {

@@ -2,23 +2,27 @@
  * emulator (test_res_tenant, test_res_cluster, test_res_addon): started on a free port, its URL
  * read from the ready line, stopped at the end of the group.
  *
- * Header-only and test-only. One emulator per test executable (the pid is file-static).
+ * Header-only and test-only. One emulator per test executable (the pid is file-static). The
+ * emulator dies with the test: stopped at exit, and sent SIGTERM by the kernel when the test
+ * process dies any other way (a failed assertion that skips test_localaws_stop, a sanitizer
+ * abort). Left running, it would hold ctest's output pipe open until ctest's timeout.
  */
 #ifndef TEST_LOCALAWS_H
 #define TEST_LOCALAWS_H
 
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
+#include <stdlib.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-extern char **environ;
-
 static pid_t test_localaws_pid = -1;
+
+static inline void test_localaws_stop(void);
 
 /* Starts localaws with --port 0 --async-delay-ms 50 and the NULL-terminated extra arguments
  * (may be NULL); writes its base URL ("http://127.0.0.1:PORT") into url. false when python3 or
@@ -35,19 +39,27 @@ static inline bool test_localaws_start(char *url, size_t n, const char *const *e
     argv[argc] = NULL;
     if (access(script, R_OK) != 0 || pipe(fds) != 0)
         return false;
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
-    posix_spawn_file_actions_addclose(&fa, fds[0]);
-    int rc = posix_spawnp(&test_localaws_pid, "python3", &fa, NULL, (char *const *)argv,
-                          environ);
-    posix_spawn_file_actions_destroy(&fa);
+    pid_t parent = getpid();
+    test_localaws_pid = fork();
+    if (test_localaws_pid == 0) {
+        /* the child: dies with the test process, whichever way that ends */
+        if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || getppid() != parent)
+            _exit(127);
+        dup2(fds[1], 1);
+        close(fds[0]);
+        close(fds[1]);
+        execvp("python3", (char *const *)argv);
+        _exit(127);
+    }
     close(fds[1]);
-    if (rc != 0) {
+    if (test_localaws_pid < 0) {
         test_localaws_pid = -1;
         close(fds[0]);
         return false;
     }
+    static bool registered;
+    if (!registered)
+        registered = atexit(test_localaws_stop) == 0;
     char line[256];
     size_t len = 0;
     for (int waited = 0; waited < 100 && len < sizeof line - 1;) {

@@ -8,8 +8,8 @@
  * once loaded). A load is worth its cost only when enough reads ask for it: until min_demand
  * gets have been made, get answers UC_NOTFOUND and the caller makes its own exact call. A load
  * that fails, or that a write overtook, is never handed out either: the callers read on their
- * own. Used by unicron_tenant (res_account_cache.h); meant for the cluster and add-on reads.
- * Thread-safe.
+ * own. Used by unicron_tenant (res_account_cache.h) and the cluster and add-on reads
+ * (res_keyed_read.h). Thread-safe.
  */
 #ifndef RES_SHARED_READ_H
 #define RES_SHARED_READ_H
@@ -25,19 +25,28 @@ struct res_shared_read;
 /* Loads the shared value: *out gets a new reference on UC_OK. ctx is the get caller's. */
 typedef uc_status (*res_shared_read_load_fn)(void *ctx, json_t **out, struct aws_error *err);
 
+/* What a get does while another thread loads. */
+enum res_shared_read_busy {
+    RES_SHARED_READ_WAIT,   /* waits for the load: it costs about one call of the caller's own */
+    RES_SHARED_READ_BYPASS, /* answers UC_NOTFOUND at once: the load takes many calls, and a
+                             * caller makes its own exact one sooner than the load ends */
+};
+
 /* A new empty shared read. A loaded value older than max_age_ms (0 = no limit) is loaded again;
- * nothing is loaded before min_demand gets (0 or 1 = the first get loads). NULL when out of
- * memory. Free with res_shared_read_free. */
-struct res_shared_read *res_shared_read_new(uint64_t max_age_ms, unsigned min_demand);
+ * nothing is loaded before min_demand gets (0 or 1 = the first get loads); busy says what gets
+ * do during a load. NULL when out of memory. Free with res_shared_read_free. */
+struct res_shared_read *res_shared_read_new(uint64_t max_age_ms, unsigned min_demand,
+                                            enum res_shared_read_busy busy);
 /* Frees r and its value. Accepts NULL. No call may be using r. */
 void res_shared_read_free(struct res_shared_read *r);
 
 /* The shared value: UC_OK with *out a new reference (the caller decrefs; it must not modify it).
  * UC_NOTFOUND (err untouched) when there is none to give: demand below min_demand, the load
- * failed since the last invalidate, or a write overtook the load; the caller then makes its own
- * exact call. While another thread loads, waits for it, in slices that check o's cancel token
- * (UC_CANCELED) and deadline (UC_TIMEOUT; both fill err). Otherwise this thread calls load(ctx)
- * outside the lock. o may be NULL. */
+ * failed since the last invalidate, a write overtook the load, or (RES_SHARED_READ_BYPASS)
+ * another thread is loading; the caller then makes its own exact call. While another thread
+ * loads, RES_SHARED_READ_WAIT waits for it, in slices that check o's cancel token (UC_CANCELED)
+ * and deadline (UC_TIMEOUT; both fill err). Otherwise this thread calls load(ctx) outside the
+ * lock. o may be NULL. */
 uc_status res_shared_read_get(struct res_shared_read *r, res_shared_read_load_fn load, void *ctx,
                               const struct aws_call_opts *o, json_t **out, struct aws_error *err);
 

@@ -59,7 +59,7 @@ static struct keyed_entry *find(struct res_keyed_read *k, const char *key, bool 
     if (e == NULL)
         return NULL;
     e->key = strdup(key);
-    e->read = res_shared_read_new(k->max_age_ms, 1);
+    e->read = res_shared_read_new(k->max_age_ms, 1, RES_SHARED_READ_WAIT);
     if (e->key == NULL || e->read == NULL) {
         res_shared_read_free(e->read);
         free(e->key);

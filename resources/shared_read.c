@@ -19,6 +19,7 @@ struct res_shared_read {
     pthread_cond_t cv; /* CLOCK_MONOTONIC; broadcast when a load ends */
     uint64_t max_age_ms;
     unsigned min_demand;
+    enum res_shared_read_busy busy;
     unsigned demand;    /* gets so far (saturates) */
     uint64_t gen;       /* bumped by invalidate: a load begun before is not kept */
     bool loading;       /* one thread is loading */
@@ -27,7 +28,8 @@ struct res_shared_read {
     uint64_t loaded_ms; /* monotonic time of value */
 };
 
-struct res_shared_read *res_shared_read_new(uint64_t max_age_ms, unsigned min_demand)
+struct res_shared_read *res_shared_read_new(uint64_t max_age_ms, unsigned min_demand,
+                                            enum res_shared_read_busy busy)
 {
     struct res_shared_read *r = calloc(1, sizeof *r);
     pthread_condattr_t ca;
@@ -43,6 +45,7 @@ struct res_shared_read *res_shared_read_new(uint64_t max_age_ms, unsigned min_de
     pthread_condattr_destroy(&ca);
     r->max_age_ms = max_age_ms;
     r->min_demand = min_demand;
+    r->busy = busy;
     return r;
 }
 
@@ -101,6 +104,10 @@ uc_status res_shared_read_get(struct res_shared_read *r, res_shared_read_load_fn
             break;
         }
         if (r->failed || r->demand < r->min_demand) {
+            st = UC_NOTFOUND;
+            break;
+        }
+        if (r->loading && r->busy == RES_SHARED_READ_BYPASS) {
             st = UC_NOTFOUND;
             break;
         }

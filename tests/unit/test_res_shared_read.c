@@ -1,6 +1,6 @@
 /* test_res_shared_read.c - the reads one provider process shares: res_shared_read (demand
  * threshold, single flight across threads, a write overtaking a load, a failed load, a waiter's
- * cancel), res_account_cache on the fake transport (one walk of the organization once demand
+ * cancel, a get that bypasses a load under way), res_account_cache on the fake transport (one walk of the organization once demand
  * warrants it, ListAccounts when the walk is refused, the account's own calls for what they lack
  * and for a missing account, invalidate), res_keyed_read (one shared read per key, invalidated
  * per key or all at once) and res_fanout_run (every task runs once). No network.
@@ -30,6 +30,7 @@ struct loader {
     struct res_shared_read *r;
     bool invalidate_inside; /* a write overtakes the load */
     uint64_t sleep_ms;      /* how long a load takes */
+    int held;               /* atomic: while set, a load does not end */
 };
 
 static uc_status load(void *ctx, json_t **out, struct aws_error *err)
@@ -38,6 +39,8 @@ static uc_status load(void *ctx, json_t **out, struct aws_error *err)
     int n = __atomic_add_fetch(&l->loads, 1, __ATOMIC_SEQ_CST);
     if (l->sleep_ms)
         uc_cancel_sleep_ms(NULL, l->sleep_ms);
+    while (__atomic_load_n(&l->held, __ATOMIC_SEQ_CST))
+        uc_cancel_sleep_ms(NULL, 1);
     if (l->invalidate_inside)
         res_shared_read_invalidate(l->r);
     if (l->result != UC_OK)
@@ -49,7 +52,7 @@ static uc_status load(void *ctx, json_t **out, struct aws_error *err)
 static void test_demand_threshold(void **state)
 {
     (void)state;
-    struct res_shared_read *r = res_shared_read_new(0, 3);
+    struct res_shared_read *r = res_shared_read_new(0, 3, RES_SHARED_READ_WAIT);
     struct loader l = {.result = UC_OK, .r = r};
     struct aws_error err;
     json_t *v = NULL;
@@ -98,7 +101,7 @@ static void test_single_flight(void **state)
 {
     (void)state;
     enum { N = 8 };
-    struct res_shared_read *r = res_shared_read_new(0, 1);
+    struct res_shared_read *r = res_shared_read_new(0, 1, RES_SHARED_READ_WAIT);
     struct loader l = {.result = UC_OK, .r = r, .sleep_ms = 50};
     struct getter g[N];
     pthread_t th[N];
@@ -118,7 +121,7 @@ static void test_single_flight(void **state)
 static void test_overtaken_and_failed_loads(void **state)
 {
     (void)state;
-    struct res_shared_read *r = res_shared_read_new(0, 1);
+    struct res_shared_read *r = res_shared_read_new(0, 1, RES_SHARED_READ_WAIT);
     struct loader l = {.result = UC_OK, .r = r, .invalidate_inside = true};
     struct aws_error err;
     json_t *v = NULL;
@@ -147,7 +150,7 @@ static void test_overtaken_and_failed_loads(void **state)
 static void test_waiter_cancel(void **state)
 {
     (void)state;
-    struct res_shared_read *r = res_shared_read_new(0, 1);
+    struct res_shared_read *r = res_shared_read_new(0, 1, RES_SHARED_READ_WAIT);
     struct loader l = {.result = UC_OK, .r = r, .sleep_ms = 400};
     struct uc_cancel *stop = uc_cancel_new();
     struct aws_call_opts o = {.cancel = stop};
@@ -165,6 +168,35 @@ static void test_waiter_cancel(void **state)
     assert_int_equal(loader_g.st, UC_OK);
     assert_int_equal(l.loads, 1);
     uc_cancel_free(stop);
+    res_shared_read_free(r);
+}
+
+/* RES_SHARED_READ_BYPASS: a get during another thread's load answers UC_NOTFOUND at once (the
+ * caller makes its own call), and takes the value once the load has ended. */
+static void test_bypass_while_loading(void **state)
+{
+    (void)state;
+    struct res_shared_read *r = res_shared_read_new(0, 1, RES_SHARED_READ_BYPASS);
+    struct loader l = {.result = UC_OK, .r = r, .held = 1};
+    struct getter loader_g = {.r = r, .l = &l};
+    struct aws_error err;
+    json_t *v = NULL;
+    pthread_t t1;
+    aws_error_clear(&err);
+    assert_int_equal(pthread_create(&t1, NULL, getter_main, &loader_g), 0);
+    while (__atomic_load_n(&l.loads, __ATOMIC_SEQ_CST) == 0)
+        uc_cancel_sleep_ms(NULL, 1);
+    /* the load cannot end until released below: a get that waited would never return */
+    assert_int_equal(res_shared_read_get(r, load, &l, NULL, &v, &err), UC_NOTFOUND);
+    assert_null(v);
+    assert_int_equal(l.loads, 1); /* nor did it start a load of its own */
+    __atomic_store_n(&l.held, 0, __ATOMIC_SEQ_CST);
+    pthread_join(t1, NULL);
+    assert_int_equal(loader_g.st, UC_OK);
+    assert_int_equal(res_shared_read_get(r, load, &l, NULL, &v, &err), UC_OK);
+    assert_int_equal(json_integer_value(json_object_get(v, "load")), 1);
+    json_decref(v);
+    assert_int_equal(l.loads, 1);
     res_shared_read_free(r);
 }
 
@@ -401,6 +433,7 @@ int main(void)
         cmocka_unit_test(test_single_flight),
         cmocka_unit_test(test_overtaken_and_failed_loads),
         cmocka_unit_test(test_waiter_cancel),
+        cmocka_unit_test(test_bypass_while_loading),
         cmocka_unit_test(test_fanout_runs_each_once),
         cmocka_unit_test(test_keyed_read),
         cmocka_unit_test_setup_teardown(test_account_cache_walk, fake_env_setup,

@@ -205,9 +205,11 @@ static json_t *argocd_config(const struct res_addon_spec *want)
     return json_pack("{s:o}", "argoCd", cfg);
 }
 
+/* CreateCapability; *adopted is set when it exists already (ResourceInUseException). */
 static uc_status create_cap(struct res_addon_op *op, const struct res_addon_spec *want,
-                            const char *role_arn, struct aws_error *err)
+                            const char *role_arn, bool *adopted, struct aws_error *err)
 {
+    *adopted = false;
     json_t *body =
         json_pack("{s:s, s:s, s:s, s:s, s:{s:s}}", "capabilityName", op->comp->name, "type",
                   op->comp->capability_type, "roleArn", role_arn, "deletePropagationPolicy",
@@ -220,8 +222,10 @@ static uc_status create_cap(struct res_addon_op *op, const struct res_addon_spec
     uc_status st = aws_rest_call(op->cl.session, AWS_SVC_EKS, &AWS_EKS_CREATE_CAPABILITY, labels, 1,
                                  NULL, body, &op->o, NULL, err);
     json_decref(body);
-    if (st != UC_OK && aws_error_is(err, "ResourceInUseException"))
-        return UC_OK; /* made by an attempt whose answer was lost: adopted below */
+    if (st != UC_OK && aws_error_is(err, "ResourceInUseException")) {
+        *adopted = true; /* made by an attempt whose answer was lost: adopted below */
+        return UC_OK;
+    }
     return st;
 }
 
@@ -396,12 +400,35 @@ bool res_addon_cap_apply(struct res_addon_op *op, const struct res_addon_spec *w
         if (!wait_cap(op, true))
             return false;
     }
+    bool made = false;
     if (cap == NULL) {
-        if (create_cap(op, want, role_arn, &err) != UC_OK) {
+        bool adopted;
+        if (create_cap(op, want, role_arn, &adopted, &err) != UC_OK) {
             res_addon_diag(op, NULL, &err);
             return false;
         }
-    } else if (strcmp(res_addon_jstr(cap, "status"), "ACTIVE") == 0) {
+        made = !adopted;
+        if (adopted && describe(op, &cap, &err) != UC_OK) {
+            res_addon_diag(op, NULL, &err);
+            return false;
+        }
+    }
+    if (!made && cap != NULL &&
+        (strcmp(res_addon_jstr(cap, "status"), "CREATING") == 0 ||
+         strcmp(res_addon_jstr(cap, "status"), "UPDATING") == 0)) {
+        /* someone else's create or update runs (out of band, or an interrupted apply's): EKS
+         * refuses UpdateCapability until it settles, and it settles to their configuration,
+         * not the plan's; wait, then bring it to the plan below */
+        json_decref(cap);
+        cap = NULL;
+        if (!wait_cap(op, false))
+            return false;
+        if (describe(op, &cap, &err) != UC_OK) {
+            res_addon_diag(op, NULL, &err);
+            return false;
+        }
+    }
+    if (!made && cap != NULL && strcmp(res_addon_jstr(cap, "status"), "ACTIVE") == 0) {
         if (!check_fixed(op, want, cap))
             goto out;
         json_t *body = update_body(op, want, cap, role_arn);

@@ -15,6 +15,8 @@ import json
 import os
 import re
 import sys
+import threading
+import time
 import unittest
 import urllib.parse
 
@@ -370,6 +372,88 @@ class AddonSharedReads(AddonTestCase):
         self.assertEqual(self.plan_code(w)[0], 0)
         self.assertNotEqual(self.app("argo-workflows")["spec"]["source"]["targetRevision"],
                             "0.0.1")
+
+
+class AddonAdoption(AddonTestCase):
+    """An add-on someone else is still creating when the apply finds it (made out of band, or
+    by an interrupted apply) is waited for and then brought to the plan: EKS refuses
+    UpdateAddon while it is CREATING, and it settles to the other create's configuration."""
+
+    def test_addon_being_created_elsewhere_is_adopted_with_the_planned_configuration(self):
+        awsapi.create_nodegroup(self.member, self.cluster, "general")
+        self.api.hold(self.account, self.cluster, "addon", "coredns")
+        awsapi.eks(self.member, "POST", "/clusters/%s/addons" % self.cluster,
+                   {"addonName": "coredns",
+                    "configurationValues": json.dumps({"replicaCount": 1})})
+        self.assertEqual(self.addon("coredns")["status"], "CREATING")
+        w = self.workdir(localaws=self.la)
+        w.write("main.tf", provider_hcl() + addon_hcl(
+            "coredns", self.cluster_id, "coredns",
+            "  configuration = jsonencode({ replicaCount = 3 })\n"))
+        before = self.api.stats()
+        result = {}
+        t = threading.Thread(target=lambda: result.update(r=w.tf(
+            "apply", "-auto-approve", "-no-color", "-input=false", timeout=600)))
+        t.start()
+        try:
+            # the apply has looked at the add-on and seen it CREATING before it is let go
+            deadline = time.monotonic() + 120
+            while (ops(before, self.api.stats(), "eks", "DescribeAddon") < 1 and
+                   time.monotonic() < deadline):
+                time.sleep(0.2)
+            time.sleep(1.0)
+        finally:
+            self.api.hold(self.account, self.cluster, "addon", "coredns", hold=False)
+            t.join()
+        r = result["r"]
+        out = harness.strip_ansi(r.stdout + r.stderr)
+        self.assertEqual(r.returncode, 0, out)
+        live = self.addon("coredns")
+        self.assertEqual(live["status"], "ACTIVE")
+        self.assertEqual(json.loads(live["configurationValues"]), {"replicaCount": 3})
+        self.assertEqual(ops(before, self.api.stats(), "eks", "CreateAddon"), 0)
+        self.assertEqual(self.plan_code(w)[0], 0)
+
+    def test_capability_being_created_elsewhere_is_adopted_with_the_planned_configuration(self):
+        cluster = "adopt-cap"
+        awsapi.create_cluster(self.member, cluster, "1.34")
+        cid = "%s/%s" % (self.account, cluster)
+        role = self.member.create_role("unicron-%s-argo-cd" % cluster,
+                                       trusted_service="capabilities.eks.amazonaws.com")
+        self.api.hold(self.account, cluster, "capability", "argo-cd")
+        admins = [{"role": "ADMIN", "identities": [{"id": "g-outofband", "type": "SSO_GROUP"}]}]
+        awsapi.eks(self.member, "POST", "/clusters/%s/capabilities" % cluster,
+                   {"capabilityName": "argo-cd", "type": "ARGOCD", "roleArn": role,
+                    "deletePropagationPolicy": "RETAIN",
+                    "configuration": {"argoCd": {"awsIdc": {"idcInstanceArn": IDC},
+                                                 "rbacRoleMappings": admins}}})
+        path = "/clusters/%s/capabilities/argo-cd" % cluster
+        self.assertEqual(awsapi.eks(self.member, "GET", path)["capability"]["status"], "CREATING")
+        w = self.workdir(localaws=self.la)
+        w.write("main.tf", provider_hcl() + argo_cd_hcl(cid))
+        before = self.api.stats()
+        result = {}
+        t = threading.Thread(target=lambda: result.update(r=w.tf(
+            "apply", "-auto-approve", "-no-color", "-input=false", timeout=600)))
+        t.start()
+        try:
+            deadline = time.monotonic() + 120
+            while (ops(before, self.api.stats(), "eks", "DescribeCapability") < 1 and
+                   time.monotonic() < deadline):
+                time.sleep(0.2)
+            time.sleep(1.0)
+        finally:
+            self.api.hold(self.account, cluster, "capability", "argo-cd", hold=False)
+            t.join()
+        r = result["r"]
+        out = harness.strip_ansi(r.stdout + r.stderr)
+        self.assertEqual(r.returncode, 0, out)
+        live = awsapi.eks(self.member, "GET", path)["capability"]
+        self.assertEqual(live["status"], "ACTIVE")
+        # the plan has no role mappings: the out-of-band create's are removed
+        self.assertEqual(live["configuration"]["argoCd"]["rbacRoleMappings"], [], live)
+        self.assertEqual(ops(before, self.api.stats(), "eks", "CreateCapability"), 0)
+        self.assertEqual(self.plan_code(w)[0], 0)
 
 
 if __name__ == "__main__":

@@ -379,6 +379,28 @@ class AddonAdoption(AddonTestCase):
     by an interrupted apply) is waited for and then brought to the plan: EKS refuses
     UpdateAddon while it is CREATING, and it settles to the other create's configuration."""
 
+    def apply_then_release(self, w, cluster, kind, name, describe_op):
+        """Runs `terraform apply` while localaws holds kind/name of cluster in its transitional
+        state; lets it go once the apply has looked at it (describe_op), and asserts the apply
+        succeeded."""
+        before = self.api.stats()
+        result = {}
+        t = threading.Thread(target=lambda: result.update(r=w.tf(
+            "apply", "-auto-approve", "-no-color", "-input=false", timeout=600)))
+        t.start()
+        try:
+            deadline = time.monotonic() + 120
+            while (ops(before, self.api.stats(), "eks", describe_op) < 1 and
+                   time.monotonic() < deadline):
+                time.sleep(0.2)
+            time.sleep(1.0)  # the apply acts on what it saw (it must wait, not update)
+        finally:
+            self.api.hold(self.account, cluster, kind, name, hold=False)
+            t.join()
+        r = result["r"]
+        out = harness.strip_ansi(r.stdout + r.stderr)
+        self.assertEqual(r.returncode, 0, out)
+
     def test_addon_being_created_elsewhere_is_adopted_with_the_planned_configuration(self):
         awsapi.create_nodegroup(self.member, self.cluster, "general")
         self.api.hold(self.account, self.cluster, "addon", "coredns")
@@ -391,23 +413,7 @@ class AddonAdoption(AddonTestCase):
             "coredns", self.cluster_id, "coredns",
             "  configuration = jsonencode({ replicaCount = 3 })\n"))
         before = self.api.stats()
-        result = {}
-        t = threading.Thread(target=lambda: result.update(r=w.tf(
-            "apply", "-auto-approve", "-no-color", "-input=false", timeout=600)))
-        t.start()
-        try:
-            # the apply has looked at the add-on and seen it CREATING before it is let go
-            deadline = time.monotonic() + 120
-            while (ops(before, self.api.stats(), "eks", "DescribeAddon") < 1 and
-                   time.monotonic() < deadline):
-                time.sleep(0.2)
-            time.sleep(1.0)
-        finally:
-            self.api.hold(self.account, self.cluster, "addon", "coredns", hold=False)
-            t.join()
-        r = result["r"]
-        out = harness.strip_ansi(r.stdout + r.stderr)
-        self.assertEqual(r.returncode, 0, out)
+        self.apply_then_release(w, self.cluster, "addon", "coredns", "DescribeAddon")
         live = self.addon("coredns")
         self.assertEqual(live["status"], "ACTIVE")
         self.assertEqual(json.loads(live["configurationValues"]), {"replicaCount": 3})
@@ -432,22 +438,7 @@ class AddonAdoption(AddonTestCase):
         w = self.workdir(localaws=self.la)
         w.write("main.tf", provider_hcl() + argo_cd_hcl(cid))
         before = self.api.stats()
-        result = {}
-        t = threading.Thread(target=lambda: result.update(r=w.tf(
-            "apply", "-auto-approve", "-no-color", "-input=false", timeout=600)))
-        t.start()
-        try:
-            deadline = time.monotonic() + 120
-            while (ops(before, self.api.stats(), "eks", "DescribeCapability") < 1 and
-                   time.monotonic() < deadline):
-                time.sleep(0.2)
-            time.sleep(1.0)
-        finally:
-            self.api.hold(self.account, cluster, "capability", "argo-cd", hold=False)
-            t.join()
-        r = result["r"]
-        out = harness.strip_ansi(r.stdout + r.stderr)
-        self.assertEqual(r.returncode, 0, out)
+        self.apply_then_release(w, cluster, "capability", "argo-cd", "DescribeCapability")
         live = awsapi.eks(self.member, "GET", path)["capability"]
         self.assertEqual(live["status"], "ACTIVE")
         # the plan has no role mappings: the out-of-band create's are removed

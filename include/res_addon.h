@@ -86,6 +86,10 @@ const char *res_addon_json_keep(struct uc_arena *a, const char *prior, const cha
 /* The string member key of object o, "" when absent or not a string. Borrowed. */
 const char *res_addon_jstr(const json_t *o, const char *key);
 
+/* Whether an EKS add-on or capability status is one EKS is still working through (CREATING,
+ * UPDATING): it refuses an update until the object settles. NULL is not. */
+bool res_addon_settling(const char *status);
+
 /* The health issues of an EKS add-on or capability (health.issues[].code / message) as one
  * line in the arena, "no health issues given" when there are none. */
 const char *res_addon_issues_text(struct uc_arena *a, const json_t *obj);

@@ -329,6 +329,11 @@ const char *res_addon_jstr(const json_t *o, const char *key)
     return s != NULL ? s : "";
 }
 
+bool res_addon_settling(const char *status)
+{
+    return status != NULL && (strcmp(status, "CREATING") == 0 || strcmp(status, "UPDATING") == 0);
+}
+
 const char *res_addon_issues_text(struct uc_arena *a, const json_t *obj)
 {
     struct uc_buf b;

@@ -413,9 +413,7 @@ bool res_addon_cap_apply(struct res_addon_op *op, const struct res_addon_spec *w
             return false;
         }
     }
-    if (!made && cap != NULL &&
-        (strcmp(res_addon_jstr(cap, "status"), "CREATING") == 0 ||
-         strcmp(res_addon_jstr(cap, "status"), "UPDATING") == 0)) {
+    if (!made && cap != NULL && res_addon_settling(res_addon_jstr(cap, "status"))) {
         /* someone else's create or update runs (out of band, or an interrupted apply's): EKS
          * refuses UpdateCapability until it settles, and it settles to their configuration,
          * not the plan's; wait, then bring it to the plan below */

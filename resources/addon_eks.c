@@ -427,8 +427,7 @@ bool res_addon_eks_apply(struct res_addon_op *op, const struct res_addon_spec *w
         }
         ls = json_string_value(json_object_get(live, "status"));
     }
-    if (!made && live != NULL && ls != NULL &&
-        (strcmp(ls, "CREATING") == 0 || strcmp(ls, "UPDATING") == 0)) {
+    if (!made && live != NULL && res_addon_settling(ls)) {
         /* Adopted while someone else's create or update runs (an out-of-band CreateAddon, or an
          * interrupted apply's): EKS refuses UpdateAddon until it settles, and what it settles to
          * is not what the plan says, so wait for it, then bring it to the plan below. */
@@ -442,8 +441,7 @@ bool res_addon_eks_apply(struct res_addon_op *op, const struct res_addon_spec *w
         }
         ls = json_string_value(json_object_get(live, "status"));
     }
-    if (!made && live != NULL && ls != NULL && strcmp(ls, "CREATING") != 0 &&
-        strcmp(ls, "UPDATING") != 0) {
+    if (!made && live != NULL && ls != NULL && !res_addon_settling(ls)) {
         /* adopted, or an update: bring version / configuration / role to the plan */
         char id[64];
         if (update_addon(op, want, version, live, id, sizeof id, &err) != UC_OK) {

@@ -1,8 +1,8 @@
 /* test_res_shared_read.c - the reads one provider process shares: res_shared_read (demand
  * threshold, single flight across threads, a write overtaking a load, a failed load, a waiter's
- * cancel, a get that bypasses a load under way), res_account_cache on the fake transport (one walk of the organization once demand
- * warrants it, ListAccounts when the walk is refused, the account's own calls for what they lack
- * and for a missing account, invalidate), res_keyed_read (one shared read per key, invalidated
+ * cancel, a get that bypasses a load under way), res_account_cache on the fake transport (one
+ * walk of the organization once demand warrants it, ListAccounts when the walk is refused, the
+ * account's own calls for what they lack and for a missing account, invalidate), res_keyed_read (one shared read per key, invalidated
  * per key or all at once) and res_fanout_run (every task runs once). No network.
  */
 #include <setjmp.h>

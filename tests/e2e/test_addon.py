@@ -4,7 +4,8 @@ band with signed AWS calls (awsapi.py); Terraform applies only the add-ons: EKS 
 DEGRADED before nodes, then ACTIVE), the argo-cd capability, Argo CD Applications (configuration
 changes, semantic JSON, out-of-band edits through the Kubernetes API, a missing chart version),
 an argocd-kind component without argo-cd, import of each kind, versions that follow a cluster
-upgrade, and destroy leaving nothing behind. test_addon_faults.py repeats create / destroy under
+upgrade, an add-on and a capability adopted while someone else is still creating them, and
+destroy leaving nothing behind. test_addon_faults.py repeats create / destroy under
 throttling and 5xx answers.
 
 Run: UNICRON_PROVIDER_BIN=build/terraform-provider-unicron python3 -m unittest discover \
@@ -393,6 +394,9 @@ class AddonAdoption(AddonTestCase):
             while (ops(before, self.api.stats(), "eks", describe_op) < 1 and
                    time.monotonic() < deadline):
                 time.sleep(0.2)
+            self.assertGreaterEqual(ops(before, self.api.stats(), "eks", describe_op), 1,
+                                    "the apply never looked at %s %s while it was held"
+                                    % (kind, name))
             time.sleep(1.0)  # the apply acts on what it saw (it must wait, not update)
         finally:
             self.api.hold(self.account, cluster, kind, name, hold=False)

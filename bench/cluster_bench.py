@@ -5,7 +5,8 @@ of each kind (vpc-cni as an EKS add-on, the managed Argo CD capability, argo-wor
 by Argo CD), created by one apply; then `terraform plan -refresh-only -parallelism=P` against
 localaws --latency-ms timed. Prints, per N: wall time, AWS and Kubernetes calls per cluster (the
 cluster, its add-ons and its tenant together) by operation, the latency bound (calls x latency /
-P), the ratio of the wall time to it, and the provider's peak RSS and CPU.
+P), the ratio of the wall time to it; the provider's peak RSS and CPU from one more refresh
+through a wrapper (kept off the timed runs).
 Prints figures, asserts nothing (wall times are noisy on a loaded machine; call counts are exact).
 
 Usage: python3 bench/cluster_bench.py [--clusters 10,50] [--latency-ms 20] [--parallelism 10]

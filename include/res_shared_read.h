@@ -50,6 +50,16 @@ void res_shared_read_free(struct res_shared_read *r);
 uc_status res_shared_read_get(struct res_shared_read *r, res_shared_read_load_fn load, void *ctx,
                               const struct aws_call_opts *o, json_t **out, struct aws_error *err);
 
+/* The generation of r, to take before an exact read of what r covers whose answer is then
+ * offered (res_shared_read_offer). Accepts NULL (returns 0). */
+uint64_t res_shared_read_generation(struct res_shared_read *r);
+
+/* Offers value, the whole answer of an exact read made after gen was taken, as r's value (a new
+ * reference is kept), so that later gets share it instead of loading. Kept only when no
+ * invalidate came since gen (a write overtook the read) and no load is under way (its own value
+ * is as fresh). Accepts NULL r and value. */
+void res_shared_read_offer(struct res_shared_read *r, uint64_t gen, json_t *value);
+
 /* Drops the value; a load under way when this is called is not kept, and a failed load may be
  * tried again. Call before and after every write to what the value covers. Accepts NULL. */
 void res_shared_read_invalidate(struct res_shared_read *r);

@@ -12,6 +12,7 @@
 #include "aws_waiter.h"
 #include "res_cluster.h"
 #include "res_iam_role.h"
+#include "res_keyed_read.h"
 #include "res_provider.h"
 
 #define PROPAGATION_WAIT_MS (2 * 60 * 1000) /* IAM role propagation answers of CreateCluster */
@@ -95,6 +96,13 @@ uc_status res_cluster_describe(const struct res_cluster_op *op, json_t **cluster
 {
     json_t *out = NULL;
     *cluster = NULL;
+    /* The answer goes to the process's shared DescribeCluster of the add-on reads: a refresh
+       reads the cluster before its add-ons, which then need no call of their own. */
+    struct res_keyed_read *shared = op->provider != NULL ? op->provider->eks_clusters : NULL;
+    char key[128];
+    if ((size_t)snprintf(key, sizeof key, "%s/%s", op->account_id, op->name) >= sizeof key)
+        shared = NULL; /* no name EKS accepts is that long: never share a cut key */
+    uint64_t gen = res_keyed_read_generation(shared, key);
     uc_status st = aws_rest_call(op->s, AWS_SVC_EKS, &AWS_EKS_DESCRIBE_CLUSTER, &op->name, 1,
                                  NULL, NULL, &op->opts, &out, err);
     if (st != UC_OK) {
@@ -111,6 +119,7 @@ uc_status res_cluster_describe(const struct res_cluster_op *op, json_t **cluster
                              "the answer has no cluster object");
     }
     *cluster = json_incref(c);
+    res_keyed_read_offer(shared, key, gen, out);
     json_decref(out);
     return UC_OK;
 }

@@ -71,21 +71,40 @@ static struct keyed_entry *find(struct res_keyed_read *k, const char *key, bool 
     return e;
 }
 
+/* key's shared read, made when create and missing; NULL when k or key is NULL or empty, when
+ * absent, or no memory. Entries are never removed before res_keyed_read_free, so the read stays
+ * valid unlocked. */
+static struct res_shared_read *read_of(struct res_keyed_read *k, const char *key, bool create)
+{
+    if (k == NULL || key == NULL || key[0] == '\0')
+        return NULL;
+    pthread_mutex_lock(&k->mu);
+    struct keyed_entry *e = find(k, key, create);
+    pthread_mutex_unlock(&k->mu);
+    return e != NULL ? e->read : NULL;
+}
+
 uc_status res_keyed_read_get(struct res_keyed_read *k, const char *key,
                              res_shared_read_load_fn load, void *ctx, const struct aws_call_opts *o,
                              json_t **out, struct aws_error *err)
 {
     *out = NULL;
-    if (k == NULL || key == NULL || key[0] == '\0')
-        return UC_NOTFOUND;
-    pthread_mutex_lock(&k->mu);
-    struct keyed_entry *e = find(k, key, true);
-    /* entries are never removed before res_keyed_read_free, so e stays valid unlocked */
-    struct res_shared_read *r = e != NULL ? e->read : NULL;
-    pthread_mutex_unlock(&k->mu);
+    struct res_shared_read *r = read_of(k, key, true);
     if (r == NULL)
         return UC_NOTFOUND;
     return res_shared_read_get(r, load, ctx, o, out, err);
+}
+
+uint64_t res_keyed_read_generation(struct res_keyed_read *k, const char *key)
+{
+    struct res_shared_read *r = read_of(k, key, true);
+    return r != NULL ? res_shared_read_generation(r) : RES_KEYED_READ_NO_GEN;
+}
+
+void res_keyed_read_offer(struct res_keyed_read *k, const char *key, uint64_t gen, json_t *value)
+{
+    if (gen != RES_KEYED_READ_NO_GEN)
+        res_shared_read_offer(read_of(k, key, false), gen, value);
 }
 
 void res_keyed_read_invalidate(struct res_keyed_read *k, const char *key)

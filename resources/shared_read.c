@@ -146,6 +146,30 @@ uc_status res_shared_read_get(struct res_shared_read *r, res_shared_read_load_fn
     return st;
 }
 
+uint64_t res_shared_read_generation(struct res_shared_read *r)
+{
+    if (r == NULL)
+        return 0;
+    pthread_mutex_lock(&r->mu);
+    uint64_t gen = r->gen;
+    pthread_mutex_unlock(&r->mu);
+    return gen;
+}
+
+void res_shared_read_offer(struct res_shared_read *r, uint64_t gen, json_t *value)
+{
+    if (r == NULL || value == NULL)
+        return;
+    pthread_mutex_lock(&r->mu);
+    if (gen == r->gen && !r->loading) {
+        json_decref(r->value);
+        r->value = json_incref(value);
+        r->loaded_ms = uc_clock_monotonic_ms();
+        r->failed = false;
+    }
+    pthread_mutex_unlock(&r->mu);
+}
+
 void res_shared_read_invalidate(struct res_shared_read *r)
 {
     if (r == NULL)

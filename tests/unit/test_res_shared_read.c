@@ -3,7 +3,7 @@
  * cancel, a get that bypasses a load under way), res_account_cache on the fake transport (one
  * walk of the organization once demand warrants it, ListAccounts when the walk is refused, the
  * account's own calls for what they lack and for a missing account, invalidate), res_keyed_read (one shared read per key, invalidated
- * per key or all at once) and res_fanout_run (every task runs once). No network.
+ * per key or all at once, an exact read's answer offered to it) and res_fanout_run (every task runs once). No network.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -426,6 +426,65 @@ static void test_keyed_read(void **state)
     res_keyed_read_free(NULL);
 }
 
+/* An exact read's answer offered to the shared read is what later gets take, without a load;
+ * an offer that a write overtook, or one made while a load is under way, is not kept. */
+static void test_offers(void **state)
+{
+    (void)state;
+    struct res_keyed_read *k = res_keyed_read_new(0);
+    assert_non_null(k);
+    struct loader a = {.result = UC_OK};
+    json_t *answer = json_pack("{s:i}", "load", 42);
+    /* taken before the read, offered after it: kept */
+    uint64_t gen = res_keyed_read_generation(k, "111111111111/alpha");
+    assert_int_not_equal(gen, RES_KEYED_READ_NO_GEN);
+    res_keyed_read_offer(k, "111111111111/alpha", gen, answer);
+    assert_int_equal(loaded_as(k, "111111111111/alpha", &a), 42);
+    assert_int_equal(a.loads, 0);
+    /* a write between the generation and the offer: dropped, the next get loads */
+    gen = res_keyed_read_generation(k, "111111111111/alpha");
+    res_keyed_read_invalidate(k, "111111111111/alpha");
+    res_keyed_read_offer(k, "111111111111/alpha", gen, answer);
+    assert_int_equal(loaded_as(k, "111111111111/alpha", &a), 1);
+    /* an offer ends "read on your own" after a failed load */
+    struct loader bad = {.result = UC_REMOTE};
+    assert_int_equal(loaded_as(k, "broken", &bad), -1);
+    gen = res_keyed_read_generation(k, "broken");
+    res_keyed_read_offer(k, "broken", gen, answer);
+    assert_int_equal(loaded_as(k, "broken", &bad), 42);
+    assert_int_equal(bad.loads, 1);
+    /* a key offered without its generation, and no key or set: nothing kept, nothing breaks */
+    res_keyed_read_offer(k, "111111111111/gamma", 0, answer);
+    assert_int_equal(loaded_as(k, "111111111111/gamma", &a), 2);
+    assert_int_equal(res_keyed_read_generation(k, ""), RES_KEYED_READ_NO_GEN);
+    assert_int_equal(res_keyed_read_generation(NULL, "x"), RES_KEYED_READ_NO_GEN);
+    res_keyed_read_offer(k, "x", RES_KEYED_READ_NO_GEN, answer);
+    res_keyed_read_offer(NULL, "x", 0, answer);
+    res_keyed_read_offer(k, "111111111111/alpha", 0, NULL);
+    /* an offer while a load is under way is not kept: the load's own value is */
+    struct res_shared_read *r = res_shared_read_new(0, 1, RES_SHARED_READ_WAIT);
+    struct loader held = {.result = UC_OK, .r = r, .held = 1};
+    struct getter g = {.r = r, .l = &held};
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, getter_main, &g), 0);
+    while (__atomic_load_n(&held.loads, __ATOMIC_SEQ_CST) == 0)
+        uc_cancel_sleep_ms(NULL, 1);
+    res_shared_read_offer(r, res_shared_read_generation(r), answer);
+    __atomic_store_n(&held.held, 0, __ATOMIC_SEQ_CST);
+    pthread_join(th, NULL);
+    assert_int_equal(g.st, UC_OK);
+    assert_int_equal(g.got, 1);
+    json_t *v = NULL;
+    struct aws_error err;
+    aws_error_clear(&err);
+    assert_int_equal(res_shared_read_get(r, load, &held, NULL, &v, &err), UC_OK);
+    assert_int_equal(json_integer_value(json_object_get(v, "load")), 1);
+    json_decref(v);
+    res_shared_read_free(r);
+    json_decref(answer);
+    res_keyed_read_free(k);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -436,6 +495,7 @@ int main(void)
         cmocka_unit_test(test_bypass_while_loading),
         cmocka_unit_test(test_fanout_runs_each_once),
         cmocka_unit_test(test_keyed_read),
+        cmocka_unit_test(test_offers),
         cmocka_unit_test_setup_teardown(test_account_cache_walk, fake_env_setup,
                                         fake_env_teardown),
         cmocka_unit_test_setup_teardown(test_account_cache_list_only, fake_env_setup,

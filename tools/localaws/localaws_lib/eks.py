@@ -354,8 +354,9 @@ def _apply_update(store, c, u):
         capabilities.apply_update(store, c, u)
 
 
-def _transitions(store, account, region, clusters, name, now):
-    """-> [(due, seq, fn)] for one cluster: every time-driven change that is due by `now`."""
+def _transitions(store, account, region, clusters, name, now, later):
+    """-> [(due, seq, fn)] for one cluster: every time-driven change that is due by `now`; the
+    due times of those still to come are appended to `later`."""
     from . import access, capabilities, kube
     from .admin import held
     c = clusters[name]
@@ -364,6 +365,8 @@ def _transitions(store, account, region, clusters, name, now):
     def add(due, fn):
         if due <= now:
             out.append((due, len(out), fn))
+        else:
+            later.append(due)
 
     def h(kind, obj_name, event, due, **kw):
         hist(store, account, region, c, kind, obj_name, event, at=due, **kw)
@@ -431,16 +434,19 @@ def _transitions(store, account, region, clusters, name, now):
 
 
 def advance(store, now):
-    """Applies every due transition of every cluster in the order they fell due."""
+    """Applies every due transition of every cluster in the order they fell due. Returns the
+    next due time (Store.tick)."""
+    later = []
     for account, regions in store.state["eks"].items():
         for region, data in regions.items():
             clusters = data["clusters"]
             for name in list(clusters):
-                due = _transitions(store, account, region, clusters, name, now)
+                due = _transitions(store, account, region, clusters, name, now, later)
                 for _, _, fn in sorted(due, key=lambda t: (t[0], t[1])):
                     fn()
                 if due:
                     store.dirty = True
+    return min(later, default=float("inf"))
 
 
 # ---------------------------------------------------------------- clusters

@@ -884,8 +884,13 @@ def _argocd_env(store, k, c, account, namespace):
 
 
 def advance(store, now):
+    """Ends due namespace deletions and runs every Argo CD controller over its Applications.
+    Returns the next time something falls due (Store.tick): a namespace's deletion, the end of
+    an Application's sync or of its deletion cascade; a held Application has none (its release
+    is a write)."""
     from .admin import held
     delay = store.cfg.delay
+    later = [float("inf")]
     for cluster_id, k in list(store.state["kube"].items()):
         account, region, c = _find_cluster(store, cluster_id)
         if c is None:
@@ -898,6 +903,8 @@ def advance(store, now):
                 for key in list(k["objects"]):
                     k["objects"][key].pop(name, None)
                 store.dirty = True
+            elif ns.get("_delete_at") is not None:
+                later.append(ns["_delete_at"])
         watch = capabilities.argocd_controller(c)
         if watch is None:
             continue
@@ -913,7 +920,9 @@ def advance(store, now):
                 if app.get("_deleting_since") is None:
                     app["_deleting_since"] = now
                     store.dirty = True
-                if since + delay <= now:
+                if since + delay > now:
+                    later.append(since + delay)
+                else:
                     fins = [f for f in meta.get("finalizers", []) if f not in argocd.FINALIZERS]
                     if fins != meta.get("finalizers", []):
                         meta["finalizers"] = fins
@@ -935,7 +944,10 @@ def advance(store, now):
                 app["_since"] = now  # fixed (cluster registered, project made): sync starts now
             app["_was_invalid"] = bool(bad)
             # a held Application (admin POST /_localaws/hold) stays where its sync started
-            at = app["_since"] if held(store, c, "application", "%s/%s" % (watch, name)) else now
+            frozen = held(store, c, "application", "%s/%s" % (watch, name))
+            at = app["_since"] if frozen else now
+            if not frozen and app["_since"] + delay > now:
+                later.append(app["_since"] + delay)  # argocd.reconcile: the sync ends then
             status = argocd.reconcile(app, app["_since"], at, delay, watch, env)
             if app.get("_ctrl") != [meta.get("generation"), status["sync"]["status"],
                                     status["health"]["status"]]:
@@ -954,3 +966,4 @@ def advance(store, now):
                 store.dirty = True
                 if status["sync"]["status"] == "Synced":
                     _create_destination_namespace(store, app, env, now)
+    return min(later)

@@ -164,12 +164,18 @@ def _emails_in_use(st):
 # ---------------------------------------------------------------- time-driven state
 
 def advance(store, now):
+    """Finishes due CreateAccount requests and suspends due closing accounts. Returns the next
+    due time (Store.tick), None while held."""
     from .admin import organizations_held
     st = store.state
     if organizations_held(store):
-        return
+        return None
+    nxt = float("inf")
     for req in st["create_requests"].values():
-        if req["State"] != "IN_PROGRESS" or req["complete_at"] > now:
+        if req["State"] != "IN_PROGRESS":
+            continue
+        if req["complete_at"] > now:
+            nxt = min(nxt, req["complete_at"])
             continue
         done = req["complete_at"]
         req["CompletedTimestamp"] = done
@@ -192,9 +198,14 @@ def advance(store, now):
         req["State"] = "SUCCEEDED"
         req["AccountId"] = acct_id
     for acct in st["accounts"].values():
-        if acct["State"] == "PENDING_CLOSURE" and acct.get("suspend_at", 0) <= now:
+        if acct["State"] != "PENDING_CLOSURE":
+            continue
+        if acct.get("suspend_at", 0) <= now:
             acct["State"] = "SUSPENDED"
             store.dirty = True
+        else:
+            nxt = min(nxt, acct["suspend_at"])
+    return nxt
 
 
 # ---------------------------------------------------------------- operations

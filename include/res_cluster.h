@@ -60,7 +60,14 @@ uc_status res_cluster_ensure_roles(const struct res_cluster_op *op, const json_t
 /* Detaches their policies and deletes both roles; missing roles are fine. */
 uc_status res_cluster_delete_roles(const struct res_cluster_op *op, struct aws_error *err);
 
-/* DescribeCluster: *cluster = the Cluster object, or NULL (UC_OK) when there is none. */
+/* "<account>/<name>" into buf: the unicron_cluster id, and the key of the cluster's answer in
+ * the process's shared DescribeCluster (res_provider eks_clusters), which the cluster's own
+ * DescribeCluster feeds and its writes drop. False when it does not fit (never shared then). */
+#define RES_CLUSTER_ID_MAX 128 /* 12 digits, "/", a name of at most 100 characters */
+bool res_cluster_id(const char *account, const char *name, char *buf, size_t n);
+
+/* DescribeCluster: *cluster = the Cluster object, or NULL (UC_OK) when there is none. The answer
+ * is offered to the add-on reads' shared DescribeCluster (res_keyed_read_offer). */
 uc_status res_cluster_describe(const struct res_cluster_op *op, json_t **cluster,
                                struct aws_error *err);
 /* CreateCluster with body (name, roleArn, ...; the deterministic clientRequestToken is added

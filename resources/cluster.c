@@ -2107,10 +2107,11 @@ static void forget_shared(struct res_ctx *ctx, const struct tf_value *obj)
 {
     const char *account = tf_value_str(tf_value_attr(obj, "account_id"));
     const char *name = tf_value_str(tf_value_attr(obj, "name"));
-    if (ctx->provider == NULL || account == NULL || name == NULL)
-        return;
-    res_keyed_read_invalidate(ctx->provider->eks_clusters,
-                              uc_arena_printf(ctx->arena, "%s/%s", account, name));
+    char key[RES_CLUSTER_ID_MAX];
+    if (ctx->provider == NULL || account == NULL || name == NULL ||
+        !res_cluster_id(account, name, key, sizeof key))
+        return; /* a key that does not fit is never shared (res_cluster_describe) */
+    res_keyed_read_invalidate(ctx->provider->eks_clusters, key);
 }
 
 static struct tf_value *create_shared(struct res_ctx *ctx, const struct tf_value *planned,

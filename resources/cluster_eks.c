@@ -91,6 +91,12 @@ uc_status res_cluster_delete_roles(const struct res_cluster_op *op, struct aws_e
                                &op->opts, err);
 }
 
+bool res_cluster_id(const char *account, const char *name, char *buf, size_t n)
+{
+    int len = snprintf(buf, n, "%s/%s", account != NULL ? account : "", name != NULL ? name : "");
+    return len >= 0 && (size_t)len < n;
+}
+
 uc_status res_cluster_describe(const struct res_cluster_op *op, json_t **cluster,
                                struct aws_error *err)
 {
@@ -99,9 +105,9 @@ uc_status res_cluster_describe(const struct res_cluster_op *op, json_t **cluster
     /* The answer goes to the process's shared DescribeCluster of the add-on reads: a refresh
        reads the cluster before its add-ons, which then need no call of their own. */
     struct res_keyed_read *shared = op->provider != NULL ? op->provider->eks_clusters : NULL;
-    char key[128];
-    if ((size_t)snprintf(key, sizeof key, "%s/%s", op->account_id, op->name) >= sizeof key)
-        shared = NULL; /* no name EKS accepts is that long: never share a cut key */
+    char key[RES_CLUSTER_ID_MAX];
+    if (!res_cluster_id(op->account_id, op->name, key, sizeof key))
+        shared = NULL;
     uint64_t gen = res_keyed_read_generation(shared, key);
     uc_status st = aws_rest_call(op->s, AWS_SVC_EKS, &AWS_EKS_DESCRIBE_CLUSTER, &op->name, 1,
                                  NULL, NULL, &op->opts, &out, err);

@@ -890,7 +890,7 @@ def advance(store, now):
     is a write)."""
     from .admin import held
     delay = store.cfg.delay
-    later = [float("inf")]
+    later = []
     for cluster_id, k in list(store.state["kube"].items()):
         account, region, c = _find_cluster(store, cluster_id)
         if c is None:
@@ -966,4 +966,4 @@ def advance(store, now):
                 store.dirty = True
                 if status["sync"]["status"] == "Synced":
                     _create_destination_namespace(store, app, env, now)
-    return min(later)
+    return min(later, default=float("inf"))

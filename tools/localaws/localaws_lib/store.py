@@ -179,7 +179,6 @@ class Store:
     def dirty(self, value):
         if value:
             self.writes += 1
-            self._next_due.clear()
         self._dirty = value
 
     # ---- time

@@ -1,5 +1,6 @@
-/* host_server.h - the gRPC server on gRPC core's C API: one unix socket, generic dispatch of
- * unary calls by method path to handler functions, run on an elastic worker pool.
+/* host_server.h - the gRPC server on gRPC core's C API: generic dispatch of unary calls by
+ * method path to handler functions, run on an elastic worker pool, over connections adopted as
+ * plaintext descriptors (host_listener owns the socket and the TLS).
  *
  * Handlers see bytes, not gRPC: a request payload in, a response payload (or an error status)
  * out, all in the call's arena. The server owns its threads; handlers run concurrently on
@@ -62,7 +63,6 @@ struct host_method {
 #define HOST_SERVER_MAX_RECV_BYTES (256u * 1024u * 1024u)
 
 struct host_server_config {
-    const char *socket_path;           /* absolute; created by the server, removed by the caller */
     const struct host_method *methods; /* borrowed; must outlive the server */
     size_t nmethods;
     /* Called on the server's thread once the reply of an exit_after method has been sent; it
@@ -82,27 +82,21 @@ struct host_server_config {
 
 struct host_server;
 
-/* mTLS material for host_server_listen: the server's certificate and key, and the one
- * certificate a client must present (client certificates are required and verified). Strings
- * are borrowed for the call only (gRPC copies them). */
-struct host_server_tls {
-    const char *cert_pem;
-    const char *key_pem;
-    const char *client_ca_pem;
-};
-
-/* Start-up comes in two steps so that the caller can generate its certificate on another
- * thread while gRPC starts (main.c does):
+/* Start-up comes in two steps so that the caller can accept connections and make their TLS
+ * handshakes while gRPC starts (main.c does):
  * host_server_new calls grpc_init, routes gRPC's log through uc_log and creates the completion
- * queue and the server; no socket exists yet. The config is copied (its strings and methods
- * stay borrowed). NULL when out of memory (*st = UC_NOMEM). */
+ * queue and the server. The config is copied (its strings and methods stay borrowed). NULL when
+ * out of memory (*st = UC_NOMEM). */
 struct host_server *host_server_new(const struct host_server_config *cfg, uc_status *st);
 
-/* Binds the socket with tls (NULL = plaintext), starts serving on a thread of its own. Once per
- * server. UC_INVALID: tls incomplete or called twice; UC_CRYPTO: credentials rejected; UC_IO:
- * could not bind; UC_INTERNAL: could not start. After a failure only host_server_free is
- * allowed. */
-uc_status host_server_listen(struct host_server *s, const struct host_server_tls *tls);
+/* Starts serving, on a thread of its own. Once per server. UC_INVALID: called twice;
+ * UC_NOMEM; UC_INTERNAL: could not start. After a failure only host_server_free is allowed. */
+uc_status host_server_start(struct host_server *s);
+
+/* Serves one connection: fd is a connected stream socket carrying plaintext HTTP/2, owned by
+ * the server from now on. server is a started struct host_server; the signature is
+ * host_listener_sink_fn's. */
+void host_server_adopt(void *server, int fd);
 
 /* Stops serving, cancels open calls, joins the server thread and releases everything (calls
  * grpc_shutdown). Handlers still running on workers finish first. Accepts NULL. */

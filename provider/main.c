@@ -16,6 +16,7 @@
 
 #include "host_core.h"
 #include "host_handshake.h"
+#include "host_listener.h"
 #include "host_proto.h"
 #include "host_server.h"
 #include "host_tls.h"
@@ -41,9 +42,14 @@ static _Noreturn void leave(int code)
     _exit(code);
 }
 
+/* Set once, before the server exists (on_shutdown_rpc runs on the server's thread). */
+static struct host_listener *listener;
+
 static void on_shutdown_rpc(void *ud)
 {
     uc_log(UC_LOG_DEBUG, "host", "exiting after Shutdown", NULL);
+    /* The reply is in the TLS relay's socket pair: let it reach Terraform first. */
+    host_listener_flush(listener, 100);
     leave(0);
 }
 
@@ -67,12 +73,12 @@ static const char *env(const char *name)
     return (v && *v) ? v : NULL;
 }
 
-/* The server's key and certificate are made on a thread of its own while the core and gRPC
- * start, which do not need them until the socket is bound: OpenSSL's first-use set-up and the key
- * generation then overlap the C++ static constructors of gRPC and absl, grpc_init and the
- * server's creation, and main checks Terraform's certificate meanwhile
- * (docs/internals/plugin-host.md, "Start-up time"). The thread starts in a constructor that runs
- * before every other one of the executable (priority 101), before main. */
+/* The server's key and certificate are made on a thread of its own while main builds the core
+ * and the TLS context (which checks Terraform's certificate): OpenSSL's first-use set-up and the
+ * key generation then overlap the C++ static constructors of gRPC and absl. gRPC itself starts
+ * only after the handshake line, while Terraform dials and makes its TLS handshake with the
+ * listener (docs/internals/plugin-host.md, "The TLS front"). The thread starts in a
+ * constructor that runs before every other one of the executable (priority 101), before main. */
 struct cert_job {
     const char *client_pem; /* PLUGIN_CLIENT_CERT; NULL = no mTLS, no job */
     struct host_cert cert;  /* out */
@@ -234,34 +240,36 @@ int main(int argc, char **argv)
         uc_log(UC_LOG_WARN, "host", "debug: UNICRON_DEBUG_BLOCK_RPC holds calls until Stop",
                "method", block, NULL);
     struct host_server_config cfg = {
-        .socket_path = socket_path,
         .methods = methods,
         .nmethods = n,
         .on_exit = on_shutdown_rpc,
         .debug_block_method = block,
         .cancel = cancel,
     };
-    uc_status st;
-    srv = host_server_new(&cfg, &st);
-    if (tls && host_tls_check_pem_cert(client_pem, strlen(client_pem)) != UC_OK) {
-        uc_log(UC_LOG_ERROR, "host", "PLUGIN_CLIENT_CERT is not a PEM certificate", NULL);
-        cert_job_wait(&job);
-        leave(1);
+    uc_status st = UC_OK;
+    struct ssl_ctx_st *ctx = NULL;
+    if (tls) {
+        st = host_tls_server_ctx_new(client_pem, strlen(client_pem), &ctx);
+        if (st == UC_OK)
+            st = cert_job_wait(&job);
+        if (st == UC_OK)
+            st = host_tls_server_ctx_use(ctx, &job.cert);
+        if (st != UC_OK) {
+            if (st == UC_DECODE)
+                uc_log(UC_LOG_ERROR, "host", "PLUGIN_CLIENT_CERT is not a PEM certificate", NULL);
+            else
+                uc_log(UC_LOG_ERROR, "host", "cannot set up TLS", "error", uc_status_text(st),
+                       NULL);
+            cert_job_wait(&job); /* exit() must not run OpenSSL's clean-up under the thread */
+            return 1;
+        }
     }
-    if (tls && cert_job_wait(&job) != UC_OK) {
-        uc_log(UC_LOG_ERROR, "host", "cannot generate the TLS server certificate", NULL);
-        leave(1);
-    }
-    struct host_server_tls mtls = {
-        .cert_pem = job.cert.cert_pem,
-        .key_pem = job.cert.key_pem,
-        .client_ca_pem = client_pem,
-    };
-    if (srv)
-        st = host_server_listen(srv, tls ? &mtls : NULL);
-    if (!srv || st != UC_OK) {
-        uc_log(UC_LOG_ERROR, "host", "cannot start the gRPC server", "socket", socket_path,
-               "error", uc_status_text(st), NULL);
+    /* From here on the socket file exists: every exit goes through leave(). */
+    listener = host_listener_new(socket_path, ctx, &st);
+    host_tls_server_ctx_free(ctx); /* the listener holds its own reference */
+    if (!listener) {
+        uc_log(UC_LOG_ERROR, "host", "cannot listen", "socket", socket_path, "error",
+               uc_status_text(st), NULL);
         leave(1);
     }
     if (host_handshake_line(&line, version, socket_path, tls ? job.cert.der : NULL,
@@ -270,12 +278,23 @@ int main(int argc, char **argv)
         uc_log(UC_LOG_ERROR, "host", "cannot write the handshake line", NULL);
         leave(1);
     }
-    uc_log(UC_LOG_DEBUG, "host", "plugin serving", "socket", socket_path, "protocol",
-           version == 5 ? "5" : "6", "tls", tls ? "true" : "false", NULL);
-
-    /* The key stays in gRPC's credentials; our copy is no longer needed. */
+    /* The key now lives in the TLS context only. */
     host_cert_release(&job.cert);
     uc_buf_release(&line);
+
+    /* gRPC starts while Terraform reads the line, dials and makes its TLS handshake with the
+     * listener: connections wait for the server, not the other way round. */
+    srv = host_server_new(&cfg, &st);
+    if (srv)
+        st = host_server_start(srv);
+    if (!srv || st != UC_OK) {
+        uc_log(UC_LOG_ERROR, "host", "cannot start the gRPC server", "error",
+               uc_status_text(st), NULL);
+        leave(1);
+    }
+    host_listener_set_sink(listener, host_server_adopt, srv);
+    uc_log(UC_LOG_DEBUG, "host", "plugin serving", "socket", socket_path, "protocol",
+           version == 5 ? "5" : "6", "tls", tls ? "true" : "false", NULL);
 
     for (;;) {
         struct timespec ts = {.tv_sec = 0, .tv_nsec = 250 * 1000 * 1000};

@@ -10,9 +10,12 @@
  */
 #include "host_server.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <grpc/byte_buffer.h>
 #include <grpc/byte_buffer_reader.h>
 #include <grpc/grpc.h>
+#include <grpc/grpc_posix.h>
 #include <grpc/grpc_security.h>
 #include <grpc/slice.h>
 #include <grpc/support/alloc.h>
@@ -22,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "uc_log.h"
 
@@ -58,7 +62,8 @@ struct host_server {
     grpc_server *server;
     grpc_completion_queue *cq;
     pthread_t poller;
-    bool listening; /* host_server_listen has added the port and started the server */
+    bool started;                   /* host_server_start has run */
+    grpc_server_credentials *plain; /* for the adopted connections (host_listener decrypts) */
     bool poller_started;
     struct call shutdown_tag;
 
@@ -417,31 +422,14 @@ struct host_server *host_server_new(const struct host_server_config *cfg, uc_sta
     return s;
 }
 
-uc_status host_server_listen(struct host_server *s, const struct host_server_tls *tls)
+uc_status host_server_start(struct host_server *s)
 {
-    if (s->listening)
+    if (s->started)
         return UC_INVALID;
-    grpc_server_credentials *creds;
-    if (tls) {
-        if (!tls->cert_pem || !tls->key_pem || !tls->client_ca_pem)
-            return UC_INVALID;
-        grpc_ssl_pem_key_cert_pair pair = {.private_key = tls->key_pem,
-                                           .cert_chain = tls->cert_pem};
-        creds = grpc_ssl_server_credentials_create_ex(
-            tls->client_ca_pem, &pair, 1,
-            GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY, NULL);
-    } else {
-        creds = grpc_insecure_server_credentials_create();
-    }
-    if (!creds)
-        return UC_CRYPTO;
-    char addr[160];
-    snprintf(addr, sizeof addr, "unix:%s", s->cfg.socket_path);
-    int port = grpc_server_add_http2_port(s->server, addr, creds);
-    grpc_server_credentials_release(creds);
-    if (!port)
-        return UC_IO;
-    s->listening = true;
+    s->plain = grpc_insecure_server_credentials_create();
+    if (!s->plain)
+        return UC_NOMEM;
+    s->started = true;
     grpc_server_start(s->server);
     if (!request_next(s))
         return UC_INTERNAL;
@@ -449,6 +437,19 @@ uc_status host_server_listen(struct host_server *s, const struct host_server_tls
         return UC_INTERNAL;
     s->poller_started = true;
     return UC_OK;
+}
+
+void host_server_adopt(void *server, int fd)
+{
+    struct host_server *s = server;
+    /* gRPC's endpoint reads until EAGAIN; a blocking descriptor would stall its poller. */
+    int fl = fcntl(fd, F_GETFL);
+    if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) != 0) {
+        uc_log(UC_LOG_ERROR, "host", "cannot adopt a connection", "error", strerror(errno), NULL);
+        close(fd);
+        return;
+    }
+    grpc_server_add_channel_from_fd(s->server, fd, s->plain);
 }
 
 void host_server_free(struct host_server *s)
@@ -484,6 +485,8 @@ void host_server_free(struct host_server *s)
         grpc_server_destroy(s->server);
     if (s->cq)
         grpc_completion_queue_destroy(s->cq);
+    if (s->plain)
+        grpc_server_credentials_release(s->plain);
     grpc_shutdown();
     pthread_cond_destroy(&s->idle_cv);
     pthread_cond_destroy(&s->main.cv);

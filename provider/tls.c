@@ -1,6 +1,6 @@
 /* tls.c - the AutoMTLS server certificate (fresh ECDSA P-256 key per process, go-plugin's
- * profile) and validation of the PEM client certificate Terraform hands over. OpenSSL only; it
- * must not configure gRPC (server.c does) nor log key material.
+ * profile) and the server's TLS context: the one client certificate Terraform hands over as the
+ * only trust anchor, client certificates required. OpenSSL only; it must not log key material.
  */
 #include "host_tls.h"
 
@@ -10,6 +10,7 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 #include <stdlib.h>
@@ -24,28 +25,10 @@ void host_cert_release(struct host_cert *c)
 {
     if (!c)
         return;
-    free(c->cert_pem);
-    if (c->key_pem) {
-        OPENSSL_cleanse(c->key_pem, strlen(c->key_pem));
-        free(c->key_pem);
-    }
+    X509_free(c->x509);
+    EVP_PKEY_free(c->key); /* OpenSSL clears private key material when freeing it */
     OPENSSL_free(c->der);
     memset(c, 0, sizeof *c);
-}
-
-/* Copies a memory BIO's contents into a malloc'd NUL-terminated string. */
-static char *bio_to_string(BIO *b)
-{
-    char *data = NULL;
-    long n = BIO_get_mem_data(b, &data);
-    if (n <= 0 || !data)
-        return NULL;
-    char *s = malloc((size_t)n + 1);
-    if (!s)
-        return NULL;
-    memcpy(s, data, (size_t)n);
-    s[n] = '\0';
-    return s;
 }
 
 static int add_ext(X509 *x, int nid, const char *value)
@@ -67,7 +50,6 @@ uc_status host_cert_generate(struct host_cert *c)
     EVP_PKEY *key = NULL;
     X509 *x = NULL;
     BIGNUM *bn = NULL;
-    BIO *cb = NULL, *kb = NULL;
     unsigned char *der = NULL;
     int der_len;
 
@@ -101,22 +83,15 @@ uc_status host_cert_generate(struct host_cert *c)
     if (!X509_sign(x, key, EVP_sha256()))
         goto out;
 
-    cb = BIO_new(BIO_s_mem());
-    kb = BIO_new(BIO_s_mem());
-    if (!cb || !kb || !PEM_write_bio_X509(cb, x) ||
-        !PEM_write_bio_PrivateKey(kb, key, NULL, NULL, 0, NULL, NULL))
-        goto out;
     der_len = i2d_X509(x, &der);
     if (der_len <= 0)
         goto out;
-    c->cert_pem = bio_to_string(cb);
-    c->key_pem = bio_to_string(kb);
-    if (!c->cert_pem || !c->key_pem) {
-        st = UC_NOMEM;
-        goto out;
-    }
+    c->x509 = x;
+    c->key = key;
     c->der = der;
     c->der_len = (size_t)der_len;
+    x = NULL;
+    key = NULL;
     der = NULL;
     st = UC_OK;
 out:
@@ -125,31 +100,33 @@ out:
         ERR_clear_error();
     }
     OPENSSL_free(der);
-    if (kb) {
-        BIO_set_close(kb, BIO_CLOSE);
-        BIO_free(kb); /* memory BIO frees (not wipes) its buffer; the PEM copy is wiped later */
-    }
-    BIO_free(cb);
     BN_free(bn);
     X509_free(x);
     EVP_PKEY_free(key);
     return st;
 }
 
-uc_status host_tls_check_pem_cert(const char *pem, size_t len)
+/* Adds every certificate of pem to store. UC_DECODE unless pem is at least one certificate and
+ * nothing but certificates. */
+static uc_status add_pem_certs(X509_STORE *store, const char *pem, size_t len)
 {
     if (!pem || len == 0 || len > 64 * 1024)
         return UC_DECODE;
-    uc_status st = UC_DECODE;
-    int count = 0;
     BIO *b = BIO_new_mem_buf(pem, (int)len);
     if (!b)
         return UC_NOMEM;
+    uc_status st = UC_DECODE;
+    int count = 0;
     for (;;) {
         X509 *x = PEM_read_bio_X509(b, NULL, NULL, NULL);
         if (!x)
             break;
+        int added = X509_STORE_add_cert(store, x);
         X509_free(x);
+        if (!added) {
+            count = 0;
+            break;
+        }
         count++;
     }
     /* The loop ends on EOF (fine) or on garbage (not fine). */
@@ -159,4 +136,71 @@ uc_status host_tls_check_pem_cert(const char *pem, size_t len)
     ERR_clear_error();
     BIO_free(b);
     return st;
+}
+
+/* ALPN: gRPC clients offer "h2" (grpc-go refuses a server that does not select it). */
+static int select_h2(SSL *ssl, const unsigned char **out, unsigned char *outlen,
+                     const unsigned char *in, unsigned int inlen, void *arg)
+{
+    static const unsigned char h2[] = {2, 'h', '2'};
+    unsigned char *sel = NULL;
+    if (SSL_select_next_proto(&sel, outlen, h2, sizeof h2, in, inlen) != OPENSSL_NPN_NEGOTIATED)
+        return SSL_TLSEXT_ERR_ALERT_FATAL;
+    *out = sel;
+    return SSL_TLSEXT_ERR_OK;
+}
+
+uc_status host_tls_server_ctx_new(const char *client_pem, size_t len, struct ssl_ctx_st **out)
+{
+    *out = NULL;
+    SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+    if (!ctx) {
+        ERR_clear_error();
+        return UC_CRYPTO;
+    }
+    uc_status st = add_pem_certs(SSL_CTX_get_cert_store(ctx), client_pem, len);
+    if (st != UC_OK) {
+        SSL_CTX_free(ctx);
+        return st;
+    }
+    /* TLS 1.2 or later, as go-plugin's client requires; client certificate required and
+     * verified against PLUGIN_CLIENT_CERT alone (the store holds nothing else). */
+    SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+    /* TLS 1.2: forward-secret AEAD suites for our ECDSA key only (TLS 1.3's are all AEAD);
+     * no renegotiation. */
+    if (SSL_CTX_set_cipher_list(ctx, "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:"
+                                     "ECDHE-ECDSA-CHACHA20-POLY1305") != 1) {
+        SSL_CTX_free(ctx);
+        ERR_clear_error();
+        return UC_CRYPTO;
+    }
+    SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION);
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
+    SSL_CTX_set_alpn_select_cb(ctx, select_h2, NULL);
+    /* One connection per process: no session to resume, so no tickets to make and send. */
+    SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
+    SSL_CTX_set_num_tickets(ctx, 0);
+    SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+    /* SSL_read returns after a non-application record (alert, key update) instead of
+     * blocking for the next one, so the relay goes back to waiting on both directions. */
+    SSL_CTX_clear_mode(ctx, SSL_MODE_AUTO_RETRY);
+    *out = ctx;
+    return UC_OK;
+}
+
+uc_status host_tls_server_ctx_use(struct ssl_ctx_st *ctx, const struct host_cert *c)
+{
+    if (!ctx || !c || !c->x509 || !c->key)
+        return UC_INVALID;
+    if (SSL_CTX_use_certificate(ctx, c->x509) != 1 || SSL_CTX_use_PrivateKey(ctx, c->key) != 1 ||
+        SSL_CTX_check_private_key(ctx) != 1) {
+        ERR_clear_error();
+        return UC_CRYPTO;
+    }
+    return UC_OK;
+}
+
+void host_tls_server_ctx_free(struct ssl_ctx_st *ctx)
+{
+    SSL_CTX_free(ctx);
 }

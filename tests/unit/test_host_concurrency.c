@@ -34,6 +34,7 @@
 #include "health.pb-c.h"
 #include "host_handshake.h"
 #include "host_tls.h"
+#include "test_host_pem.h"
 #include "plugin.pb-c.h"
 #include "tfplugin6.pb-c.h"
 #include "uc_cancel.h"
@@ -48,6 +49,7 @@ struct provider {
     char socket[128];
     char *server_pem;
     struct host_cert client;
+    char *client_pem, *client_key_pem;
 };
 
 static char provider_bin[4096];
@@ -132,6 +134,10 @@ static void provider_start(struct provider *pv)
     memset(pv, 0, sizeof *pv);
     host_cert_init(&pv->client);
     assert_int_equal(host_cert_generate(&pv->client), UC_OK);
+    pv->client_pem = test_pem_cert(&pv->client);
+    pv->client_key_pem = test_pem_key(&pv->client);
+    assert_non_null(pv->client_pem);
+    assert_non_null(pv->client_key_pem);
     snprintf(pv->dir, sizeof pv->dir, "/tmp/uc-conc-XXXXXX");
     assert_non_null(mkdtemp(pv->dir));
     int out[2];
@@ -144,7 +150,7 @@ static void provider_start(struct provider *pv)
         close(out[1]);
         setenv(HOST_COOKIE_KEY, HOST_COOKIE_VALUE, 1);
         setenv("PLUGIN_PROTOCOL_VERSIONS", "5,6", 1);
-        setenv("PLUGIN_CLIENT_CERT", pv->client.cert_pem, 1);
+        setenv("PLUGIN_CLIENT_CERT", pv->client_pem, 1);
         setenv("PLUGIN_UNIX_SOCKET_DIR", pv->dir, 1);
         setenv("UNICRON_DEBUG_BLOCK_RPC", BLOCKED, 1);
         unsetenv("UNICRON_PLUGIN_PROTOCOL");
@@ -178,8 +184,8 @@ static void provider_start(struct provider *pv)
 
 static grpc_channel *connect_mtls(struct provider *pv)
 {
-    grpc_ssl_pem_key_cert_pair pair = {.private_key = pv->client.key_pem,
-                                       .cert_chain = pv->client.cert_pem};
+    grpc_ssl_pem_key_cert_pair pair = {.private_key = pv->client_key_pem,
+                                       .cert_chain = pv->client_pem};
     grpc_channel_credentials *creds = grpc_ssl_credentials_create(pv->server_pem, &pair, NULL, NULL);
     grpc_arg arg = {.type = GRPC_ARG_STRING,
                     .key = (char *)GRPC_SSL_TARGET_NAME_OVERRIDE_ARG,
@@ -404,6 +410,8 @@ static void test_held_calls_stop_and_shutdown(void **state)
     close(pv.out_fd);
     rmdir(pv.dir);
     free(pv.server_pem);
+    free(pv.client_pem);
+    free(pv.client_key_pem);
     host_cert_release(&pv.client);
 }
 

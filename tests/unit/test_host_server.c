@@ -24,6 +24,7 @@
 #include <grpc/slice.h>
 #include <grpc/support/time.h>
 
+#include "host_listener.h"
 #include "host_server.h"
 #include "uc_arena.h"
 
@@ -180,6 +181,7 @@ static void cq_destroy(grpc_completion_queue *cq)
 struct fixture {
     char dir[64];
     char socket[128];
+    struct host_listener *listener;
     struct host_server *srv;
     grpc_channel *ch;
 };
@@ -193,16 +195,19 @@ static int setup(void **state)
     if (!mkdtemp(f->dir))
         return -1;
     snprintf(f->socket, sizeof f->socket, "%s/s", f->dir);
-    struct host_server_config cfg = {.socket_path = f->socket,
-                                     .methods = methods,
+    struct host_server_config cfg = {.methods = methods,
                                      .nmethods = sizeof methods / sizeof methods[0],
                                      .max_workers = 2,
                                      .max_cheap_workers = 1,
                                      .max_recv_bytes = 4096};
     uc_status st;
     f->srv = host_server_new(&cfg, &st);
-    if (!f->srv || host_server_listen(f->srv, NULL) != UC_OK)
+    if (!f->srv || host_server_start(f->srv) != UC_OK)
         return -1;
+    f->listener = host_listener_new(f->socket, NULL, &st);
+    if (!f->listener)
+        return -1;
+    host_listener_set_sink(f->listener, host_server_adopt, f->srv);
     grpc_channel_credentials *creds = grpc_insecure_credentials_create();
     char target[160];
     snprintf(target, sizeof target, "unix:%s", f->socket);
@@ -217,6 +222,7 @@ static int teardown(void **state)
     struct fixture *f = *state;
     release_slow();
     grpc_channel_destroy(f->ch);
+    host_listener_free(f->listener);
     host_server_free(f->srv);
     unlink(f->socket);
     rmdir(f->dir);

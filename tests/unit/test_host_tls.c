@@ -1,12 +1,13 @@
 /* test_host_tls.c - properties of the AutoMTLS server certificate that Terraform relies on:
  * ECDSA P-256 key, SAN DNS:localhost, EKU serverAuth+clientAuth, CA:TRUE with keyCertSign,
- * go-plugin's subject, a validity window around now, self-signed; PEM and DER agree; each call
- * gives a fresh key; PEM client-certificate checks.
+ * go-plugin's subject, a validity window around now, self-signed; the objects and the DER agree;
+ * each call gives a fresh key; the server context's checks of the client PEM.
  */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -19,6 +20,7 @@
 #include <openssl/x509v3.h>
 
 #include "host_tls.h"
+#include "test_host_pem.h"
 
 static X509 *der_cert(const struct host_cert *c)
 {
@@ -84,25 +86,15 @@ static void test_profile(void **state)
     time_t in_31_years = now + (time_t)31 * 366 * 24 * 3600;
     assert_true(X509_cmp_time(X509_get0_notAfter(x), &in_31_years) < 0);
 
-    /* PEM certificate equals the DER one; the key PEM matches the certificate */
-    BIO *b = BIO_new_mem_buf(c.cert_pem, -1);
-    X509 *xp = PEM_read_bio_X509(b, NULL, NULL, NULL);
-    BIO_free(b);
-    assert_non_null(xp);
-    assert_int_equal(X509_cmp(x, xp), 0);
-    b = BIO_new_mem_buf(c.key_pem, -1);
-    EVP_PKEY *priv = PEM_read_bio_PrivateKey(b, NULL, NULL, NULL);
-    BIO_free(b);
-    assert_non_null(priv);
-    assert_int_equal(X509_check_private_key(xp, priv), 1);
-    assert_non_null(strstr(c.key_pem, "BEGIN PRIVATE KEY")); /* PKCS#8, which gRPC takes */
+    /* The certificate object equals the DER one; the key matches the certificate */
+    assert_int_equal(X509_cmp(x, c.x509), 0);
+    assert_int_equal(X509_check_private_key(x, c.key), 1);
 
-    EVP_PKEY_free(priv);
-    X509_free(xp);
     X509_free(x);
     host_cert_release(&c);
     assert_null(c.der);
-    assert_null(c.key_pem);
+    assert_null(c.key);
+    assert_null(c.x509);
 }
 
 static void test_fresh_each_time(void **state)
@@ -112,27 +104,52 @@ static void test_fresh_each_time(void **state)
     host_cert_init(&b);
     assert_int_equal(host_cert_generate(&a), UC_OK);
     assert_int_equal(host_cert_generate(&b), UC_OK);
-    assert_string_not_equal(a.key_pem, b.key_pem);
+    assert_int_not_equal(EVP_PKEY_eq(a.key, b.key), 1);
     assert_false(a.der_len == b.der_len && memcmp(a.der, b.der, a.der_len) == 0);
     host_cert_release(&a);
     host_cert_release(&b);
     host_cert_release(NULL);
 }
 
-static void test_check_pem(void **state)
+static uc_status ctx_status(const char *pem, size_t len)
+{
+    struct ssl_ctx_st *ctx = (struct ssl_ctx_st *)1;
+    uc_status st = host_tls_server_ctx_new(pem, len, &ctx);
+    if (st != UC_OK)
+        assert_null(ctx);
+    host_tls_server_ctx_free(ctx);
+    return st;
+}
+
+static void test_server_ctx(void **state)
 {
     struct host_cert c;
     host_cert_init(&c);
     assert_int_equal(host_cert_generate(&c), UC_OK);
-    assert_int_equal(host_tls_check_pem_cert(c.cert_pem, strlen(c.cert_pem)), UC_OK);
-    assert_int_equal(host_tls_check_pem_cert(c.key_pem, strlen(c.key_pem)), UC_DECODE);
-    assert_int_equal(host_tls_check_pem_cert("", 0), UC_DECODE);
-    assert_int_equal(host_tls_check_pem_cert(NULL, 0), UC_DECODE);
+    char *cert = test_pem_cert(&c), *key = test_pem_key(&c);
+    assert_non_null(cert);
+    assert_non_null(key);
+    assert_int_equal(ctx_status(cert, strlen(cert)), UC_OK);
+    assert_int_equal(ctx_status(key, strlen(key)), UC_DECODE);
+    assert_int_equal(ctx_status("", 0), UC_DECODE);
+    assert_int_equal(ctx_status(NULL, 0), UC_DECODE);
     static const char junk[] = "-----BEGIN CERTIFICATE-----\nnot base64 !!\n"
                                "-----END CERTIFICATE-----\n";
-    assert_int_equal(host_tls_check_pem_cert(junk, sizeof junk - 1), UC_DECODE);
+    assert_int_equal(ctx_status(junk, sizeof junk - 1), UC_DECODE);
     /* truncated certificate */
-    assert_int_equal(host_tls_check_pem_cert(c.cert_pem, strlen(c.cert_pem) / 2), UC_DECODE);
+    assert_int_equal(ctx_status(cert, strlen(cert) / 2), UC_DECODE);
+
+    /* the server certificate goes in; an empty one does not */
+    struct ssl_ctx_st *ctx = NULL;
+    assert_int_equal(host_tls_server_ctx_new(cert, strlen(cert), &ctx), UC_OK);
+    struct host_cert empty;
+    host_cert_init(&empty);
+    assert_int_equal(host_tls_server_ctx_use(ctx, &empty), UC_INVALID);
+    assert_int_equal(host_tls_server_ctx_use(ctx, &c), UC_OK);
+    host_tls_server_ctx_free(ctx);
+    host_tls_server_ctx_free(NULL);
+    free(cert);
+    free(key);
     host_cert_release(&c);
 }
 
@@ -141,7 +158,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_profile),
         cmocka_unit_test(test_fresh_each_time),
-        cmocka_unit_test(test_check_pem),
+        cmocka_unit_test(test_server_ctx),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

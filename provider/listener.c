@@ -29,6 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "uc_fd.h"
 #include "uc_log.h"
 
 /* One TLS record's worth of plaintext. */
@@ -83,20 +84,6 @@ static SSL *handshake(struct conn *c)
     return ssl;
 }
 
-static bool send_all(int fd, const char *p, size_t n)
-{
-    while (n) {
-        ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return false;
-        p += w;
-        n -= (size_t)w;
-    }
-    return true;
-}
-
 static bool ssl_write_all(SSL *ssl, const char *p, size_t n)
 {
     while (n) {
@@ -133,7 +120,7 @@ static bool relay(struct conn *c, SSL *ssl, int inner)
         if (p[0].revents) {
             size_t n = 0;
             if (SSL_read_ex(ssl, buf, sizeof buf, &n) == 1) {
-                if (!send_all(inner, buf, n))
+                if (!uc_write_all(inner, buf, n))
                     return true;
             } else {
                 /* WANT_READ: a record with no application data (SSL_MODE_AUTO_RETRY is off). */

@@ -3,7 +3,6 @@
  * termination signal or the death of Terraform. It must never write anything else to stdout
  * and must remove its socket on every exit path. See docs/internals/plugin-host.md.
  */
-#include <errno.h>
 #include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
@@ -21,6 +20,7 @@
 #include "host_server.h"
 #include "host_tls.h"
 #include "uc_cancel.h"
+#include "uc_fd.h"
 #include "uc_log.h"
 
 #define NMETHODS (HOST_PROTO6_METHODS + HOST_PROTO5_METHODS + HOST_INFRA_METHODS)
@@ -51,20 +51,6 @@ static void on_shutdown_rpc(void *ud)
     /* The reply is in the TLS relay's socket pair: let it reach Terraform first. */
     host_listener_flush(listener, 100);
     leave(0);
-}
-
-static bool write_all(int fd, const char *p, size_t n)
-{
-    while (n) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return false;
-        p += w;
-        n -= (size_t)w;
-    }
-    return true;
 }
 
 static const char *env(const char *name)
@@ -157,7 +143,7 @@ int main(int argc, char **argv)
     if (argc == 2 && strcmp(argv[1], "--version") == 0) {
         static const char ver[] = "terraform-provider-unicron " UNICRON_VERSION "\n";
         cert_job_wait(&job); /* exit() must not run OpenSSL's clean-up under the thread */
-        return write_all(1, ver, sizeof ver - 1) ? 0 : 1;
+        return uc_write_all(1, ver, sizeof ver - 1) ? 0 : 1;
     }
     signal(SIGINT, SIG_IGN); /* Terraform sends StopProvider instead */
     signal(SIGPIPE, SIG_IGN);
@@ -176,7 +162,7 @@ int main(int argc, char **argv)
             "This binary is a plugin for Terraform (terraform-provider-unicron). It is not meant\n"
             "to be executed directly: Terraform starts it when a configuration uses the\n"
             "unicron provider.\n";
-        write_all(2, msg, sizeof msg - 1);
+        uc_write_all(2, msg, sizeof msg - 1);
         return 1;
     }
     if (host_negotiate(getenv("PLUGIN_PROTOCOL_VERSIONS"), getenv("UNICRON_PLUGIN_PROTOCOL"),
@@ -274,7 +260,7 @@ int main(int argc, char **argv)
     }
     if (host_handshake_line(&line, version, socket_path, tls ? job.cert.der : NULL,
                             tls ? job.cert.der_len : 0) != UC_OK ||
-        !write_all(1, line.data, line.len)) {
+        !uc_write_all(1, line.data, line.len)) {
         uc_log(UC_LOG_ERROR, "host", "cannot write the handshake line", NULL);
         leave(1);
     }

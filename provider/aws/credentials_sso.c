@@ -6,7 +6,6 @@
  * error telling the user the command to run. Tokens are secrets: nothing here logs them or puts
  * them in an error message.
  */
-#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +17,7 @@
 #include <openssl/evp.h>
 
 #include "aws_internal.h"
+#include "uc_fd.h"
 
 #define SSO_CACHE_MAX (64 * 1024)
 #define SSO_TIMEOUT_MS 10000
@@ -98,17 +98,8 @@ static uc_status cache_write(const char *path, const json_t *doc)
         st = UC_IO;
         goto out;
     }
-    size_t len = strlen(text), done = 0;
-    while (done < len) {
-        ssize_t w = write(fd, text + done, len - done);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0) {
-            st = UC_IO;
-            break;
-        }
-        done += (size_t)w;
-    }
+    if (!uc_write_all(fd, text, strlen(text)))
+        st = UC_IO;
     if (close(fd) != 0)
         st = UC_IO;
     if (st == UC_OK && rename(tmp, path) != 0)

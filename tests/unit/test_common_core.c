@@ -1,5 +1,6 @@
 /* test_common_core.c - unit tests of the common layer: status names, arena, buffer, cancellation
- * token, the hclog-JSON logger (level parsing, line shape, secret redaction) and UTF-8 checks.
+ * token, the hclog-JSON logger (level parsing, line shape, secret redaction), UTF-8 checks and
+ * whole writes to a descriptor.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -10,6 +11,7 @@
 
 #include <jansson.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -17,9 +19,53 @@
 #include "uc_arena.h"
 #include "uc_buf.h"
 #include "uc_cancel.h"
+#include "uc_fd.h"
 #include "uc_log.h"
 #include "uc_status.h"
 #include "uc_utf8.h"
+
+struct drain {
+    int fd;
+    size_t got;
+};
+
+static void *drain_main(void *arg)
+{
+    struct drain *d = arg;
+    char buf[4096];
+    ssize_t r;
+    while ((r = read(d->fd, buf, sizeof buf)) > 0)
+        d->got += (size_t)r;
+    return NULL;
+}
+
+/* More than a pipe holds goes out whole while the reader is slower; a reader that is gone is an
+ * error (EPIPE, with SIGPIPE ignored as the provider does), not a hang or a crash. */
+static void test_write_all(void **state)
+{
+    (void)state;
+    signal(SIGPIPE, SIG_IGN);
+    int p[2];
+    assert_int_equal(pipe(p), 0);
+    struct drain d = {.fd = p[0]};
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, drain_main, &d), 0);
+    size_t n = 1u << 20;
+    char *big = calloc(1, n);
+    assert_non_null(big);
+    assert_true(uc_write_all(p[1], big, n));
+    assert_true(uc_write_all(p[1], big, 0));
+    close(p[1]);
+    pthread_join(t, NULL);
+    assert_int_equal(d.got, n);
+    close(p[0]);
+
+    assert_int_equal(pipe(p), 0);
+    close(p[0]);
+    assert_false(uc_write_all(p[1], "x", 1));
+    close(p[1]);
+    free(big);
+}
 
 static void test_status_names(void **state)
 {
@@ -296,6 +342,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_status_names),
+        cmocka_unit_test(test_write_all),
         cmocka_unit_test(test_arena_alloc_and_strings),
         cmocka_unit_test(test_arena_fail_seam),
         cmocka_unit_test(test_buf_append_take_and_limit),

@@ -38,7 +38,8 @@ uc_status host_cert_generate(struct host_cert *c);
  * still being made: host_tls_server_ctx_new trusts exactly the certificates of client_pem (len
  * bytes, need not be NUL-terminated: PLUGIN_CLIENT_CERT), requires every client to present one
  * that verifies against them, allows TLS 1.2 and 1.3, selects ALPN "h2" and issues no session
- * tickets. UC_DECODE unless client_pem is at least one PEM certificate and nothing else (64 KiB
+ * tickets. UC_DECODE unless client_pem holds at least one PEM certificate and every
+ * certificate block in it parses (other text and blocks are skipped, as PEM readers do; 64 KiB
  * at most); UC_CRYPTO when OpenSSL fails. *out is the caller's (host_tls_server_ctx_free).
  * host_tls_server_ctx_use then installs the server certificate and key (c stays the
  * caller's; the context takes references). */

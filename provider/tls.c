@@ -106,8 +106,8 @@ out:
     return st;
 }
 
-/* Adds every certificate of pem to store. UC_DECODE unless pem is at least one certificate and
- * nothing but certificates. */
+/* Adds every certificate of pem to store. UC_DECODE unless pem holds at least one certificate
+ * and every certificate block parses (other text and blocks are skipped, as PEM readers do). */
 static uc_status add_pem_certs(X509_STORE *store, const char *pem, size_t len)
 {
     if (!pem || len == 0 || len > 64 * 1024)

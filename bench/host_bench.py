@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """Plugin-host benchmark: prints the provider's median exec-to-handshake time next to the
-process floor (/bin/echo started the same way, printing a line of the same shape), the ratio of
+process floor (/bin/echo started the same way, printing a line of the same shape), its median
+exec-to-ready time (the handshake line, then an mTLS connection as Terraform makes it, until
+the server's first HTTP/2 SETTINGS frame arrives: the gRPC server is serving), the ratio of
 `terraform plan` wall time with the provider to the same plan shape built from Terraform's
 own `terraform_data` (measured in alternation in one run), and the provider's max RSS during a
 plan. Targets (reported, never asserted): handshake <= 2x the floor (<= 5 ms on a fast
@@ -14,8 +16,11 @@ Usage: bench/host_bench.py [--bin PATH]... [--handshakes N] [--plans N]
 Standard library only; needs `terraform` and `openssl` on PATH. No network (dev_overrides).
 """
 import argparse
+import base64
 import os
 import shutil
+import socket
+import ssl
 import statistics
 import subprocess
 import sys
@@ -94,6 +99,36 @@ def handshake_once(argv, env):
     return dt
 
 
+def ready_once(argv, env, tmp):
+    """Milliseconds from the start of argv until, after its handshake line, an mTLS connection
+    with the line's certificate and PLUGIN_CLIENT_CERT's key has carried the HTTP/2 preface and
+    brought back the server's SETTINGS frame."""
+    t0 = time.perf_counter()
+    p = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    try:
+        fields = p.stdout.readline().decode().strip().split("|")
+        der = base64.b64decode(fields[5] + "=" * (-len(fields[5]) % 4))
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        ctx.set_alpn_protocols(["h2"])
+        ctx.load_verify_locations(cadata=der)
+        ctx.load_cert_chain(os.path.join(tmp, "c.crt"), os.path.join(tmp, "c.key"))
+        raw = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        raw.settimeout(10)
+        raw.connect(fields[3])
+        with ctx.wrap_socket(raw, server_hostname="localhost") as s:
+            # The HTTP/2 client preface and an empty SETTINGS frame.
+            s.sendall(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\x00\x00\x00\x04\x00\x00\x00\x00\x00")
+            frame = s.recv(9)
+        dt = (time.perf_counter() - t0) * 1000
+        if len(frame) < 4 or frame[3] != 0x04:
+            raise SystemExit("no SETTINGS frame from %s: %r" % (argv[0], frame))
+        return dt
+    finally:
+        p.terminate()
+        p.wait()
+        p.stdout.close()
+
+
 def handshakes_ms(binaries, n, tmp):
     """Median handshake times: {(binary, tls): ms} and {FLOOR: ms}, every round running each
     binary with mTLS and in plaintext and the floor once, so that load changes hit all alike."""
@@ -108,6 +143,7 @@ def handshakes_ms(binaries, n, tmp):
         for b in binaries:
             times.setdefault((b, True), []).append(handshake_once([b], tls_env))
             times.setdefault((b, False), []).append(handshake_once([b], base))
+            times.setdefault((b, "ready"), []).append(ready_once([b], tls_env, tmp))
     return {k: statistics.median(v) for k, v in times.items()}
 
 
@@ -202,6 +238,8 @@ def main():
                   "(target <= 2x, <= 5 ms)" % (n, hs[(binary, True)], hs[(binary, True)] / floor))
             print("  exec-to-handshake median (plaintext, n=%d): %.2f ms = %.1fx the floor"
                   % (n, hs[(binary, False)], hs[(binary, False)] / floor))
+            print("  exec-to-ready median (mTLS connection, server's SETTINGS, n=%d): %.2f ms"
+                  % (n, hs[(binary, "ready")]))
             print("  terraform plan median: provider %.0f ms, terraform_data %.0f ms (n=%d each, "
                   "alternating)" % (mp * 1000, mb * 1000, a.plans))
             print("  plan ratio provider/terraform_data: %.2f   (target <= 2.0)" % (mp / mb))

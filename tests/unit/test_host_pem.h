@@ -1,6 +1,6 @@
-/* test_host_pem.h - PEM text of a host_cert, for tests that act as a TLS client with a
- * generated certificate (the provider itself never writes PEM). Each returns a malloc'd
- * NUL-terminated string the caller frees, or NULL. */
+/* test_host_pem.h - PEM text of a certificate or a host_cert, for tests that act as a TLS client
+ * (the provider itself never writes PEM). Each returns a malloc'd NUL-terminated string the
+ * caller frees, or NULL. */
 #ifndef TEST_HOST_PEM_H
 #define TEST_HOST_PEM_H
 
@@ -24,14 +24,19 @@ static inline char *test_pem_of(BIO *b)
     return s;
 }
 
-static inline char *test_pem_cert(const struct host_cert *c)
+static inline char *test_pem_x509(X509 *x)
 {
     BIO *b = BIO_new(BIO_s_mem());
-    if (b && !PEM_write_bio_X509(b, c->x509)) {
+    if (b && !PEM_write_bio_X509(b, x)) {
         BIO_free(b);
         return NULL;
     }
     return test_pem_of(b);
+}
+
+static inline char *test_pem_cert(const struct host_cert *c)
+{
+    return test_pem_x509(c->x509);
 }
 
 static inline char *test_pem_key(const struct host_cert *c)

@@ -62,8 +62,8 @@ struct host_server {
     grpc_server *server;
     grpc_completion_queue *cq;
     pthread_t poller;
-    bool started;                   /* host_server_start has run */
-    grpc_server_credentials *plain; /* for the adopted connections (host_listener decrypts) */
+    /* For the adopted connections (host_listener decrypts); set by host_server_start. */
+    grpc_server_credentials *plain;
     bool poller_started;
     struct call shutdown_tag;
 
@@ -424,12 +424,11 @@ struct host_server *host_server_new(const struct host_server_config *cfg, uc_sta
 
 uc_status host_server_start(struct host_server *s)
 {
-    if (s->started)
+    if (s->plain)
         return UC_INVALID;
     s->plain = grpc_insecure_server_credentials_create();
     if (!s->plain)
         return UC_NOMEM;
-    s->started = true;
     grpc_server_start(s->server);
     if (!request_next(s))
         return UC_INTERNAL;

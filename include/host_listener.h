@@ -21,15 +21,18 @@ typedef void (*host_listener_sink_fn)(void *ud, int fd);
 
 /* At most this many connections at once; more are closed at once (Terraform makes one). */
 #define HOST_LISTENER_MAX_CONNS 32
-/* A client that has not finished its TLS handshake by then is dropped. */
-#define HOST_LISTENER_HANDSHAKE_TIMEOUT_S 10
+/* A client that has not finished its TLS handshake this long after it connected is dropped
+ * (main's choice; the whole handshake, not each read or write). */
+#define HOST_LISTENER_HANDSHAKE_TIMEOUT_MS 10000
 
 /* Binds path (absolute; must not exist, except as a stale socket, which is replaced), listens
  * and starts accepting on a thread of its own. tls: the server context
- * (host_tls_server_ctx_new/_use; the listener takes a reference), NULL = plaintext. NULL on
+ * (host_tls_server_ctx_new/_use; the listener takes a reference), NULL = plaintext;
+ * handshake_timeout_ms bounds each connection's whole TLS handshake. NULL on
  * failure with *st: UC_RANGE path too long, UC_IO socket or bind failed, UC_NOMEM,
  * UC_INTERNAL no thread. The caller removes path when done. */
-struct host_listener *host_listener_new(const char *path, struct ssl_ctx_st *tls, uc_status *st);
+struct host_listener *host_listener_new(const char *path, struct ssl_ctx_st *tls,
+                                        unsigned handshake_timeout_ms, uc_status *st);
 
 /* Sets the sink, once. Connections accepted before (their handshakes done or not) are handed
  * to it now; later ones as soon as they are ready. */

@@ -14,12 +14,14 @@
 #include "host_listener.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -29,6 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "uc_cancel.h"
 #include "uc_fd.h"
 #include "uc_log.h"
 
@@ -48,6 +51,7 @@ struct conn {
 struct host_listener {
     int fd;
     SSL_CTX *tls; /* NULL = plaintext */
+    unsigned handshake_timeout_ms;
     pthread_t acceptor;
     pthread_mutex_t mu;
     pthread_cond_t cv; /* sink set, or stopping */
@@ -65,23 +69,59 @@ static void set_timeouts(int fd, time_t seconds)
     setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
 }
 
-/* The TLS handshake on c->fd, bounded by HOST_LISTENER_HANDSHAKE_TIMEOUT_S per read or write.
- * NULL when the client fails it (no certificate, one that does not verify, no "h2", ...). */
+/* The TLS handshake on c->fd, done within the listener's handshake timeout as a whole: the
+ * socket is non-blocking meanwhile and every wait for it gets only the time left, so a client
+ * that trickles its bytes cannot hold the thread longer than one that says nothing. NULL when
+ * the client fails it (no certificate, one that does not verify, no "h2", too slow, ...). */
 static SSL *handshake(struct conn *c)
 {
-    set_timeouts(c->fd, HOST_LISTENER_HANDSHAKE_TIMEOUT_S);
+    const char *why = NULL;
+    int flags = fcntl(c->fd, F_GETFL);
     SSL *ssl = SSL_new(c->l->tls);
-    if (!ssl || SSL_set_fd(ssl, c->fd) != 1 || SSL_accept(ssl) != 1) {
-        unsigned long e = ERR_peek_last_error();
-        const char *why = e ? ERR_reason_error_string(e) : NULL;
-        uc_log(UC_LOG_WARN, "host", "TLS handshake with a client failed", "error",
-               why ? why : "connection closed or timed out", NULL);
-        SSL_free(ssl);
-        ERR_clear_error();
-        return NULL;
+    if (flags < 0 || fcntl(c->fd, F_SETFL, flags | O_NONBLOCK) != 0 || !ssl ||
+        SSL_set_fd(ssl, c->fd) != 1) {
+        why = "no resources for the connection";
+        goto fail;
     }
-    set_timeouts(c->fd, 0); /* an idle connection is fine once it is authenticated */
+    uint64_t deadline = uc_clock_monotonic_ms() + c->l->handshake_timeout_ms;
+    for (;;) {
+        int r = SSL_accept(ssl);
+        if (r == 1)
+            break;
+        int e = SSL_get_error(ssl, r);
+        struct pollfd p = {.fd = c->fd,
+                           .events = e == SSL_ERROR_WANT_READ    ? POLLIN
+                                     : e == SSL_ERROR_WANT_WRITE ? POLLOUT
+                                                                 : 0};
+        if (!p.events)
+            goto fail; /* OpenSSL's error queue says why */
+        uint64_t now = uc_clock_monotonic_ms();
+        int n = now < deadline ? poll(&p, 1, (int)(deadline - now)) : 0;
+        if (n == 0) {
+            why = "timed out";
+            goto fail;
+        }
+        if (n < 0 && errno != EINTR) {
+            why = "poll failed";
+            goto fail;
+        }
+    }
+    /* Blocking again for the relay; an idle connection is fine once it is authenticated. */
+    if (fcntl(c->fd, F_SETFL, flags) != 0) {
+        why = "cannot make the socket blocking again";
+        goto fail;
+    }
     return ssl;
+fail:
+    if (!why) {
+        unsigned long e = ERR_peek_last_error();
+        why = e ? ERR_reason_error_string(e) : NULL;
+    }
+    uc_log(UC_LOG_WARN, "host", "TLS handshake with a client failed", "error",
+           why ? why : "connection closed", NULL);
+    SSL_free(ssl);
+    ERR_clear_error();
+    return NULL;
 }
 
 static bool ssl_write_all(SSL *ssl, const char *p, size_t n)
@@ -312,7 +352,8 @@ static int listen_on(const char *path, uc_status *st)
     return fd;
 }
 
-struct host_listener *host_listener_new(const char *path, struct ssl_ctx_st *tls, uc_status *st)
+struct host_listener *host_listener_new(const char *path, struct ssl_ctx_st *tls,
+                                        unsigned handshake_timeout_ms, uc_status *st)
 {
     struct host_listener *l = calloc(1, sizeof *l);
     if (!l) {
@@ -328,6 +369,7 @@ struct host_listener *host_listener_new(const char *path, struct ssl_ctx_st *tls
         SSL_CTX_up_ref(tls);
         l->tls = tls;
     }
+    l->handshake_timeout_ms = handshake_timeout_ms;
     pthread_mutex_init(&l->mu, NULL);
     pthread_cond_init(&l->cv, NULL);
     if (pthread_create(&l->acceptor, NULL, accept_main, l) != 0) {

@@ -251,7 +251,7 @@ int main(int argc, char **argv)
         }
     }
     /* From here on the socket file exists: every exit goes through leave(). */
-    listener = host_listener_new(socket_path, ctx, &st);
+    listener = host_listener_new(socket_path, ctx, HOST_LISTENER_HANDSHAKE_TIMEOUT_MS, &st);
     host_tls_server_ctx_free(ctx); /* the listener holds its own reference */
     if (!listener) {
         uc_log(UC_LOG_ERROR, "host", "cannot listen", "socket", socket_path, "error",

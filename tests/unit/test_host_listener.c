@@ -1,6 +1,7 @@
 /* test_host_listener.c - the TLS front with a real OpenSSL client: the handshake completes
  * before any sink exists and bytes flow both ways once one is set; a client without a
  * certificate, with one the server does not trust, or without "h2" never reaches the sink;
+ * a client that trickles its handshake is dropped when the handshake timeout has passed;
  * plaintext mode hands the accepted socket over; freeing with silent and relaying clients
  * returns.
  */
@@ -37,6 +38,7 @@ struct fixture {
     char socket[128];
     struct host_cert server, client, stranger;
     struct host_listener *l;
+    unsigned handshake_timeout_ms; /* for start_tls */
     pthread_mutex_t mu;
     int fds[MAXFDS]; /* handed to the sink */
     int nfds;
@@ -156,6 +158,7 @@ static int setup(void **state)
     if (!mkdtemp(f->dir))
         return -1;
     snprintf(f->socket, sizeof f->socket, "%s/s", f->dir);
+    f->handshake_timeout_ms = HOST_LISTENER_HANDSHAKE_TIMEOUT_MS;
     host_cert_init(&f->server);
     host_cert_init(&f->client);
     host_cert_init(&f->stranger);
@@ -191,7 +194,7 @@ static void start_tls(struct fixture *f)
     assert_int_equal(host_tls_server_ctx_use(ctx, &f->server), UC_OK);
     free(pem);
     uc_status st;
-    f->l = host_listener_new(f->socket, ctx, &st);
+    f->l = host_listener_new(f->socket, ctx, f->handshake_timeout_ms, &st);
     host_tls_server_ctx_free(ctx); /* the listener keeps its own reference */
     assert_non_null(f->l);
     assert_int_equal(st, UC_OK);
@@ -259,11 +262,58 @@ static void test_rejected_clients(void **state)
     client_free(ssl, fd);
 }
 
+/* The handshake timeout bounds the whole handshake: a client that sends its ClientHello one
+ * byte at a time, each well within the timeout, is still dropped once the timeout has passed
+ * since it connected (a timeout per read would let it hold the thread indefinitely). A
+ * client that handshakes at once is not affected. */
+static void test_handshake_deadline(void **state)
+{
+    struct fixture *f = *state;
+    f->handshake_timeout_ms = 400;
+    start_tls(f);
+    host_listener_set_sink(f->l, sink, f);
+    int fd = dial(f->socket);
+    /* A TLS record header announcing a 512-byte handshake message, then 1 byte per 50 ms. */
+    static const unsigned char hello[] = {0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc};
+    assert_int_equal(write(fd, hello, 5), 5);
+    struct timespec t0, t1, tick = {.tv_nsec = 50 * 1000 * 1000};
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    bool dropped = false;
+    for (int i = 0; i < 100 && !dropped; i++) { /* up to 5 s of trickling */
+        nanosleep(&tick, NULL);
+        unsigned char b = i < 4 ? hello[5 + i] : 0;
+        if (send(fd, &b, 1, MSG_NOSIGNAL) != 1) {
+            dropped = true;
+            break;
+        }
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        if (poll(&p, 1, 0) == 1) {
+            char buf[64];
+            ssize_t n = recv(fd, buf, sizeof buf, MSG_DONTWAIT);
+            dropped = n == 0 || (n < 0 && errno == ECONNRESET) || n > 0; /* EOF, reset, alert */
+        }
+    }
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double waited = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    assert_true(dropped);
+    assert_true(waited >= 0.35); /* not before the timeout ... */
+    assert_true(waited < 3.0);   /* ... and long before the trickle would end */
+    close(fd);
+    assert_int_equal(sunk(f), 0);
+    /* A prompt client is still served. */
+    bool ok;
+    SSL *ssl = client(f, &f->client, NULL, &fd, &ok);
+    assert_true(ok);
+    assert_true(wait_sunk(f, 1));
+    round_trip(ssl, f->fds[0]);
+    client_free(ssl, fd);
+}
+
 static void test_plaintext(void **state)
 {
     struct fixture *f = *state;
     uc_status st;
-    f->l = host_listener_new(f->socket, NULL, &st);
+    f->l = host_listener_new(f->socket, NULL, HOST_LISTENER_HANDSHAKE_TIMEOUT_MS, &st);
     assert_non_null(f->l);
     int fd = dial(f->socket);
     assert_int_equal(write(fd, "abc", 3), 3);
@@ -288,15 +338,16 @@ static void test_stale_socket_and_bad_path(void **state)
     strcpy(a.sun_path, f->socket);
     assert_int_equal(bind(s, (struct sockaddr *)&a, sizeof a), 0);
     close(s);
-    f->l = host_listener_new(f->socket, NULL, &st);
+    f->l = host_listener_new(f->socket, NULL, HOST_LISTENER_HANDSHAKE_TIMEOUT_MS, &st);
     assert_non_null(f->l);
     char longpath[200];
     memset(longpath, 'x', sizeof longpath - 1);
     longpath[0] = '/';
     longpath[sizeof longpath - 1] = '\0';
-    assert_null(host_listener_new(longpath, NULL, &st));
+    assert_null(host_listener_new(longpath, NULL, HOST_LISTENER_HANDSHAKE_TIMEOUT_MS, &st));
     assert_int_equal(st, UC_RANGE);
-    assert_null(host_listener_new("/nonexistent-dir/s", NULL, &st));
+    assert_null(
+        host_listener_new("/nonexistent-dir/s", NULL, HOST_LISTENER_HANDSHAKE_TIMEOUT_MS, &st));
     assert_int_equal(st, UC_IO);
 }
 
@@ -331,6 +382,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_handshake_before_sink, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rejected_clients, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_handshake_deadline, setup, teardown),
         cmocka_unit_test_setup_teardown(test_plaintext, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stale_socket_and_bad_path, setup, teardown),
         cmocka_unit_test_setup_teardown(test_free_with_clients, setup, teardown),

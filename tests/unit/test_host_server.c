@@ -204,7 +204,7 @@ static int setup(void **state)
     f->srv = host_server_new(&cfg, &st);
     if (!f->srv || host_server_start(f->srv) != UC_OK)
         return -1;
-    f->listener = host_listener_new(f->socket, NULL, &st);
+    f->listener = host_listener_new(f->socket, NULL, HOST_LISTENER_HANDSHAKE_TIMEOUT_MS, &st);
     if (!f->listener)
         return -1;
     host_listener_set_sink(f->listener, host_server_adopt, f->srv);

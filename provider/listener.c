@@ -14,7 +14,6 @@
 #include "host_listener.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <poll.h>
@@ -76,10 +75,8 @@ static void set_timeouts(int fd, time_t seconds)
 static SSL *handshake(struct conn *c)
 {
     const char *why = NULL;
-    int flags = fcntl(c->fd, F_GETFL);
     SSL *ssl = SSL_new(c->l->tls);
-    if (flags < 0 || fcntl(c->fd, F_SETFL, flags | O_NONBLOCK) != 0 || !ssl ||
-        SSL_set_fd(ssl, c->fd) != 1) {
+    if (!uc_fd_set_nonblocking(c->fd, true) || !ssl || SSL_set_fd(ssl, c->fd) != 1) {
         why = "no resources for the connection";
         goto fail;
     }
@@ -107,7 +104,7 @@ static SSL *handshake(struct conn *c)
         }
     }
     /* Blocking again for the relay; an idle connection is fine once it is authenticated. */
-    if (fcntl(c->fd, F_SETFL, flags) != 0) {
+    if (!uc_fd_set_nonblocking(c->fd, false)) {
         why = "cannot make the socket blocking again";
         goto fail;
     }

@@ -11,7 +11,6 @@
 #include "host_server.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <grpc/byte_buffer.h>
 #include <grpc/byte_buffer_reader.h>
 #include <grpc/grpc.h>
@@ -27,6 +26,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "uc_fd.h"
 #include "uc_log.h"
 
 #define DEFAULT_MAX_WORKERS       256
@@ -442,8 +442,7 @@ void host_server_adopt(void *server, int fd)
 {
     struct host_server *s = server;
     /* gRPC's endpoint reads until EAGAIN; a blocking descriptor would stall its poller. */
-    int fl = fcntl(fd, F_GETFL);
-    if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) != 0) {
+    if (!uc_fd_set_nonblocking(fd, true)) {
         uc_log(UC_LOG_ERROR, "host", "cannot adopt a connection", "error", strerror(errno), NULL);
         close(fd);
         return;

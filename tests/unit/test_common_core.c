@@ -9,6 +9,8 @@
 
 #include <cmocka.h>
 
+#include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <pthread.h>
 #include <signal.h>
@@ -65,6 +67,28 @@ static void test_write_all(void **state)
     assert_false(uc_write_all(p[1], "x", 1));
     close(p[1]);
     free(big);
+}
+
+static void test_fd_set_nonblocking(void **state)
+{
+    (void)state;
+    int p[2];
+    char c;
+    assert_int_equal(pipe(p), 0);
+    int other = fcntl(p[0], F_GETFL) & ~O_NONBLOCK;
+    assert_true(uc_fd_set_nonblocking(p[0], true));
+    assert_true(uc_fd_set_nonblocking(p[0], true)); /* already set */
+    assert_true(fcntl(p[0], F_GETFL) & O_NONBLOCK);
+    assert_int_equal(fcntl(p[0], F_GETFL) & ~O_NONBLOCK, other); /* other flags kept */
+    assert_int_equal(read(p[0], &c, 1), -1);                     /* empty: no wait */
+    assert_int_equal(errno, EAGAIN);
+    assert_true(uc_fd_set_nonblocking(p[0], false));
+    assert_false(fcntl(p[0], F_GETFL) & O_NONBLOCK);
+    assert_int_equal(fcntl(p[0], F_GETFL), other);
+    close(p[0]);
+    close(p[1]);
+    assert_false(uc_fd_set_nonblocking(p[0], true));
+    assert_int_equal(errno, EBADF);
 }
 
 static void test_status_names(void **state)
@@ -343,6 +367,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_status_names),
         cmocka_unit_test(test_write_all),
+        cmocka_unit_test(test_fd_set_nonblocking),
         cmocka_unit_test(test_arena_alloc_and_strings),
         cmocka_unit_test(test_arena_fail_seam),
         cmocka_unit_test(test_buf_append_take_and_limit),

@@ -18,6 +18,7 @@
 #include "host_listener.h"
 #include "host_proto.h"
 #include "host_server.h"
+#include "host_startup.h"
 #include "host_tls.h"
 #include "uc_cancel.h"
 #include "uc_fd.h"
@@ -71,6 +72,8 @@ struct cert_job {
     uc_status st;           /* out */
     pthread_t thread;
     bool threaded;
+    cpu_set_t cpus; /* all of main's CPUs, when the thread was started on another one */
+    bool elsewhere;
 };
 
 static void cert_job_run(struct cert_job *j)
@@ -80,7 +83,10 @@ static void cert_job_run(struct cert_job *j)
 
 static void *cert_main(void *arg)
 {
-    cert_job_run(arg);
+    struct cert_job *j = arg;
+    if (j->elsewhere) /* started away from main's CPU: from now on any CPU will do */
+        host_thread_allow_cpus(&j->cpus);
+    cert_job_run(j);
     return NULL;
 }
 
@@ -91,7 +97,14 @@ static void cert_job_start(struct cert_job *j)
     sigset_t all, old;
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &old);
-    j->threaded = pthread_create(&j->thread, NULL, cert_main, j) == 0;
+    pthread_attr_t attr;
+    bool have_attr = pthread_attr_init(&attr) == 0;
+    /* main goes on to run the C++ static constructors: the thread is not to wait for its CPU
+     * (host_startup.h). */
+    j->elsewhere = have_attr && host_thread_attr_elsewhere(&attr, &j->cpus);
+    j->threaded = pthread_create(&j->thread, have_attr ? &attr : NULL, cert_main, j) == 0;
+    if (have_attr)
+        pthread_attr_destroy(&attr);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (!j->threaded)
         cert_job_run(j); /* no thread to be had: do it here */
@@ -108,22 +121,26 @@ static uc_status cert_job_wait(struct cert_job *j)
     return j->st;
 }
 
-/* The process's one job; started by cert_job_early, waited for by main. Only the constructor
+/* The process's one job; started by start_early, waited for by main. Only the constructor
  * and main touch it, each from the main thread. */
 static struct cert_job job = {.st = UC_OK};
 
-/* Terraform's launch has the cookie and, with AutoMTLS, PLUGIN_CLIENT_CERT: start the job as
- * early as the process allows. Anything else (no cookie, --version) starts nothing. */
-__attribute__((constructor(101))) static void cert_job_early(void)
+/* Terraform's launch has the cookie and, with AutoMTLS, PLUGIN_CLIENT_CERT: start the job and
+ * map the executable as early as the process allows. Anything else (no cookie, --version)
+ * does neither. */
+__attribute__((constructor(101))) static void start_early(void)
 {
     host_cert_init(&job.cert);
     if (!host_cookie_ok(getenv(HOST_COOKIE_KEY)))
         return;
     const char *client_pem = env("PLUGIN_CLIENT_CERT");
-    if (!client_pem || env("TF_DISABLE_PLUGIN_TLS"))
-        return;
-    job.client_pem = client_pem;
-    cert_job_start(&job);
+    if (client_pem && !env("TF_DISABLE_PLUGIN_TLS")) {
+        job.client_pem = client_pem;
+        cert_job_start(&job);
+    }
+    /* Main's and the key thread's next milliseconds run all over the executable: map it in one
+     * go rather than by page faults, each a costly trap on a virtual machine (host_startup.h). */
+    host_premap_image();
 }
 
 #ifndef UNICRON_VERSION
@@ -192,7 +209,7 @@ int main(int argc, char **argv)
     }
 
     uc_buf_init(&line);
-    const char *client_pem = job.client_pem; /* set by cert_job_early */
+    const char *client_pem = job.client_pem; /* set by start_early */
     bool tls = client_pem != NULL;
 
     cancel = uc_cancel_new();

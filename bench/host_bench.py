@@ -2,7 +2,8 @@
 """Plugin-host benchmark: prints the provider's median exec-to-handshake time next to the
 process floor (/bin/echo started the same way, printing a line of the same shape), its median
 exec-to-ready time (the handshake line, then an mTLS connection as Terraform makes it, until
-the server's first HTTP/2 SETTINGS frame arrives: the gRPC server is serving), the ratio of
+the server's first HTTP/2 SETTINGS frame arrives: the gRPC server is serving) with the CPU
+time the process has used by then (all threads, stopped with SIGTERM right after), the ratio of
 `terraform plan` wall time with the provider to the same plan shape built from Terraform's
 own `terraform_data` (measured in alternation in one run), and the provider's max RSS during a
 plan. Targets (reported, never asserted): handshake <= 2x the floor (<= 5 ms on a fast
@@ -102,9 +103,11 @@ def handshake_once(argv, env):
 def ready_once(argv, env, tmp):
     """Milliseconds from the start of argv until, after its handshake line, an mTLS connection
     with the line's certificate and PLUGIN_CLIENT_CERT's key has carried the HTTP/2 preface and
-    brought back the server's SETTINGS frame."""
+    brought back the server's SETTINGS frame; and the CPU milliseconds (user + system, every
+    thread) the process has used when it has been stopped with SIGTERM right after."""
     t0 = time.perf_counter()
     p = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    cpu = None
     try:
         fields = p.stdout.readline().decode().strip().split("|")
         der = base64.b64decode(fields[5] + "=" * (-len(fields[5]) % 4))
@@ -122,10 +125,15 @@ def ready_once(argv, env, tmp):
         dt = (time.perf_counter() - t0) * 1000
         if len(frame) < 4 or frame[3] != 0x04:
             raise SystemExit("no SETTINGS frame from %s: %r" % (argv[0], frame))
-        return dt
-    finally:
         p.terminate()
-        p.wait()
+        _, _, usage = os.wait4(p.pid, 0)
+        p.returncode = 0  # reaped here: Popen must not wait for it again
+        cpu = (usage.ru_utime + usage.ru_stime) * 1000
+        return dt, cpu
+    finally:
+        if cpu is None:
+            p.terminate()
+            p.wait()
         p.stdout.close()
 
 
@@ -143,7 +151,9 @@ def handshakes_ms(binaries, n, tmp):
         for b in binaries:
             times.setdefault((b, True), []).append(handshake_once([b], tls_env))
             times.setdefault((b, False), []).append(handshake_once([b], base))
-            times.setdefault((b, "ready"), []).append(ready_once([b], tls_env, tmp))
+            ready, cpu = ready_once([b], tls_env, tmp)
+            times.setdefault((b, "ready"), []).append(ready)
+            times.setdefault((b, "cpu"), []).append(cpu)
     return {k: statistics.median(v) for k, v in times.items()}
 
 
@@ -240,6 +250,8 @@ def main():
                   % (n, hs[(binary, False)], hs[(binary, False)] / floor))
             print("  exec-to-ready median (mTLS connection, server's SETTINGS, n=%d): %.2f ms"
                   % (n, hs[(binary, "ready")]))
+            print("  provider CPU per start to ready, then SIGTERM (all threads, median, n=%d): %.2f ms"
+                  % (n, hs[(binary, "cpu")]))
             print("  terraform plan median: provider %.0f ms, terraform_data %.0f ms (n=%d each, "
                   "alternating)" % (mp * 1000, mb * 1000, a.plans))
             print("  plan ratio provider/terraform_data: %.2f   (target <= 2.0)" % (mp / mb))

@@ -107,7 +107,6 @@ def ready_once(argv, env, tmp):
     thread) the process has used when it has been stopped with SIGTERM right after."""
     t0 = time.perf_counter()
     p = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-    cpu = None
     try:
         fields = p.stdout.readline().decode().strip().split("|")
         der = base64.b64decode(fields[5] + "=" * (-len(fields[5]) % 4))
@@ -126,12 +125,11 @@ def ready_once(argv, env, tmp):
         if len(frame) < 4 or frame[3] != 0x04:
             raise SystemExit("no SETTINGS frame from %s: %r" % (argv[0], frame))
         p.terminate()
-        _, _, usage = os.wait4(p.pid, 0)
-        p.returncode = 0  # reaped here: Popen must not wait for it again
-        cpu = (usage.ru_utime + usage.ru_stime) * 1000
-        return dt, cpu
+        _, status, usage = os.wait4(p.pid, 0)  # wait() would not give the rusage
+        p.returncode = os.waitstatus_to_exitcode(status)
+        return dt, (usage.ru_utime + usage.ru_stime) * 1000
     finally:
-        if cpu is None:
+        if p.returncode is None:  # left early: stop it all the same
             p.terminate()
             p.wait()
         p.stdout.close()

@@ -3,15 +3,21 @@
  * a read costs the latency of its longest chain of dependent calls, not the sum of all.
  *
  * A task is a function and its argument. Tasks must not depend on one another's results while
- * they run; each writes only what its own argument points at (the caller reads the results
- * after res_fanout_run returns). Used by unicron_tenant; meant for every resource.
+ * they run (none may wait for a sibling: a task may run on its caller after the others); each
+ * writes only what its own argument points at (the caller reads the results after the call
+ * returns). Tasks may fan out again. Used by every resource.
+ *
+ * The tasks run on a process-wide pool of threads that are kept for the next fan-out (an idle
+ * one ends after two seconds; at most 64, signals blocked, 1 MiB stacks). A fan-out never waits
+ * for a thread to become free: what no pool thread has taken when its caller gets to it, the
+ * caller runs itself, so nested fan-outs end however many there are.
  */
 #ifndef RES_FANOUT_H
 #define RES_FANOUT_H
 
 #include <stddef.h>
 
-/* The most tasks one res_fanout_run gives threads of their own; any beyond run inline. */
+/* The most tasks one res_fanout_run hands to the pool; any beyond run on the caller. */
 #define RES_FANOUT_MAX 8
 
 struct res_fanout_task {
@@ -19,19 +25,19 @@ struct res_fanout_task {
     void *arg;              /* borrowed; passed to run */
 };
 
-/* Runs tasks[1 .. n-1] on threads of their own and tasks[0] on the calling thread, then waits
- * for all of them. A task whose thread cannot start (or past RES_FANOUT_MAX) runs on the calling
- * thread afterwards, so every task runs exactly once whatever the system allows. n may be 0.
- * The tasks array is borrowed and only read. */
+/* Hands tasks[1 .. n-1] to the pool and runs tasks[0] on the calling thread, then waits for
+ * all of them. A task no pool thread has taken by then (none could start, or all are busy) and
+ * any past RES_FANOUT_MAX run on the calling thread, so every task runs exactly once whatever
+ * the system allows. n may be 0. The tasks array is borrowed and only read. */
 void res_fanout_run(const struct res_fanout_task *tasks, size_t n);
 
-/* The most threads one res_fanout_each starts. */
+/* The most items one res_fanout_each hands to the pool. */
 #define RES_FANOUT_EACH_MAX 16
 
 /* Calls run on each of the n items of the array items (elements of size bytes): the first
- * max_threads (at most RES_FANOUT_EACH_MAX; none when n is 1) on threads of their own, the rest
- * and any whose thread cannot start on the calling thread, in order; returns when all are done.
- * Each call may write only its own item. Never reads or joins a thread slot it did not start. */
+ * max_threads (at most RES_FANOUT_EACH_MAX; none when n is 1) handed to the pool, the rest on
+ * the calling thread in order, then any of the first that no pool thread has taken; returns
+ * when all are done. Each call may write only its own item. */
 void res_fanout_each(void *items, size_t n, size_t size, void (*run)(void *item),
                      size_t max_threads);
 

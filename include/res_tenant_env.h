@@ -25,7 +25,7 @@
 
 #define RES_TENANT_MAX_ENVS 3 /* dev, staging, prod */
 #define RES_TENANT_N_ROLES  3 /* admin, developer, readonly */
-/* The most items res_tenant_envs_run gives threads of their own (any more run inline). */
+/* The most items res_tenant_envs_run hands to the fan-out pool (any more run inline). */
 #define RES_TENANT_MAX_THREADS (2 * RES_TENANT_MAX_ENVS)
 
 /* Tag keys unicron writes (accounts and roles). */

@@ -3,7 +3,8 @@
  * cancel, a get that bypasses a load under way), res_account_cache on the fake transport (one
  * walk of the organization once demand warrants it, ListAccounts when the walk is refused, the
  * account's own calls for what they lack and for a missing account, invalidate), res_keyed_read (one shared read per key, invalidated
- * per key or all at once, an exact read's answer offered to it) and res_fanout_run (every task runs once). No network.
+ * per key or all at once, an exact read's answer offered to it) and res_fanout_run / res_fanout_each (every task runs once, on reused threads,
+ * fan-outs nested beyond the pool's size end). No network.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -11,9 +12,13 @@
 #include <stdint.h>
 
 #include <cmocka.h>
+#include <dirent.h>
 #include <jansson.h>
 #include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "res_account_cache.h"
 #include "res_fanout.h"
@@ -373,6 +378,113 @@ static void test_fanout_runs_each_once(void **state)
     res_fanout_run(t, 0);
 }
 
+/* Task 1 records the kernel id of the thread it runs on; task 0 (the caller's) waits until task
+ * 1 has started, so that task 1 runs on a thread of the pool, never on the caller. */
+struct pair {
+    int started; /* atomic */
+    bool timed_out;
+    pid_t tid;
+};
+
+static void pair_first(void *arg)
+{
+    struct pair *p = arg;
+    for (int i = 0; i < 5000 && !__atomic_load_n(&p->started, __ATOMIC_SEQ_CST); i++)
+        uc_cancel_sleep_ms(NULL, 1);
+    p->timed_out = !__atomic_load_n(&p->started, __ATOMIC_SEQ_CST);
+}
+
+static void pair_second(void *arg)
+{
+    struct pair *p = arg;
+    p->tid = (pid_t)syscall(SYS_gettid);
+    __atomic_store_n(&p->started, 1, __ATOMIC_SEQ_CST);
+}
+
+/* The kernel ids of this process's threads into tids (at most max); their number. */
+static size_t threads_now(pid_t *tids, size_t max)
+{
+    size_t n = 0;
+    DIR *d = opendir("/proc/self/task");
+    assert_non_null(d);
+    for (struct dirent *e; (e = readdir(d)) != NULL;)
+        if (e->d_name[0] != '.' && n < max)
+            tids[n++] = (pid_t)atoi(e->d_name);
+    closedir(d);
+    return n;
+}
+
+static void test_fanout_reuses_threads(void **state)
+{
+    (void)state;
+    enum { ROUNDS = 20, MAX_THREADS = 256 };
+    pid_t self = (pid_t)syscall(SYS_gettid);
+    struct pair warm = {0};
+    const struct res_fanout_task w[2] = {{pair_first, &warm}, {pair_second, &warm}};
+    res_fanout_run(w, 2);
+    assert_false(warm.timed_out);
+    pid_t before[MAX_THREADS];
+    size_t nbefore = threads_now(before, MAX_THREADS);
+    for (int r = 0; r < ROUNDS; r++) {
+        struct pair p = {0};
+        const struct res_fanout_task t[2] = {{pair_first, &p}, {pair_second, &p}};
+        res_fanout_run(t, 2);
+        assert_false(p.timed_out);
+        assert_int_not_equal(p.tid, self);
+        /* a thread started per task would be a new one each round */
+        bool existed = false;
+        for (size_t i = 0; i < nbefore; i++)
+            existed = existed || before[i] == p.tid;
+        assert_true(existed);
+    }
+}
+
+/* A task that fans out RES_FANOUT_MAX tasks of its own, down to depth 0, where it counts. */
+struct tree {
+    int depth;
+    int *leaves; /* atomic */
+};
+
+static void tree_run(void *arg)
+{
+    const struct tree *t = arg;
+    if (t->depth == 0) {
+        uc_cancel_sleep_ms(NULL, 1);
+        __atomic_add_fetch(t->leaves, 1, __ATOMIC_SEQ_CST);
+        return;
+    }
+    struct tree kids[RES_FANOUT_MAX];
+    struct res_fanout_task tasks[RES_FANOUT_MAX];
+    for (int i = 0; i < RES_FANOUT_MAX; i++) {
+        kids[i] = (struct tree){t->depth - 1, t->leaves};
+        tasks[i] = (struct res_fanout_task){tree_run, &kids[i]};
+    }
+    res_fanout_run(tasks, RES_FANOUT_MAX);
+}
+
+static void each_bump(void *item)
+{
+    __atomic_add_fetch((int *)item, 1, __ATOMIC_SEQ_CST);
+}
+
+/* Fan-outs nested three deep want 8 + 64 + 512 tasks at once, far more than the pool's threads:
+ * every task still runs once and every fan-out ends (the callers run what no thread took). */
+static void test_fanout_nested_beyond_pool(void **state)
+{
+    (void)state;
+    int leaves = 0;
+    struct tree root = {3, &leaves};
+    tree_run(&root);
+    assert_int_equal(leaves, RES_FANOUT_MAX * RES_FANOUT_MAX * RES_FANOUT_MAX);
+    enum { N = RES_FANOUT_EACH_MAX + 5 };
+    int items[N] = {0};
+    res_fanout_each(items, N, sizeof items[0], each_bump, 4);
+    res_fanout_each(items, 1, sizeof items[0], each_bump, 4);
+    res_fanout_each(items, 0, sizeof items[0], each_bump, 4);
+    for (int i = 0; i < N; i++)
+        assert_int_equal(items[i], i == 0 ? 2 : 1);
+}
+
 /* ---- res_keyed_read --------------------------------------------------------------------- */
 
 static int loaded_as(struct res_keyed_read *k, const char *key, struct loader *l)
@@ -494,6 +606,8 @@ int main(void)
         cmocka_unit_test(test_waiter_cancel),
         cmocka_unit_test(test_bypass_while_loading),
         cmocka_unit_test(test_fanout_runs_each_once),
+        cmocka_unit_test(test_fanout_reuses_threads),
+        cmocka_unit_test(test_fanout_nested_beyond_pool),
         cmocka_unit_test(test_keyed_read),
         cmocka_unit_test(test_offers),
         cmocka_unit_test_setup_teardown(test_account_cache_walk, fake_env_setup,

@@ -8,14 +8,23 @@
  * returns). Tasks may fan out again. Used by every resource.
  *
  * The tasks run on a process-wide pool of threads that are kept for the next fan-out (an idle
- * one ends after two seconds; at most 64, signals blocked, 1 MiB stacks). A fan-out never waits
- * for a thread to become free: what no pool thread has taken when its caller gets to it, the
- * caller runs itself, so nested fan-outs end however many there are.
+ * one ends after two seconds; at most RES_FANOUT_POOL_MAX, signals blocked, 1 MiB stacks). A
+ * fan-out never waits for a thread to become free: what no pool thread has taken when its caller
+ * gets to it, the caller runs itself, so nested fan-outs end however many there are.
  */
 #ifndef RES_FANOUT_H
 #define RES_FANOUT_H
 
 #include <stddef.h>
+
+/* The most threads the pool keeps at once. Far above what Terraform's -parallelism (10 by
+ * default, 50-100 in wide drift runs) times the widest nested fan-outs asks for: some tasks hold
+ * their thread for minutes (a node group's creation) and must not queue behind one another. */
+#define RES_FANOUT_POOL_MAX 512
+
+/* Sets the most threads the pool keeps at once (0: RES_FANOUT_POOL_MAX); threads beyond a lower
+ * limit end as they become idle. For tests of a small pool. */
+void res_fanout_pool_limit(size_t max);
 
 /* The most tasks one res_fanout_run hands to the pool; any beyond run on the caller. */
 #define RES_FANOUT_MAX 8

@@ -25,10 +25,6 @@
  * ASan) and keeps the address space of a wide refresh small (the default is 8 MiB). */
 #define FANOUT_STACK (1024 * 1024)
 
-/* The pool never holds more threads than this; tasks beyond wait for one or run on their caller.
- * Terraform runs 10 operations at once by default, each fanning out a few tasks, nested. */
-#define FANOUT_POOL_MAX 64
-
 /* A pool thread that found no task for this long ends (a provider process serves one Terraform
  * operation; between its waves of reads threads wait, after it they go). */
 #define FANOUT_IDLE_MS 2000
@@ -54,7 +50,8 @@ static struct {
     size_t queued;       /* slots in the queue */
     size_t idle;         /* threads waiting for a slot */
     size_t threads;      /* threads alive */
-} pool = {.once = PTHREAD_ONCE_INIT, .mu = PTHREAD_MUTEX_INITIALIZER};
+    size_t limit;        /* the most threads alive at once */
+} pool = {.once = PTHREAD_ONCE_INIT, .mu = PTHREAD_MUTEX_INITIALIZER, .limit = RES_FANOUT_POOL_MAX};
 
 static void pool_init(void)
 {
@@ -126,7 +123,12 @@ static void *pool_main(void *unused)
         s->run(s->arg);
         pthread_mutex_lock(&pool.mu);
         s->state = SLOT_DONE;
-        pthread_cond_signal(s->done); /* only its caller waits on it */
+        pthread_cond_signal(s->done);    /* only its caller waits on it */
+        if (pool.threads > pool.limit) { /* the limit was lowered */
+            pool.threads--;
+            pthread_mutex_unlock(&pool.mu);
+            return NULL;
+        }
     }
 }
 
@@ -147,7 +149,7 @@ static void grow(void)
     sigset_t all, old;
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &old);
-    for (; want > 0 && pool.threads < FANOUT_POOL_MAX; want--) {
+    for (; want > 0 && pool.threads < pool.limit; want--) {
         pthread_t t;
         if (pthread_create(&t, &attr, pool_main, NULL) != 0)
             break;
@@ -188,6 +190,13 @@ static void join(struct slot *slots, size_t n, pthread_cond_t *done)
             pthread_cond_wait(done, &pool.mu);
         pthread_mutex_unlock(&pool.mu);
     }
+}
+
+void res_fanout_pool_limit(size_t max)
+{
+    pthread_mutex_lock(&pool.mu);
+    pool.limit = max > 0 ? max : RES_FANOUT_POOL_MAX;
+    pthread_mutex_unlock(&pool.mu);
 }
 
 void res_fanout_run(const struct res_fanout_task *tasks, size_t n)

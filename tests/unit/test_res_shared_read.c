@@ -467,15 +467,22 @@ static void each_bump(void *item)
     __atomic_add_fetch((int *)item, 1, __ATOMIC_SEQ_CST);
 }
 
-/* Fan-outs nested three deep want 8 + 64 + 512 tasks at once, far more than the pool's threads:
- * every task still runs once and every fan-out ends (the callers run what no thread took). */
+/* Fan-outs nested three deep want 8 + 64 + 512 tasks at once, far more than a pool of 4
+ * threads: every task still runs once and every fan-out ends (the callers run what no thread
+ * took); then two deep (8 + 64) with the pool's own limit. */
 static void test_fanout_nested_beyond_pool(void **state)
 {
     (void)state;
     int leaves = 0;
     struct tree root = {3, &leaves};
+    res_fanout_pool_limit(4);
     tree_run(&root);
     assert_int_equal(leaves, RES_FANOUT_MAX * RES_FANOUT_MAX * RES_FANOUT_MAX);
+    res_fanout_pool_limit(0);
+    leaves = 0;
+    root.depth = 2;
+    tree_run(&root);
+    assert_int_equal(leaves, RES_FANOUT_MAX * RES_FANOUT_MAX);
     enum { N = RES_FANOUT_EACH_MAX + 5 };
     int items[N] = {0};
     res_fanout_each(items, N, sizeof items[0], each_bump, 4);

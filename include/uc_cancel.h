@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "uc_status.h"
 
@@ -33,5 +34,9 @@ uc_status uc_cancel_sleep_ms(const struct uc_cancel *t, uint64_t ms);
 
 /* Monotonic milliseconds since an arbitrary point; for deadlines. */
 uint64_t uc_clock_monotonic_ms(void);
+
+/* The CLOCK_MONOTONIC time ms milliseconds from now, as an absolute deadline for
+ * pthread_cond_timedwait on a condition variable set to that clock, or clock_nanosleep. */
+void uc_clock_monotonic_deadline(uint64_t ms, struct timespec *out);
 
 #endif

@@ -18,8 +18,9 @@
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
-#include <stdbool.h>
 #include <time.h>
+
+#include "uc_cancel.h"
 
 /* Threads here make a few HTTP calls (libcurl, OpenSSL, jansson); 1 MiB is ample (also under
  * ASan) and keeps the address space of a wide refresh small (the default is 8 MiB). */
@@ -43,8 +44,7 @@ struct slot {
 static struct {
     pthread_once_t once;
     pthread_mutex_t mu;
-    pthread_cond_t work; /* idle threads wait here (CLOCK_MONOTONIC when available) */
-    bool monotonic;      /* whether work's timed waits use CLOCK_MONOTONIC */
+    pthread_cond_t work; /* idle threads wait here; on CLOCK_MONOTONIC */
     struct slot *head;   /* queued slots, oldest first */
     struct slot **tail;  /* &last->next, or &head */
     size_t queued;       /* slots in the queue */
@@ -57,13 +57,10 @@ static void pool_init(void)
 {
     pool.tail = &pool.head;
     pthread_condattr_t ca;
-    if (pthread_condattr_init(&ca) == 0) {
-        pool.monotonic = pthread_condattr_setclock(&ca, CLOCK_MONOTONIC) == 0 &&
-                         pthread_cond_init(&pool.work, &ca) == 0;
-        pthread_condattr_destroy(&ca);
-    }
-    if (!pool.monotonic)
-        pthread_cond_init(&pool.work, NULL); /* the default attributes cannot fail */
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&pool.work, &ca);
+    pthread_condattr_destroy(&ca);
 }
 
 /* Called with pool.mu held. */
@@ -88,24 +85,13 @@ static void enqueue(struct slot *s)
     pool.queued++;
 }
 
-static void idle_deadline(struct timespec *ts)
-{
-    clock_gettime(pool.monotonic ? CLOCK_MONOTONIC : CLOCK_REALTIME, ts);
-    ts->tv_sec += FANOUT_IDLE_MS / 1000;
-    ts->tv_nsec += (long)(FANOUT_IDLE_MS % 1000) * 1000000L;
-    if (ts->tv_nsec >= 1000000000L) {
-        ts->tv_sec++;
-        ts->tv_nsec -= 1000000000L;
-    }
-}
-
 static void *pool_main(void *unused)
 {
     (void)unused;
     pthread_mutex_lock(&pool.mu);
     for (;;) {
         struct timespec deadline;
-        idle_deadline(&deadline);
+        uc_clock_monotonic_deadline(FANOUT_IDLE_MS, &deadline);
         while (pool.head == NULL) {
             pool.idle++;
             int rc = pthread_cond_timedwait(&pool.work, &pool.mu, &deadline);
@@ -164,6 +150,7 @@ static void submit(struct slot *slots, size_t n)
 {
     if (n == 0)
         return;
+    pthread_once(&pool.once, pool_init);
     pthread_mutex_lock(&pool.mu);
     for (size_t i = 0; i < n; i++) {
         enqueue(&slots[i]);
@@ -206,7 +193,6 @@ void res_fanout_run(const struct res_fanout_task *tasks, size_t n)
     struct slot slots[RES_FANOUT_MAX];
     pthread_cond_t done = PTHREAD_COND_INITIALIZER;
     size_t m = 0;
-    pthread_once(&pool.once, pool_init);
     for (size_t i = 1; i < n && i < RES_FANOUT_MAX; i++)
         if (tasks[i].run != NULL)
             slots[m++] = (struct slot){.run = tasks[i].run, .arg = tasks[i].arg, .done = &done};
@@ -228,7 +214,6 @@ void res_fanout_each(void *items, size_t n, size_t size, void (*run)(void *item)
     if (max_threads > RES_FANOUT_EACH_MAX)
         max_threads = RES_FANOUT_EACH_MAX;
     size_t m = n > 1 ? (n < max_threads ? n : max_threads) : 0;
-    pthread_once(&pool.once, pool_init);
     for (size_t i = 0; i < m; i++)
         slots[i] = (struct slot){.run = run, .arg = (char *)items + i * size, .done = &done};
     submit(slots, m);

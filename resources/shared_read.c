@@ -79,10 +79,7 @@ static uc_status wait_slice(struct res_shared_read *r, const struct aws_call_opt
     if (o != NULL && o->deadline_ms != 0 && o->deadline_ms < until)
         until = o->deadline_ms;
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    uint64_t ns = (uint64_t)ts.tv_nsec + (until - now) * 1000000u;
-    ts.tv_sec += (time_t)(ns / 1000000000u);
-    ts.tv_nsec = (long)(ns % 1000000000u);
+    uc_clock_monotonic_deadline(until - now, &ts);
     pthread_cond_timedwait(&r->cv, &r->mu, &ts);
     return UC_OK;
 }

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "aws_internal.h"
+#include "uc_cancel.h"
 #include "uc_log.h"
 
 /* ---- the value ------------------------------------------------------------------------------ */
@@ -146,13 +147,7 @@ static bool fresh(const struct aws_credentials *cr, int64_t now, int64_t margin)
 static void cache_wait(struct aws_creds_cache *cc, uint64_t ms)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    ts.tv_sec += (time_t)(ms / 1000);
-    ts.tv_nsec += (long)(ms % 1000) * 1000000L;
-    if (ts.tv_nsec >= 1000000000L) {
-        ts.tv_sec++;
-        ts.tv_nsec -= 1000000000L;
-    }
+    uc_clock_monotonic_deadline(ms, &ts);
     pthread_cond_timedwait(&cc->cv, &cc->mu, &ts);
 }
 

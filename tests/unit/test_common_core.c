@@ -16,6 +16,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "uc_arena.h"
@@ -227,6 +228,26 @@ static void test_cancel_wakes_sleeper(void **state)
     assert_int_equal(uc_cancel_sleep_ms(NULL, 1), UC_OK);
 }
 
+/* The deadline is ms after the monotonic now, with tv_nsec carried into tv_sec. */
+static void test_clock_monotonic_deadline(void **state)
+{
+    (void)state;
+    const uint64_t cases[] = {0, 1, 999, 1000, 1500, 2000, 60000};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct timespec before, d, after;
+        clock_gettime(CLOCK_MONOTONIC, &before);
+        uc_clock_monotonic_deadline(cases[i], &d);
+        clock_gettime(CLOCK_MONOTONIC, &after);
+        assert_true(d.tv_nsec >= 0 && d.tv_nsec < 1000000000L);
+        int64_t at = (int64_t)d.tv_sec * 1000000000LL + d.tv_nsec;
+        int64_t lo = (int64_t)before.tv_sec * 1000000000LL + before.tv_nsec;
+        int64_t hi = (int64_t)after.tv_sec * 1000000000LL + after.tv_nsec;
+        int64_t add = (int64_t)cases[i] * 1000000LL;
+        assert_true(at >= lo + add);
+        assert_true(at <= hi + add);
+    }
+}
+
 static void test_log_levels(void **state)
 {
     (void)state;
@@ -372,6 +393,7 @@ int main(void)
         cmocka_unit_test(test_arena_fail_seam),
         cmocka_unit_test(test_buf_append_take_and_limit),
         cmocka_unit_test(test_cancel_wakes_sleeper),
+        cmocka_unit_test(test_clock_monotonic_deadline),
         cmocka_unit_test(test_log_levels),
         cmocka_unit_test(test_log_line_shape_and_redaction),
         cmocka_unit_test(test_utf8_text_and_repair),
